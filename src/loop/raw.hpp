@@ -1,0 +1,73 @@
+// Tier 1, "raw": the twin of seed 003's asyncio+uvloop server. It does only
+// what that server did: keep-alive connections, crude framing (end of head,
+// an optional Content-Length, that many body bytes), the shared workload,
+// and a reply with a fixed status line and fixed headers. No Date header,
+// no validation, no timers. Whatever it cannot frame closes the connection.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/workload.hpp"
+#include "loop/server.hpp"
+#include "loop/stream.hpp"
+
+namespace strata::loop::raw {
+
+// Read buffer per connection; a request (head plus body) larger than this
+// cannot be framed and closes the connection.
+inline constexpr size_t read_capacity = 16 * 1024;
+
+struct Frame {
+  enum Kind { incomplete, complete, invalid } kind = incomplete;
+  size_t size = 0;               // head + body bytes, when complete
+  std::string_view method;       // views into the framed bytes
+  std::string_view target;
+  std::string_view body;
+};
+
+// Pure: frames the first request at the start of `bytes`.
+Frame frame_request(std::string_view bytes);
+
+// Appends the reply for one framed request: the seed 003 workload for any
+// request with a body, seed 002's hello for GET / and GET /index.
+void respond(const Frame& f, workload::UserEndpoint& user, std::string& scratch, std::string& out);
+
+class Protocol {
+ public:
+  struct Context {
+    workload::UserEndpoint user;
+    std::string scratch;
+  };
+
+  Protocol(Stream& s, Context& ctx) : s_(s), ctx_(ctx) {}
+
+  void on_data();
+  void on_eof() { s_.finish(); }
+  void on_drained() {}
+  void on_tick(uint64_t) {}
+  void on_stop() { s_.finish(); }
+  void on_closed() {}
+  bool busy() const { return false; }
+
+ private:
+  Stream& s_;
+  Context& ctx_;
+};
+
+class RawWorker final : public Worker {
+ public:
+  RawWorker(int index, const ServerConfig& config) : Worker(index, config, 0) {}
+
+ protected:
+  void accept(uv_stream_t* listener) override {
+    TcpConnection<Protocol>::accept_from(*this, listener, ctx_, read_capacity);
+  }
+
+ private:
+  Protocol::Context ctx_;
+};
+
+}  // namespace strata::loop::raw

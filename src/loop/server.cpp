@@ -1,0 +1,286 @@
+#include "loop/server.hpp"
+
+#include <cstdio>
+#include <cstring>
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace strata::loop {
+
+Worker::Worker(int index, const ServerConfig& config, unsigned tick_ms)
+    : index_(index), config_(config), tick_ms_(tick_ms) {
+  uv_loop_init(&loop_);
+  loop_.data = this;
+  uv_async_init(&loop_, &wakeup_, on_async);
+  wakeup_.data = this;
+  uv_timer_init(&loop_, &deadline_);
+  deadline_.data = this;
+  uv_timer_init(&loop_, &tick_);
+  tick_.data = this;
+  if (tick_ms_ > 0) {
+    uv_timer_start(&tick_, [](uv_timer_t* t) {
+      auto* w = static_cast<Worker*>(t->data);
+      const uint64_t now = uv_now(&w->loop_);
+      w->on_tick(now);
+      for (ConnectionNode* c = w->head_; c != nullptr;) {
+        ConnectionNode* next = c->next;  // tick may close and unlink c
+        c->tick(now);
+        c = next;
+      }
+    }, tick_ms_, tick_ms_);
+    uv_unref(reinterpret_cast<uv_handle_t*>(&tick_));  // timers alone never keep a loop alive
+  }
+}
+
+Worker::~Worker() {
+  if (!finished_) {
+    // Never ran (a failed listen): close what the constructor opened.
+    auto noop = [](uv_handle_t*) {};
+    uv_close(reinterpret_cast<uv_handle_t*>(&wakeup_), noop);
+    uv_close(reinterpret_cast<uv_handle_t*>(&deadline_), noop);
+    uv_close(reinterpret_cast<uv_handle_t*>(&tick_), noop);
+    if (listening_) uv_close(reinterpret_cast<uv_handle_t*>(&listener_), noop);
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    finished_ = true;
+  }
+  uv_loop_close(&loop_);
+}
+
+int Worker::listen(const sockaddr* addr, bool reuseport, std::string& error) {
+  const int fd = ::socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    error = std::string("cannot create socket: ") + std::strerror(errno);
+    return -errno;
+  }
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  // libuv 1.44 has no UV_TCP_REUSEPORT, so the socket is made here and handed over.
+  if (reuseport) ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  const socklen_t len = addr->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+  if (::bind(fd, addr, len) != 0) {
+    const int e = errno;
+    ::close(fd);
+    error = std::string("cannot bind: ") + std::strerror(e);
+    return -e;
+  }
+  uv_tcp_init(&loop_, &listener_);
+  listener_.data = this;
+  listening_ = true;
+  int r = uv_tcp_open(&listener_, fd);
+  if (r == 0) r = uv_listen(reinterpret_cast<uv_stream_t*>(&listener_), config_.backlog, on_connection);
+  if (r != 0) error = std::string("cannot listen: ") + uv_strerror(r);
+  return r;
+}
+
+uint16_t Worker::bound_port() const {
+  sockaddr_storage ss{};
+  int len = sizeof ss;
+  if (uv_tcp_getsockname(&listener_, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return 0;
+  if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+  return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+}
+
+void Worker::on_connection(uv_stream_t* listener, int status) {
+  auto* w = static_cast<Worker*>(listener->data);
+  if (status < 0) {
+    // EMFILE/ENFILE: libuv has already accepted and dropped the pending
+    // connections with its reserve descriptor, so returning cannot spin.
+    // Say so at most once a second.
+    const uint64_t now = uv_now(&w->loop_);
+    if (now - w->last_emfile_log_ >= 1000 || w->last_emfile_log_ == 0) {
+      w->last_emfile_log_ = now;
+      std::fprintf(stderr, "strata: accept failed: %s\n", uv_strerror(status));
+    }
+    return;
+  }
+  if (w->stopping_) return;
+  w->accept(listener);
+}
+
+void Worker::on_async(uv_async_t* a) {
+  auto* w = static_cast<Worker*>(a->data);
+  const int req = w->stop_requested_.load();
+  if (req >= 1) w->begin_stop();
+  if (req >= 2) {
+    for (ConnectionNode* c = w->head_; c != nullptr;) {
+      ConnectionNode* next = c->next;
+      c->abort();
+      c = next;
+    }
+  }
+}
+
+void Worker::request_stop() {
+  int expected = 0;
+  stop_requested_.compare_exchange_strong(expected, 1);
+  uv_async_send(&wakeup_);
+}
+
+void Worker::request_abort() {
+  stop_requested_.store(2);
+  uv_async_send(&wakeup_);
+}
+
+void Worker::begin_stop() {
+  if (stopping_) return;
+  stopping_ = true;
+  if (listening_) uv_close(reinterpret_cast<uv_handle_t*>(&listener_), nullptr);
+  uv_timer_start(&deadline_, [](uv_timer_t* t) {
+    auto* w = static_cast<Worker*>(t->data);
+    for (ConnectionNode* c = w->head_; c != nullptr;) {
+      ConnectionNode* next = c->next;
+      c->abort();
+      c = next;
+    }
+  }, config_.graceful_ms, 0);
+  for (ConnectionNode* c = head_; c != nullptr;) {
+    ConnectionNode* next = c->next;
+    c->stop();
+    c = next;
+  }
+  maybe_finish_stop();
+}
+
+void Worker::maybe_finish_stop() {
+  if (!stopping_ || finished_ || head_ != nullptr) return;
+  finished_ = true;
+  uv_close(reinterpret_cast<uv_handle_t*>(&wakeup_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&deadline_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&tick_), nullptr);
+}
+
+void Worker::link(ConnectionNode* c) {
+  c->prev = nullptr;
+  c->next = head_;
+  if (head_) head_->prev = c;
+  head_ = c;
+  ++count_;
+}
+
+void Worker::unlink(ConnectionNode* c) {
+  if (c->prev) c->prev->next = c->next; else head_ = c->next;
+  if (c->next) c->next->prev = c->prev;
+  c->prev = c->next = nullptr;
+  --count_;
+  maybe_finish_stop();
+}
+
+void Worker::run() { uv_run(&loop_, UV_RUN_DEFAULT); }
+
+int Worker::close_loop() { return uv_loop_close(&loop_); }
+
+// ---------------------------------------------------------------- Server
+
+Server::Server(ServerConfig config, WorkerFactory factory)
+    : config_(std::move(config)), factory_(std::move(factory)) {}
+
+Server::~Server() = default;
+
+bool Server::listen(std::string& error) {
+  if (config_.workers < 1) {
+    error = "--workers must be at least 1";
+    return false;
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* res = nullptr;
+  const std::string port = std::to_string(config_.port);
+  if (int rc = ::getaddrinfo(config_.host.c_str(), port.c_str(), &hints, &res); rc != 0) {
+    error = "cannot resolve host '" + config_.host + "': " + gai_strerror(rc);
+    return false;
+  }
+  sockaddr_storage addr{};
+  std::memcpy(&addr, res->ai_addr, res->ai_addrlen);
+  ::freeaddrinfo(res);
+
+  const bool reuseport = config_.workers > 1;
+  for (int i = 0; i < config_.workers; ++i) {
+    auto w = factory_(i, config_);
+    std::string why;
+    if (w->listen(reinterpret_cast<sockaddr*>(&addr), reuseport, why) != 0) {
+      error = "cannot listen on " + config_.host + ":" + std::to_string(port_ ? port_ : config_.port) + ": " + why;
+      return false;
+    }
+    if (i == 0) {
+      // With --port 0 the first worker's ephemeral port is shared by the rest.
+      port_ = w->bound_port();
+      if (addr.ss_family == AF_INET6) reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port = htons(port_);
+      else reinterpret_cast<sockaddr_in*>(&addr)->sin_port = htons(port_);
+    }
+    workers_.push_back(std::move(w));
+  }
+  return true;
+}
+
+int Server::run() {
+  uv_loop_t main{};
+  uv_loop_init(&main);
+  main.data = this;
+
+  struct Ctl {
+    Server* server;
+    int signals = 0;
+    std::atomic<int> running{0};
+    uv_async_t done{};
+    uv_signal_t sigint{}, sigterm{};
+    uv_timer_t poll{};
+  } ctl{this};
+  ctl.running = static_cast<int>(workers_.size());
+
+  auto on_signal = [](uv_signal_t* s, int) {
+    auto* c = static_cast<Ctl*>(s->data);
+    ++c->signals;
+    for (auto& w : c->server->workers_) {
+      if (c->signals == 1) w->request_stop(); else w->request_abort();
+    }
+  };
+  uv_signal_init(&main, &ctl.sigint);
+  uv_signal_init(&main, &ctl.sigterm);
+  ctl.sigint.data = ctl.sigterm.data = &ctl;
+  uv_signal_start(&ctl.sigint, on_signal, SIGINT);
+  uv_signal_start(&ctl.sigterm, on_signal, SIGTERM);
+
+  // stop() from another thread is noticed by polling a flag: uv_async_t
+  // would do, but this keeps the control loop's handles few and obvious.
+  uv_timer_init(&main, &ctl.poll);
+  ctl.poll.data = &ctl;
+  uv_timer_start(&ctl.poll, [](uv_timer_t* t) {
+    auto* c = static_cast<Ctl*>(t->data);
+    if (c->server->stop_.exchange(false)) {
+      ++c->signals;
+      for (auto& w : c->server->workers_) w->request_stop();
+    }
+  }, 50, 50);
+
+  uv_async_init(&main, &ctl.done, [](uv_async_t* a) {
+    auto* c = static_cast<Ctl*>(a->data);
+    if (c->running.load() != 0) return;
+    uv_close(reinterpret_cast<uv_handle_t*>(&c->sigint), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&c->sigterm), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&c->poll), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&c->done), nullptr);
+  });
+  ctl.done.data = &ctl;
+
+  std::vector<std::thread> threads;
+  for (auto& w : workers_) {
+    threads.emplace_back([&ctl, worker = w.get()] {
+      worker->run();
+      ctl.running.fetch_sub(1);
+      uv_async_send(&ctl.done);
+    });
+  }
+  uv_run(&main, UV_RUN_DEFAULT);
+  for (auto& t : threads) t.join();
+  uv_loop_close(&main);
+  return 0;
+}
+
+void Server::stop() { stop_ = true; }
+
+}  // namespace strata::loop

@@ -1,0 +1,258 @@
+// Tier 1 plumbing shared by every protocol: listening sockets, one libuv loop
+// per worker thread, the TCP connection object, and graceful stop.
+//
+// Threading: each Worker owns one uv_loop_t and everything on it; the only
+// cross-thread entry points are Worker::request_stop() and Server::stop().
+// Lifetimes: a connection is one heap object (handle, write request, buffers
+// and protocol state embedded), freed only in its uv_close callback, and only
+// once its protocol says no application code still refers to it.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <uv.h>
+
+#include "loop/stream.hpp"
+
+namespace strata::loop {
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8000;          // 0 picks a free port
+  int workers = 1;               // event loops, one thread each, sharing the port
+  uint64_t graceful_ms = 10000;  // deadline for in-flight responses after SIGINT/SIGTERM
+  int backlog = 1024;
+};
+
+// A node in a worker's list of live connections, so the worker can sweep
+// timeouts and stop them without knowing their protocol.
+class ConnectionNode {
+ public:
+  virtual ~ConnectionNode() = default;
+  virtual void tick(uint64_t now_ms) = 0;  // periodic timeout check
+  virtual void stop() = 0;                 // graceful stop: finish in-flight work, then close
+  virtual void abort() = 0;                // deadline passed: close now
+  ConnectionNode* prev = nullptr;
+  ConnectionNode* next = nullptr;
+};
+
+class Worker {
+ public:
+  // `tick_ms` > 0 starts a repeating timer that drives on_tick() and every
+  // connection's tick(); 0 means the protocol needs no timers at all.
+  Worker(int index, const ServerConfig& config, unsigned tick_ms);
+  virtual ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Binds and listens; with `reuseport` several workers share the address.
+  // Returns 0 or a negative UV_E* code with a sentence in `error`.
+  int listen(const sockaddr* addr, bool reuseport, std::string& error);
+  uint16_t bound_port() const;
+
+  void run();                 // runs the loop until stop completes
+  void request_stop();        // any thread; graceful, bounded by config.graceful_ms
+  void request_abort();       // any thread; closes every connection now
+  int close_loop();           // after run(): uv_loop_close's result (0 = no leaked handles)
+
+  uv_loop_t* loop() { return &loop_; }
+  int index() const { return index_; }
+  bool stopping() const { return stopping_; }
+  const ServerConfig& config() const { return config_; }
+
+  void link(ConnectionNode* c);
+  void unlink(ConnectionNode* c);
+  size_t connection_count() const { return count_; }
+
+ protected:
+  // Accept one pending connection from `listener` and start serving it.
+  virtual void accept(uv_stream_t* listener) = 0;
+  virtual void on_tick(uint64_t /*now_ms*/) {}
+
+ private:
+  static void on_connection(uv_stream_t* listener, int status);
+  static void on_async(uv_async_t* a);
+  void begin_stop();
+  void maybe_finish_stop();
+
+  int index_;
+  ServerConfig config_;
+  unsigned tick_ms_;
+  uv_loop_t loop_{};
+  uv_tcp_t listener_{};
+  uv_async_t wakeup_{};
+  uv_timer_t tick_{};
+  uv_timer_t deadline_{};
+  bool listening_ = false;
+  bool stopping_ = false;
+  bool finished_ = false;
+  std::atomic<int> stop_requested_{0};  // 1 graceful, 2 abort
+  uint64_t last_emfile_log_ = 0;
+  ConnectionNode* head_ = nullptr;
+  size_t count_ = 0;
+};
+
+// Runs N workers on N threads sharing one port and handles SIGINT/SIGTERM:
+// the first signal stops gracefully, a second one aborts open connections.
+class Server {
+ public:
+  using WorkerFactory = std::function<std::unique_ptr<Worker>(int index, const ServerConfig&)>;
+  Server(ServerConfig config, WorkerFactory factory);
+  ~Server();
+
+  // Resolves host and binds every worker. On failure returns false with a
+  // one-line reason in `error`.
+  bool listen(std::string& error);
+  uint16_t port() const { return port_; }
+  const ServerConfig& config() const { return config_; }
+
+  // Blocks until stopped by a signal or stop(); returns the process exit code.
+  int run();
+  void stop();  // any thread
+
+ private:
+  ServerConfig config_;
+  WorkerFactory factory_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+};
+
+// The libuv TCP transport for protocol P. P must provide:
+//   struct Context;                 per-worker state (codecs, app, options)
+//   P(Stream&, Context&);
+//   void on_data();                 new bytes are in stream.in
+//   void on_eof();                  the peer will send nothing more
+//   void on_drained();              every queued byte has been written
+//   void on_tick(uint64_t now_ms);  periodic, for timeouts
+//   void on_stop();                 graceful stop requested
+//   void on_closed();               the handle is closed; no more I/O
+//   bool busy() const;              application code still holds this stream
+template <class P>
+class TcpConnection final : public Stream, public ConnectionNode {
+ public:
+  TcpConnection(Worker& worker, typename P::Context& ctx, size_t read_capacity)
+      : Stream(read_capacity), worker_(worker), proto_(*this, ctx) {
+    uv_tcp_init(worker.loop(), &tcp_);
+    tcp_.data = this;
+    worker_.link(this);
+  }
+
+  static void accept_from(Worker& worker, uv_stream_t* listener, typename P::Context& ctx, size_t cap) {
+    auto* c = new TcpConnection(worker, ctx, cap);
+    if (uv_accept(listener, c->stream()) != 0) return c->close();
+    uv_tcp_nodelay(&c->tcp_, 1);
+    int len = sizeof c->peer;
+    uv_tcp_getpeername(&c->tcp_, reinterpret_cast<sockaddr*>(&c->peer), &len);
+    len = sizeof c->local;
+    uv_tcp_getsockname(&c->tcp_, reinterpret_cast<sockaddr*>(&c->local), &len);
+    c->set_reading(true);
+  }
+
+  void flush() override {
+    if (closing_ || writing_ || out_[pending_].empty()) return;
+    uv_buf_t buf = uv_buf_init(out_[pending_].data(), static_cast<unsigned>(out_[pending_].size()));
+    if (uv_write(&write_req_, stream(), &buf, 1, on_write) != 0) return close();
+    writing_ = true;
+    pending_ ^= 1;
+  }
+
+  void close() override {
+    if (closing_) return;
+    closing_ = true;
+    worker_.unlink(this);
+    uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), on_close);
+  }
+
+  void finish() override {
+    set_reading(false);
+    closing_after_write_ = true;
+    flush();
+    if (!writing_) close();
+  }
+
+  void set_reading(bool on) override {
+    if (closing_ || on == reading_ || (on && closing_after_write_)) return;
+    reading_ = on;
+    if (on) {
+      if (uv_read_start(stream(), on_alloc, on_read) != 0) close();
+    } else {
+      uv_read_stop(stream());
+    }
+  }
+
+  bool closed() const override { return closing_; }
+
+  // Called by the protocol when its application code let go of the stream.
+  void release() override {
+    if (handle_closed_ && !proto_.busy()) delete this;
+  }
+
+  void tick(uint64_t now_ms) override { if (!closing_) proto_.on_tick(now_ms); }
+  void stop() override { if (!closing_) proto_.on_stop(); }
+  void abort() override { close(); }
+
+ private:
+  uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&tcp_); }
+  static TcpConnection* self(void* handle) {
+    return static_cast<TcpConnection*>(static_cast<uv_handle_t*>(handle)->data);
+  }
+
+  static void on_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
+    auto* c = self(h);
+    // A full buffer yields UV_ENOBUFS in on_read, which pauses reading
+    // until the protocol has consumed something.
+    *buf = uv_buf_init(c->in.tail(), static_cast<unsigned>(c->in.free_space()));
+  }
+
+  static void on_read(uv_stream_t* s, ssize_t n, const uv_buf_t*) {
+    auto* c = self(s);
+    if (n > 0) {
+      c->in.commit(static_cast<size_t>(n));
+      c->proto_.on_data();
+    } else if (n == UV_ENOBUFS) {
+      c->set_reading(false);
+    } else if (n == UV_EOF) {
+      c->set_reading(false);
+      c->proto_.on_eof();
+    } else if (n < 0) {
+      c->close();
+    }
+    // n == 0 is EAGAIN: nothing to do.
+  }
+
+  static void on_write(uv_write_t* req, int status) {
+    auto* c = self(req->handle);
+    c->writing_ = false;
+    c->out_[c->pending_ ^ 1].clear();
+    if (status < 0 || c->closing_) return c->close();
+    if (!c->out_[c->pending_].empty()) return c->flush();
+    if (c->closing_after_write_) return c->close();
+    c->proto_.on_drained();
+  }
+
+  static void on_close(uv_handle_t* h) {
+    auto* c = self(h);
+    c->handle_closed_ = true;
+    c->proto_.on_closed();
+    c->release();
+  }
+
+  Worker& worker_;
+  uv_tcp_t tcp_{};
+  uv_write_t write_req_{};
+  bool reading_ = false;
+  bool writing_ = false;
+  bool closing_ = false;
+  bool closing_after_write_ = false;
+  bool handle_closed_ = false;
+  P proto_;
+};
+
+}  // namespace strata::loop

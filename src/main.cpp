@@ -1,0 +1,106 @@
+// The strata command line: `strata serve` runs one tier of the stack alone.
+#include <csignal>
+#include <cstdio>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "loop/raw.hpp"
+#include "loop/server.hpp"
+#include "parser/bare_app.hpp"
+#include "parser/http_server.hpp"
+
+namespace {
+
+struct ServeArgs {
+  std::string tier = "http";
+  strata::loop::ServerConfig server;
+  strata::http::Options http;
+  double head_timeout = 10, idle_timeout = 5, graceful_timeout = 10;
+};
+
+uint64_t to_ms(double seconds) { return static_cast<uint64_t>(seconds * 1000.0 + 0.5); }
+
+int serve(ServeArgs& a) {
+  a.server.graceful_ms = to_ms(a.graceful_timeout);
+  a.http.head_timeout_ms = to_ms(a.head_timeout);
+  a.http.idle_timeout_ms = to_ms(a.idle_timeout);
+
+  strata::loop::Server::WorkerFactory factory;
+  if (a.tier == "raw") {
+    factory = [](int index, const strata::loop::ServerConfig& c) -> std::unique_ptr<strata::loop::Worker> {
+      return std::make_unique<strata::loop::raw::RawWorker>(index, c);
+    };
+  } else {
+    factory = strata::http::http_workers(a.http, [](int) { return strata::http::make_bare_app(); });
+  }
+  strata::loop::Server server(a.server, factory);
+  std::string error;
+  if (!server.listen(error)) {
+    std::fprintf(stderr, "strata: %s\n", error.c_str());
+    return 1;
+  }
+  const bool v6 = a.server.host.find(':') != std::string::npos;
+  std::printf("listening on http://%s%s%s:%u tier=%s\n", v6 ? "[" : "", a.server.host.c_str(), v6 ? "]" : "",
+              server.port(), a.tier.c_str());
+  std::fflush(stdout);
+  return server.run();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);  // a peer that hangs up must not kill the server
+
+  CLI::App app{
+      "strata: an HTTP stack in four tiers, each runnable alone, to measure where a request's time goes.\n"
+      "Tiers: raw (libuv, crude framing), http (llhttp, HTTP/1.1, ASGI-like boundary)."};
+  app.set_version_flag("--version", std::string("strata ") + STRATA_VERSION);
+  app.require_subcommand(1);
+
+  ServeArgs a;
+  auto* serve_cmd = app.add_subcommand("serve", "Serve the seed workloads (POST /user, GET /, GET /index?name=) with one tier");
+  serve_cmd->add_option("--tier", a.tier, "Which tier answers: raw or http")
+      ->check(CLI::IsMember({"raw", "http"}))
+      ->capture_default_str();
+  serve_cmd->add_option("--host", a.server.host, "Address to listen on")->capture_default_str();
+  serve_cmd->add_option("--port", a.server.port, "Port to listen on; 0 picks a free one")->capture_default_str();
+  serve_cmd->add_option("--workers", a.server.workers, "Event loops, one thread each, sharing the port")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  serve_cmd->add_option("--max-head-bytes", a.http.max_head_bytes, "http: request line + headers limit (431 above)")
+      ->check(CLI::Range(256, 1 << 20))
+      ->capture_default_str();
+  serve_cmd->add_option("--max-headers", a.http.max_headers, "http: header count limit (431 above)")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  serve_cmd->add_option("--max-body-bytes", a.http.max_body_bytes, "http: request body limit (413 above)")
+      ->capture_default_str();
+  serve_cmd->add_option("--head-timeout", a.head_timeout, "http: seconds allowed to send a request head (408 after)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  serve_cmd->add_option("--idle-timeout", a.idle_timeout, "http: seconds an idle keep-alive connection stays open")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  serve_cmd->add_option("--graceful-timeout", a.graceful_timeout,
+                        "Seconds in-flight responses get after SIGINT/SIGTERM before connections are cut")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string msg = e.what();
+    if (msg.empty()) msg = "a subcommand is required (try: strata serve --help)";
+    std::fprintf(stderr, "strata: %s (see strata --help)\n", msg.c_str());
+    return 2;
+  }
+  if (serve_cmd->parsed()) return serve(a);
+  return 2;
+}

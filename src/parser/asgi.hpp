@@ -1,0 +1,90 @@
+// The ASGI-like boundary between tier 2 (the HTTP server) and applications.
+//
+// As in ASGI, an application is an async callable taking (scope, receive,
+// send): the server describes the request in a Scope, the app pulls body
+// events with receive() and pushes the response with send. Middleware wraps
+// an app, and may wrap receive and send, exactly as ASGI middleware does.
+//
+// Lifetimes (the contract every app relies on):
+//  - The Scope and every view in it stay valid until the app's Task finishes.
+//  - A body event's bytes stay valid until the next receive() call or the
+//    end of the app, whichever comes first.
+//  - send copies what it is given: headers and body may be freed as soon as
+//    the awaited call returns.
+//  - After the client has gone, receive() yields a disconnect event and
+//    send does nothing, so an app can always run to its end.
+// Threading: receive and send must be awaited on the connection's loop thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string_view>
+
+#include <sys/socket.h>
+
+#include "parser/task.hpp"
+
+namespace strata::http {
+
+struct Header {
+  std::string_view name;   // lower-case in a Scope, as ASGI specifies
+  std::string_view value;
+};
+
+struct Scope {
+  std::string_view type = "http";
+  std::string_view http_version;  // "1.0" or "1.1"
+  std::string_view method;        // upper-case, e.g. "POST"
+  std::string_view scheme = "http";
+  std::string_view path;          // percent-decoded
+  std::string_view raw_path;      // as received, without the query
+  std::string_view query_string;  // as received, without '?'
+  std::span<const Header> headers;
+  const sockaddr_storage* client = nullptr;
+  const sockaddr_storage* server = nullptr;
+
+  // First header with this lower-case name, or an empty view.
+  std::string_view header(std::string_view lower_name) const {
+    for (const Header& h : headers)
+      if (h.name == lower_name) return h.value;
+    return {};
+  }
+};
+
+struct ReceiveEvent {
+  enum Type { body, disconnect } type = body;
+  std::string_view bytes;  // type == body: the next piece of the request body
+  bool more_body = false;
+};
+
+struct ResponseStart {
+  int status = 200;
+  std::span<const Header> headers;  // any case; Content-Length is honoured
+};
+
+struct ResponseBody {
+  std::string_view bytes;
+  bool more_body = false;
+};
+
+// The server's end of one request. Middleware derives from these to wrap them.
+class Receive {
+ public:
+  virtual ~Receive() = default;
+  virtual Task<ReceiveEvent> operator()() = 0;
+};
+
+class Send {
+ public:
+  virtual ~Send() = default;
+  // Exactly one start, then body events until one has more_body == false.
+  // Out of order calls throw std::logic_error.
+  virtual Task<void> start(const ResponseStart& r) = 0;
+  // Suspends while the client is slower than the app (backpressure).
+  virtual Task<void> body(const ResponseBody& b) = 0;
+};
+
+using App = std::function<Task<void>(const Scope&, Receive&, Send&)>;
+
+}  // namespace strata::http

@@ -1,0 +1,732 @@
+#include "parser/http1.hpp"
+
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+
+#include "common/url.hpp"
+
+namespace strata::http {
+
+namespace {
+
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool iequals(std::string_view a, std::string_view lower_b) {
+  if (a.size() != lower_b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (lower(a[i]) != lower_b[i]) return false;
+  return true;
+}
+
+std::string_view trim(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v;
+}
+
+// RFC 3986 host: reg-name, IPv4 or IP-literal, with an optional port.
+bool valid_host(std::string_view v) {
+  for (char c : v) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    std::strchr("-._~!$&'()*+,;=:%[]", c) != nullptr;
+    if (!ok || c == '\0') return false;
+  }
+  return true;
+}
+
+// Transfer-Encoding we can decode: "chunked", once, and nothing else.
+bool supported_transfer_coding(std::string_view v) {
+  int chunked = 0;
+  while (!v.empty()) {
+    const size_t comma = v.find(',');
+    const std::string_view coding = trim(v.substr(0, comma));
+    v = comma == std::string_view::npos ? std::string_view{} : v.substr(comma + 1);
+    if (coding.empty()) continue;
+    if (!iequals(coding, "chunked")) return false;
+    ++chunked;
+  }
+  return chunked == 1;
+}
+
+bool valid_field_name(std::string_view n) {
+  if (n.empty()) return false;
+  for (char c : n) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    (c != '\0' && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr);
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool valid_field_value(std::string_view v) {
+  for (char c : v)
+    if (c == '\r' || c == '\n' || c == '\0') return false;
+  return true;
+}
+
+void append_uint(std::string& out, uint64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, static_cast<size_t>(r.ptr - buf));
+}
+
+void append_hex(std::string& out, uint64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v, 16);
+  out.append(buf, static_cast<size_t>(r.ptr - buf));
+}
+
+Protocol& self(llhttp_t* p) { return *static_cast<Protocol*>(p->data); }
+
+}  // namespace
+
+// ------------------------------------------------------------ helpers
+
+void format_http_date(std::time_t t, char out[29]) {
+  static const char days[] = "SunMonTueWedThuFriSat";
+  static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];  // wide enough for any int fields, so the format cannot truncate
+  std::snprintf(buf, sizeof buf, "%.3s, %02d %.3s %04d %02d:%02d:%02d GMT", days + 3 * tm.tm_wday, tm.tm_mday,
+                months + 3 * tm.tm_mon, tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  std::memcpy(out, buf, 29);
+}
+
+void Context::refresh_date(std::time_t now) {
+  if (now == date_second && date_line[0] != 0) return;
+  date_second = now;
+  std::memcpy(date_line, "Date: ", 6);
+  format_http_date(now, date_line + 6);
+  std::memcpy(date_line + 35, "\r\n", 2);
+}
+
+std::string_view reason_phrase(int status) {
+  switch (status) {
+    case 100: return "Continue";
+    case 101: return "Switching Protocols";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 206: return "Partial Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 406: return "Not Acceptable";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 410: return "Gone";
+    case 411: return "Length Required";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 417: return "Expectation Failed";
+    case 422: return "Unprocessable Content";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
+    default: return "";
+  }
+}
+
+// ------------------------------------------------------------ setup
+
+const llhttp_settings_t Protocol::settings = [] {
+  llhttp_settings_t s;
+  llhttp_settings_init(&s);
+  s.on_message_begin = cb_message_begin;
+  s.on_url = cb_url;
+  s.on_header_field = cb_header_field;
+  s.on_header_field_complete = cb_header_field_complete;
+  s.on_header_value = cb_header_value;
+  s.on_header_value_complete = cb_header_value_complete;
+  s.on_headers_complete = cb_headers_complete;
+  s.on_body = cb_body;
+  s.on_message_complete = cb_message_complete;
+  return s;
+}();
+
+Protocol::Protocol(loop::Stream& s, Context& ctx) : s_(s), ctx_(ctx), opt_(ctx.options) {
+  llhttp_init(&parser_, HTTP_REQUEST, &settings);
+  parser_.data = this;
+  header_spans_.resize(opt_.max_headers + 1);
+  headers_.reserve(opt_.max_headers);
+  idle_since_ms_ = ctx_.now_ms;
+}
+
+Protocol::~Protocol() = default;
+
+// ------------------------------------------------------------ llhttp callbacks
+
+int Protocol::extend(Span& sp, const char* at, size_t len) {
+  const auto rel = static_cast<uint32_t>(at - (s_.in.data() + base_));
+  // Pieces of one span arrive adjacent: reads append to the same buffer,
+  // which is never compacted while a request head is being parsed.
+  if (sp.len == 0) sp.off = rel;
+  sp.len += static_cast<uint32_t>(len);
+  if (rel + len > opt_.max_head_bytes) {
+    error_status_ = 431;
+    error_reason_ = "request line and headers are too large";
+    return HPE_USER;
+  }
+  return 0;
+}
+
+int Protocol::cb_message_begin(llhttp_t* p) {
+  Protocol& c = self(p);
+  c.phase_ = Phase::head;
+  c.head_started_ms_ = c.ctx_.now_ms;
+  c.url_ = {};
+  c.nheaders_ = 0;
+  c.in_field_ = false;
+  c.host_count_ = 0;
+  c.host_invalid_ = c.te_unsupported_ = c.expect_continue_ = c.expect_unknown_ = false;
+  c.body_seen_ = false;
+  c.body_begin_ = c.body_end_ = c.deliver_from_ = 0;
+  c.body_total_ = 0;
+  c.message_complete_ = false;
+  c.body_done_delivered_ = false;
+  c.continue_sent_ = false;
+  return 0;
+}
+
+int Protocol::cb_url(llhttp_t* p, const char* at, size_t len) {
+  Protocol& c = self(p);
+  return c.extend(c.url_, at, len);
+}
+
+int Protocol::cb_header_field(llhttp_t* p, const char* at, size_t len) {
+  Protocol& c = self(p);
+  if (!c.in_field_) {
+    if (c.nheaders_ >= c.opt_.max_headers) {
+      c.error_status_ = 431;
+      c.error_reason_ = "too many header fields";
+      return HPE_USER;
+    }
+    c.header_spans_[c.nheaders_] = {};
+    c.in_field_ = true;
+  }
+  return c.extend(c.header_spans_[c.nheaders_].first, at, len);
+}
+
+int Protocol::cb_header_field_complete(llhttp_t* p) {
+  Protocol& c = self(p);
+  c.in_field_ = false;
+  // ASGI hands header names over in lower case; do it once, in place.
+  const Span name = c.header_spans_[c.nheaders_].first;
+  char* b = c.s_.in.data() + c.base_ + name.off;
+  for (uint32_t i = 0; i < name.len; ++i) b[i] = lower(b[i]);
+  return 0;
+}
+
+int Protocol::cb_header_value(llhttp_t* p, const char* at, size_t len) {
+  Protocol& c = self(p);
+  return c.extend(c.header_spans_[c.nheaders_].second, at, len);
+}
+
+int Protocol::cb_header_value_complete(llhttp_t* p) {
+  Protocol& c = self(p);
+  const auto& [n, v] = c.header_spans_[c.nheaders_++];
+  const std::string_view name = c.view(n);
+  const std::string_view value = trim(c.view(v));
+  switch (name.size()) {
+    case 4:
+      if (name == "host") {
+        ++c.host_count_;
+        c.host_invalid_ |= !valid_host(value);
+      }
+      break;
+    case 6:
+      if (name == "expect") {
+        if (iequals(value, "100-continue")) c.expect_continue_ = true;
+        else c.expect_unknown_ = true;
+      }
+      break;
+    case 17:
+      if (name == "transfer-encoding" && !supported_transfer_coding(value)) {
+        c.te_unsupported_ = true;
+        c.error_status_ = 501;
+        c.error_reason_ = "only the chunked transfer coding is supported";
+      }
+      break;
+    default: break;
+  }
+  return 0;
+}
+
+int Protocol::cb_headers_complete(llhttp_t* p) {
+  Protocol& c = self(p);
+  auto reject = [&](int status, const char* why) {
+    c.error_status_ = status;
+    c.error_reason_ = why;
+    return HPE_USER;
+  };
+  const bool v10 = p->http_major == 1 && p->http_minor == 0;
+  const bool v11 = p->http_major == 1 && p->http_minor == 1;
+  if (!v10 && !v11) return reject(505, "only HTTP/1.0 and HTTP/1.1 are supported");
+  if (c.te_unsupported_) return reject(501, "only the chunked transfer coding is supported");
+  if (v11 && c.host_count_ != 1) return reject(400, "HTTP/1.1 requires exactly one Host header");
+  if (c.host_count_ > 1) return reject(400, "more than one Host header");
+  if (c.host_invalid_) return reject(400, "invalid Host header");
+  if (c.expect_unknown_) return reject(417, "only Expect: 100-continue is supported");
+  if ((p->flags & F_CONTENT_LENGTH) && p->content_length > c.opt_.max_body_bytes)
+    return reject(413, "request body is too large");
+  c.http10_ = v10;
+  c.keep_alive_ = llhttp_should_keep_alive(p) && !c.stopping_;
+  c.is_head_ = p->method == HTTP_HEAD;
+  c.phase_ = Phase::ready;
+  return 0;
+}
+
+int Protocol::cb_body(llhttp_t* p, const char* at, size_t len) {
+  Protocol& c = self(p);
+  c.body_total_ += len;
+  if (c.body_total_ > c.opt_.max_body_bytes) {
+    c.error_status_ = 413;
+    c.error_reason_ = "request body is too large";
+    return HPE_USER;
+  }
+  char* base = c.s_.in.data() + c.base_;
+  const auto rel = static_cast<uint32_t>(at - base);
+  if (!c.body_seen_) {
+    c.body_seen_ = true;
+    c.body_begin_ = c.body_end_ = c.deliver_from_ = rel;
+  }
+  // Chunked bodies are de-chunked in place: each piece moves down over the
+  // framing already parsed, so the body is one contiguous region. Only bytes
+  // behind llhttp's position move.
+  if (rel != c.body_end_) std::memmove(base + c.body_end_, at, len);
+  c.body_end_ += static_cast<uint32_t>(len);
+  return 0;
+}
+
+int Protocol::cb_message_complete(llhttp_t* p) {
+  Protocol& c = self(p);
+  c.message_complete_ = true;
+  // Pause so that each pipelined request is handed to the app in order,
+  // and the next head is not parsed while this one's views are in use.
+  return HPE_PAUSED;
+}
+
+// ------------------------------------------------------------ the driver
+
+void Protocol::drive() {
+  if (in_drive_) {
+    again_ = true;  // the caller up the stack will loop once more
+    return;
+  }
+  in_drive_ = true;
+  do {
+    again_ = false;
+    step();
+  } while (again_ && !s_.closed());
+  in_drive_ = false;
+  finish_drive();
+}
+
+void Protocol::step() {
+  for (;;) {
+    if (s_.closed() || failed_) return;
+    if (app_running_) {
+      if (!message_complete_) parse();
+      if (failed_) return;
+      if (body_waiter_ && (deliver_from_ < body_end_ || message_complete_)) wake(body_waiter_);
+      if (app_running_) return;
+      continue;
+    }
+    if (phase_ == Phase::app) {  // the app has finished this request
+      next_request();
+      continue;
+    }
+    if (s_.queued_bytes() >= opt_.high_water) return;  // backpressure: resumes in on_drained
+    if (stopping_ && phase_ == Phase::idle) return s_.finish();
+    const size_t before = parse_pos_;
+    parse();
+    if (failed_) return;
+    if (phase_ == Phase::ready && (message_complete_ || parse_pos_ == s_.in.size())) {
+      dispatch();
+      continue;
+    }
+    if (parse_pos_ == before || parse_pos_ == s_.in.size()) return;  // need more bytes
+  }
+}
+
+void Protocol::parse() {
+  if (paused_) {
+    if (!message_complete_ || phase_ != Phase::idle) return;  // the paused request is not done yet
+    llhttp_resume(&parser_);
+    paused_ = false;
+  }
+  const size_t avail = s_.in.size() - parse_pos_;
+  if (avail == 0) return;
+  const char* start = s_.in.data() + parse_pos_;
+  const llhttp_errno_t err = llhttp_execute(&parser_, start, avail);
+  if (err == HPE_OK) {
+    parse_pos_ = s_.in.size();
+  } else if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
+    parse_pos_ = static_cast<size_t>(llhttp_get_error_pos(&parser_) - s_.in.data());
+    paused_ = true;
+    // Protocol upgrades are not supported: answer, then close.
+    if (err == HPE_PAUSED_UPGRADE) keep_alive_ = false;
+  } else {
+    const char* why = error_reason_ ? error_reason_ : llhttp_get_error_reason(&parser_);
+    return fail(error_status_ ? error_status_ : 400, why ? why : "malformed request");
+  }
+  if (phase_ == Phase::head && parse_pos_ - base_ > opt_.max_head_bytes)
+    fail(431, "request line and headers are too large");
+}
+
+void Protocol::dispatch() {
+  phase_ = Phase::app;
+  char* base = s_.in.data() + base_;
+  std::string_view target = view(url_);
+  if (url_.len == 0) target = {base, 0};
+  // absolute-form ("http://host/path") carries the path after the authority
+  if (!target.empty() && target.front() != '/' && target != "*") {
+    const size_t scheme = target.find("://");
+    if (scheme != std::string_view::npos) {
+      const size_t slash = target.find('/', scheme + 3);
+      target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
+    }
+  }
+  if (const size_t hash = target.find('#'); hash != std::string_view::npos) target = target.substr(0, hash);
+  const size_t q = target.find('?');
+  scope_.raw_path = target.substr(0, q);
+  scope_.query_string = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
+  if (scope_.raw_path.find('%') == std::string_view::npos) {
+    scope_.path = scope_.raw_path;
+  } else {
+    path_buf_.clear();
+    url::percent_decode(scope_.raw_path, path_buf_);
+    scope_.path = path_buf_;
+  }
+  scope_.method = llhttp_method_name(static_cast<llhttp_method_t>(parser_.method));
+  scope_.http_version = http10_ ? "1.0" : "1.1";
+  headers_.clear();
+  for (size_t i = 0; i < nheaders_; ++i)
+    headers_.push_back({view(header_spans_[i].first), trim(view(header_spans_[i].second))});
+  scope_.headers = headers_;
+  scope_.client = &s_.peer;
+  scope_.server = &s_.local;
+
+  response_started_ = response_complete_ = head_open_ = chunked_ = false;
+  status_ = 0;
+  declared_length_ = -1;
+  body_sent_ = 0;
+  app_running_ = true;
+  try {
+    app_task_ = ctx_.app(scope_, receive_, send_);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "strata: application error: %s\n", e.what());
+    app_task_.reset();
+  }
+  if (!app_task_) return app_finished();
+  app_task_.start(&Protocol::on_app_done, this);
+}
+
+void Protocol::on_app_done(void* self) { static_cast<Protocol*>(self)->app_finished(); }
+
+void Protocol::app_finished() {
+  app_running_ = false;
+  if (app_task_) {
+    if (auto e = app_task_.error()) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        std::fprintf(stderr, "strata: application error: %s\n", ex.what());
+      } catch (...) {
+        std::fprintf(stderr, "strata: application error: unknown exception\n");
+      }
+    }
+    // May run inside the task's final suspension; nothing touches the frame after.
+    app_task_.reset();
+  }
+  if (!disconnected_ && !failed_) {
+    if (!response_started_) {
+      write_simple(500, "Internal Server Error", !keep_alive_);
+    } else if (!response_complete_ || head_open_) {
+      keep_alive_ = false;  // a half-sent response can only be ended by closing
+      if (head_open_) {
+        // The app never sent a body event: end the head honestly, then close.
+        s_.out().append("Connection: close\r\n\r\n");
+        head_open_ = false;
+      }
+    }
+  }
+  // A body still arriving that the app did not read: stop here rather than
+  // drain an unbounded upload.
+  if (!message_complete_) keep_alive_ = false;
+  drive();
+}
+
+void Protocol::next_request() {
+  phase_ = Phase::idle;
+  base_ = parse_pos_;
+  idle_since_ms_ = ctx_.now_ms;
+  if (!keep_alive_ || stopping_) s_.finish();
+}
+
+void Protocol::finish_drive() {
+  if (s_.closed()) {
+    if (!app_running_) s_.release();  // last use: the stream may be freed now
+    return;
+  }
+  if (!head_open_) s_.flush();
+  // Between requests, drop consumed bytes: for free when all were consumed,
+  // by moving the partial next request down only when space runs low.
+  if (!app_running_ && phase_ != Phase::app) {
+    if (base_ == s_.in.size()) {
+      s_.in.consume(base_);
+      parse_pos_ = base_ = 0;
+    } else if (s_.in.free_space() < s_.in.capacity() / 4 && base_ > 0) {
+      s_.in.consume(base_);
+      parse_pos_ -= base_;
+      base_ = 0;
+    }
+  }
+  update_reading();
+}
+
+void Protocol::update_reading() {
+  s_.set_reading(!failed_ && s_.in.free_space() > 0 && s_.queued_bytes() < opt_.high_water);
+}
+
+void Protocol::fail(int status, std::string_view reason) {
+  failed_ = true;
+  if (response_started_ && !response_complete_) return s_.close();
+  if (!response_started_ && !disconnected_) {
+    write_simple(status, reason, true);
+    // The app, if running, now sees a finished response: its sends are dropped.
+    response_started_ = response_complete_ = true;
+    head_open_ = false;
+  }
+  s_.finish();
+}
+
+void Protocol::write_simple(int status, std::string_view body, bool close) {
+  std::string& o = s_.out();
+  o.append("HTTP/1.1 ");
+  append_uint(o, static_cast<uint64_t>(status));
+  o.push_back(' ');
+  o.append(reason_phrase(status)).append("\r\nServer: strata\r\n").append(ctx_.date());
+  o.append("Content-Type: text/plain; charset=utf-8\r\nContent-Length: ");
+  append_uint(o, body.size() + 1);
+  if (close) o.append("\r\nConnection: close");
+  else if (http10_) o.append("\r\nConnection: keep-alive");
+  o.append("\r\n\r\n");
+  if (!is_head_) o.append(body).push_back('\n');
+  response_started_ = response_complete_ = true;
+}
+
+void Protocol::wake(std::coroutine_handle<>& slot) {
+  std::coroutine_handle<> h = slot;
+  slot = {};
+  h.resume();
+}
+
+void Protocol::reclaim_body() {
+  // Called when the app asks for more body: what it was given before is
+  // dead, and so is the chunk framing left behind de-chunking.
+  if (!body_seen_) return;
+  const size_t gap_from = base_ + body_end_;
+  if (parse_pos_ > gap_from) {
+    s_.in.erase(gap_from, parse_pos_ - gap_from);
+    parse_pos_ = gap_from;
+  }
+  const uint32_t dead = deliver_from_ - body_begin_;
+  if (dead > 0) {
+    s_.in.erase(base_ + body_begin_, dead);
+    body_end_ -= dead;
+    deliver_from_ = body_begin_;
+    parse_pos_ -= dead;
+  }
+}
+
+// ------------------------------------------------------------ events
+
+void Protocol::on_eof() {
+  keep_alive_ = false;
+  if (app_running_) {
+    // The request can never complete: the app sees a disconnect.
+    if (!message_complete_) {
+      disconnected_ = true;
+      if (body_waiter_) {
+        in_drive_ = true;
+        wake(body_waiter_);
+        in_drive_ = false;
+      }
+    }
+    return drive();
+  }
+  if (phase_ == Phase::idle && parse_pos_ == s_.in.size()) return s_.finish();
+  // A complete request may still be waiting to be parsed; a partial one never completes.
+  drive();
+  if (!s_.closed() && !app_running_) s_.finish();
+}
+
+void Protocol::on_drained() {
+  if (drain_waiter_) {
+    in_drive_ = true;
+    wake(drain_waiter_);
+    in_drive_ = false;
+  }
+  drive();
+}
+
+void Protocol::on_tick(uint64_t now_ms) {
+  if (app_running_ || failed_) return;
+  if (phase_ == Phase::head) {
+    if (now_ms - head_started_ms_ >= opt_.head_timeout_ms) {
+      failed_ = true;
+      write_simple(408, "request head not received in time", true);
+      s_.finish();
+    }
+  } else if (phase_ == Phase::idle && s_.queued_bytes() == 0 && now_ms - idle_since_ms_ >= opt_.idle_timeout_ms) {
+    s_.close();
+  }
+}
+
+void Protocol::on_stop() {
+  stopping_ = true;
+  keep_alive_ = false;
+  if (!app_running_ && phase_ == Phase::idle && parse_pos_ == s_.in.size()) s_.finish();
+}
+
+void Protocol::on_closed() {
+  disconnected_ = true;
+  // Let a waiting app run to its end; the transport frees us afterwards.
+  in_drive_ = true;
+  if (body_waiter_) wake(body_waiter_);
+  if (drain_waiter_) wake(drain_waiter_);
+  in_drive_ = false;
+}
+
+// ------------------------------------------------------------ the app's end
+
+Task<ReceiveEvent> Protocol::receive() {
+  for (;;) {
+    if (disconnected_) co_return ReceiveEvent{ReceiveEvent::disconnect, {}, false};
+    if (body_seen_ && s_.in.free_space() < s_.in.capacity() / 4) {
+      reclaim_body();
+      update_reading();
+    }
+    if (deliver_from_ < body_end_ || (message_complete_ && !body_done_delivered_)) {
+      const std::string_view piece{s_.in.data() + base_ + deliver_from_, body_end_ - deliver_from_};
+      deliver_from_ = body_end_;
+      const bool more = !message_complete_;
+      if (!more) body_done_delivered_ = true;
+      co_return ReceiveEvent{ReceiveEvent::body, piece, more};
+    }
+    if (message_complete_ && response_complete_) co_return ReceiveEvent{ReceiveEvent::disconnect, {}, false};
+    if (expect_continue_ && !continue_sent_ && !response_started_) {
+      continue_sent_ = true;
+      s_.out().append("HTTP/1.1 100 Continue\r\n\r\n");
+      s_.flush();
+    }
+    co_await Waiter{body_waiter_};
+  }
+}
+
+Task<void> Protocol::send_start(const ResponseStart& r) {
+  if (disconnected_ || failed_) co_return;
+  if (response_started_) throw std::logic_error("response already started");
+  if (r.status < 200 || r.status > 999) throw std::logic_error("response status must be 200..999");
+  int64_t declared = -1;
+  for (const Header& h : r.headers) {
+    if (!valid_field_name(h.name) || !valid_field_value(h.value))
+      throw std::logic_error("invalid response header");
+    if (iequals(h.name, "content-length")) {
+      uint64_t n = 0;
+      auto [ptr, ec] = std::from_chars(h.value.data(), h.value.data() + h.value.size(), n);
+      if (ec != std::errc{} || ptr != h.value.data() + h.value.size()) throw std::logic_error("invalid Content-Length");
+      declared = static_cast<int64_t>(n);
+    }
+  }
+  response_started_ = true;
+  status_ = r.status;
+  declared_length_ = declared;
+  std::string& o = s_.out();
+  o.append("HTTP/1.1 ");
+  append_uint(o, static_cast<uint64_t>(r.status));
+  o.push_back(' ');
+  o.append(reason_phrase(r.status)).append("\r\nServer: strata\r\n").append(ctx_.date());
+  for (const Header& h : r.headers) {
+    // Framing and persistence are the server's to decide.
+    if (iequals(h.name, "transfer-encoding")) continue;
+    if (iequals(h.name, "connection")) {
+      if (h.value.find("close") != std::string_view::npos) keep_alive_ = false;
+      continue;
+    }
+    o.append(h.name).append(": ").append(h.value).append("\r\n");
+  }
+  head_open_ = true;
+  co_return;
+}
+
+Task<void> Protocol::send_body(const ResponseBody& b) {
+  if (disconnected_ || failed_) co_return;
+  if (!response_started_) throw std::logic_error("response body before response start");
+  if (response_complete_) throw std::logic_error("response body after the final body event");
+  std::string& o = s_.out();
+  const bool bodiless = status_ == 204 || status_ == 304;
+  if (head_open_) {
+    if (bodiless || declared_length_ >= 0) {
+      // nothing to add: no body, or the app's own Content-Length
+    } else if (!b.more_body) {
+      // The whole body is known now, so no chunking is needed.
+      o.append("Content-Length: ");
+      append_uint(o, b.bytes.size());
+      o.append("\r\n");
+    } else if (!http10_) {
+      chunked_ = true;
+      o.append("Transfer-Encoding: chunked\r\n");
+    } else {
+      keep_alive_ = false;  // HTTP/1.0 without a length: the close ends the body
+    }
+    if (!keep_alive_) o.append("Connection: close\r\n");
+    else if (http10_) o.append("Connection: keep-alive\r\n");
+    o.append("\r\n");
+    head_open_ = false;
+  }
+  if (declared_length_ >= 0 && body_sent_ + b.bytes.size() > static_cast<uint64_t>(declared_length_))
+    throw std::logic_error("response body longer than its Content-Length");
+  if (!is_head_ && !bodiless) {
+    if (chunked_) {
+      if (!b.bytes.empty()) {
+        append_hex(o, b.bytes.size());
+        o.append("\r\n").append(b.bytes).append("\r\n");
+      }
+      if (!b.more_body) o.append("0\r\n\r\n");
+    } else {
+      o.append(b.bytes);
+    }
+  }
+  body_sent_ += b.bytes.size();
+  if (!b.more_body) {
+    response_complete_ = true;
+    if (declared_length_ >= 0 && body_sent_ != static_cast<uint64_t>(declared_length_) && !is_head_) keep_alive_ = false;
+  }
+  if (!in_drive_) s_.flush();  // inside the driver, one write carries every response
+  if (s_.queued_bytes() >= opt_.high_water && !disconnected_) {
+    s_.flush();
+    co_await Waiter{drain_waiter_};
+  }
+}
+
+}  // namespace strata::http

@@ -1,0 +1,212 @@
+// Tier 2, "http": an llhttp-driven HTTP/1.1 engine, the twin of uvicorn's
+// httptools protocol, speaking to applications through asgi.hpp.
+//
+// It runs over a loop::Stream, so the same engine serves TCP connections
+// (http_server.hpp) and in-memory streams (tests, the profiler).
+//
+// Per request, in steady state, it allocates nothing: the request is a set
+// of views into the connection's read buffer (header names lower-cased in
+// place, chunked bodies de-chunked in place), the response is serialized
+// into the stream's reusable output buffer, and coroutine frames come from
+// the per-thread frame pool.
+//
+// What it answers by itself (then closes the connection):
+//   400 malformed request, Content-Length with Transfer-Encoding, two
+//       Content-Lengths, HTTP/1.1 without exactly one valid Host
+//   408 request head not complete within head_timeout_ms
+//   413 body larger than max_body_bytes
+//   417 an Expect other than 100-continue
+//   431 request line + headers over max_head_bytes, or over max_headers
+//   500 the app failed or returned without starting a response
+//   501 a transfer coding other than chunked
+//   505 an HTTP version other than 1.0 and 1.1
+#pragma once
+
+#include <coroutine>
+#include <cstdint>
+#include <ctime>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <llhttp.h>
+
+#include "loop/stream.hpp"
+#include "parser/asgi.hpp"
+
+namespace strata::http {
+
+struct Options {
+  size_t max_head_bytes = 8 * 1024;
+  size_t max_headers = 100;
+  size_t max_body_bytes = 1024 * 1024;
+  uint64_t head_timeout_ms = 10'000;
+  uint64_t idle_timeout_ms = 5'000;  // uvicorn's keep-alive default
+  size_t high_water = 64 * 1024;     // output bytes queued before reading stops
+
+  // The read buffer holds one request head whole, with room to spare for
+  // pipelined requests and streamed body pieces.
+  size_t read_capacity() const { return max_head_bytes + 16 * 1024; }
+};
+
+// Formats `t` as an RFC 9110 IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"),
+// exactly 29 characters, into `out`.
+void format_http_date(std::time_t t, char out[29]);
+
+// Per worker (per loop thread) state shared by its connections.
+struct Context {
+  Options options;
+  App app;
+  uint64_t now_ms = 0;  // coarse loop time, advanced by the worker's tick
+  // "Date: <IMF-fixdate>\r\n", rebuilt once a second by refresh_date().
+  char date_line[39] = {};
+  std::time_t date_second = 0;
+  void refresh_date(std::time_t now);
+  std::string_view date() const { return {date_line, 37}; }
+};
+
+// Reason phrase for a status code ("" when unknown).
+std::string_view reason_phrase(int status);
+
+class Protocol {
+ public:
+  using Context = http::Context;
+
+  Protocol(loop::Stream& s, Context& ctx);
+  ~Protocol();
+  Protocol(const Protocol&) = delete;
+  Protocol& operator=(const Protocol&) = delete;
+
+  // loop::TcpConnection's protocol interface (see loop/server.hpp).
+  void on_data() { drive(); }
+  void on_eof();
+  void on_drained();
+  void on_tick(uint64_t now_ms);
+  void on_stop();
+  void on_closed();
+  bool busy() const { return app_running_; }
+
+ private:
+  struct Span { uint32_t off = 0, len = 0; };
+  enum class Phase { idle, head, ready, app };
+
+  class ReceiveImpl final : public Receive {
+   public:
+    explicit ReceiveImpl(Protocol& p) : p_(p) {}
+    Task<ReceiveEvent> operator()() override { return p_.receive(); }
+   private:
+    Protocol& p_;
+  };
+  class SendImpl final : public Send {
+   public:
+    explicit SendImpl(Protocol& p) : p_(p) {}
+    Task<void> start(const ResponseStart& r) override { return p_.send_start(r); }
+    Task<void> body(const ResponseBody& b) override { return p_.send_body(b); }
+   private:
+    Protocol& p_;
+  };
+  struct Waiter {
+    std::coroutine_handle<>& slot;
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> h) noexcept { slot = h; }
+    void await_resume() const noexcept {}
+  };
+
+  // llhttp callbacks
+  static int cb_message_begin(llhttp_t*);
+  static int cb_url(llhttp_t*, const char*, size_t);
+  static int cb_header_field(llhttp_t*, const char*, size_t);
+  static int cb_header_field_complete(llhttp_t*);
+  static int cb_header_value(llhttp_t*, const char*, size_t);
+  static int cb_header_value_complete(llhttp_t*);
+  static int cb_headers_complete(llhttp_t*);
+  static int cb_body(llhttp_t*, const char*, size_t);
+  static int cb_message_complete(llhttp_t*);
+  static const llhttp_settings_t settings;
+  static void on_app_done(void* self);
+
+  // the driver
+  void drive();
+  void step();
+  void parse();
+  void dispatch();
+  void app_finished();
+  void next_request();
+  void finish_drive();
+  void fail(int status, std::string_view reason);
+  void write_simple(int status, std::string_view body, bool close);
+  void wake(std::coroutine_handle<>& slot);
+  void reclaim_body();
+  void update_reading();
+  int extend(Span& s, const char* at, size_t len);
+  std::string_view view(Span s) const { return {s_.in.data() + base_ + s.off, s.len}; }
+
+  // the app's end
+  Task<ReceiveEvent> receive();
+  Task<void> send_start(const ResponseStart& r);
+  Task<void> send_body(const ResponseBody& b);
+
+  loop::Stream& s_;
+  Context& ctx_;
+  const Options& opt_;
+  llhttp_t parser_{};
+
+  // Offsets: parse_pos_ and base_ are absolute in the read buffer; request
+  // spans and the body region are relative to base_, the request's start,
+  // so compaction between requests only has to reset base_.
+  size_t parse_pos_ = 0;
+  size_t base_ = 0;
+  bool paused_ = false;
+  Phase phase_ = Phase::idle;
+  bool in_drive_ = false;
+  bool again_ = false;
+  bool failed_ = false;
+  bool stopping_ = false;
+  bool disconnected_ = false;
+  uint64_t head_started_ms_ = 0;
+  uint64_t idle_since_ms_ = 0;
+
+  // request
+  Span url_;
+  std::vector<std::pair<Span, Span>> header_spans_;  // capacity max_headers + 1
+  size_t nheaders_ = 0;
+  bool in_field_ = false;
+  int host_count_ = 0;
+  bool host_invalid_ = false;
+  bool te_unsupported_ = false;
+  bool expect_continue_ = false;
+  bool expect_unknown_ = false;
+  int error_status_ = 0;
+  const char* error_reason_ = nullptr;
+  bool body_seen_ = false;
+  uint32_t body_begin_ = 0, body_end_ = 0, deliver_from_ = 0;
+  size_t body_total_ = 0;
+  bool message_complete_ = false;
+  bool body_done_delivered_ = false;
+  bool keep_alive_ = true;
+  bool is_head_ = false;
+  bool http10_ = false;
+  bool continue_sent_ = false;
+
+  // the app
+  Scope scope_;
+  std::vector<Header> headers_;
+  std::string path_buf_;  // percent-decoded path, only when the raw path has '%'
+  ReceiveImpl receive_{*this};
+  SendImpl send_{*this};
+  Task<void> app_task_;
+  bool app_running_ = false;
+  std::coroutine_handle<> body_waiter_;
+  std::coroutine_handle<> drain_waiter_;
+
+  // response
+  bool response_started_ = false;
+  bool response_complete_ = false;
+  bool head_open_ = false;  // status line and headers written, framing not yet
+  bool chunked_ = false;
+  int status_ = 0;
+  int64_t declared_length_ = -1;
+  size_t body_sent_ = 0;
+};
+
+}  // namespace strata::http

@@ -1,0 +1,44 @@
+#include "parser/http_server.hpp"
+
+#include <algorithm>
+#include <ctime>
+
+namespace strata::http {
+
+namespace {
+
+// The tick drives timeouts and the Date line: often enough for both, and
+// never so often that an idle server wakes up for nothing.
+unsigned tick_interval(const Options& o) {
+  const uint64_t shortest = std::min(o.head_timeout_ms, o.idle_timeout_ms);
+  return static_cast<unsigned>(std::clamp<uint64_t>(shortest / 4, 5, 250));
+}
+
+}  // namespace
+
+HttpWorker::HttpWorker(int index, const loop::ServerConfig& config, const Options& options,
+                       const AppFactory& make_app)
+    : Worker(index, config, tick_interval(options)) {
+  ctx_.options = options;
+  ctx_.app = make_app(index);
+  ctx_.now_ms = uv_now(loop());
+  ctx_.refresh_date(std::time(nullptr));
+}
+
+void HttpWorker::accept(uv_stream_t* listener) {
+  ctx_.now_ms = uv_now(loop());
+  loop::TcpConnection<Protocol>::accept_from(*this, listener, ctx_, ctx_.options.read_capacity());
+}
+
+void HttpWorker::on_tick(uint64_t now_ms) {
+  ctx_.now_ms = now_ms;
+  ctx_.refresh_date(std::time(nullptr));
+}
+
+loop::Server::WorkerFactory http_workers(Options options, AppFactory make_app) {
+  return [options, make_app](int index, const loop::ServerConfig& config) -> std::unique_ptr<loop::Worker> {
+    return std::make_unique<HttpWorker>(index, config, options, make_app);
+  };
+}
+
+}  // namespace strata::http
