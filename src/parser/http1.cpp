@@ -211,8 +211,11 @@ int Protocol::cb_url(llhttp_t* p, const char* at, size_t len) {
   return c.extend(c.url_, at, len);
 }
 
+// Chunked trailers arrive through the header callbacks after the head is
+// complete; like ASGI, the app is not shown them, so they are skipped.
 int Protocol::cb_header_field(llhttp_t* p, const char* at, size_t len) {
   Protocol& c = self(p);
+  if (c.phase_ != Phase::head) return 0;
   if (!c.in_field_) {
     if (c.nheaders_ >= c.opt_.max_headers) {
       c.error_status_ = 431;
@@ -227,6 +230,7 @@ int Protocol::cb_header_field(llhttp_t* p, const char* at, size_t len) {
 
 int Protocol::cb_header_field_complete(llhttp_t* p) {
   Protocol& c = self(p);
+  if (c.phase_ != Phase::head) return 0;
   c.in_field_ = false;
   // ASGI hands header names over in lower case; do it once, in place.
   const Span name = c.header_spans_[c.nheaders_].first;
@@ -237,11 +241,13 @@ int Protocol::cb_header_field_complete(llhttp_t* p) {
 
 int Protocol::cb_header_value(llhttp_t* p, const char* at, size_t len) {
   Protocol& c = self(p);
+  if (c.phase_ != Phase::head) return 0;
   return c.extend(c.header_spans_[c.nheaders_].second, at, len);
 }
 
 int Protocol::cb_header_value_complete(llhttp_t* p) {
   Protocol& c = self(p);
+  if (c.phase_ != Phase::head) return 0;
   const auto& [n, v] = c.header_spans_[c.nheaders_++];
   const std::string_view name = c.view(n);
   const std::string_view value = trim(c.view(v));
@@ -385,6 +391,10 @@ void Protocol::parse() {
     // Protocol upgrades are not supported: answer, then close.
     if (err == HPE_PAUSED_UPGRADE) keep_alive_ = false;
   } else {
+    if (err == HPE_INVALID_VERSION && !error_status_) {
+      // llhttp itself refuses versions such as 1.2; 2.0 reaches headers_complete.
+      return fail(505, "only HTTP/1.0 and HTTP/1.1 are supported");
+    }
     const char* why = error_reason_ ? error_reason_ : llhttp_get_error_reason(&parser_);
     return fail(error_status_ ? error_status_ : 400, why ? why : "malformed request");
   }
