@@ -187,15 +187,16 @@ class TcpConnection final : public Stream, public ConnectionNode {
     }
   }
 
-  bool closed() const override { return closing_; }
+  // Closing after the last write counts as closed: no more input is taken.
+  bool closed() const override { return closing_ || closing_after_write_; }
 
   // Called by the protocol when its application code let go of the stream.
   void release() override {
     if (handle_closed_ && !proto_.busy()) delete this;
   }
 
-  void tick(uint64_t now_ms) override { if (!closing_) proto_.on_tick(now_ms); }
-  void stop() override { if (!closing_) proto_.on_stop(); }
+  void tick(uint64_t now_ms) override { if (!closed()) proto_.on_tick(now_ms); }
+  void stop() override { if (!closed()) proto_.on_stop(); }
   void abort() override { close(); }
 
  private:

@@ -93,6 +93,8 @@ class Stream {
   virtual void release() = 0;
   // Stops or restarts delivery of received bytes (backpressure).
   virtual void set_reading(bool on) = 0;
+  // True once close() or finish() was called: the protocol must take no
+  // more input and start no more responses.
   virtual bool closed() const = 0;
 
   // Bytes accepted by flush() or waiting in out() and not yet written.

@@ -22,7 +22,8 @@ TEST(HttpLoop, PipelinedThenCloseAndLoopClosesClean) {
       "POST /user HTTP/1.1\r\nHost: x\r\nContent-Length: 52\r\n\r\n"
       R"({"id": 1, "name": "user", "email": "user@email.com"})"
       "GET / HTTP/1.1\r\nHost: x\r\n\r\n"
-      "GET /index?name=Z HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+      "GET /index?name=Z HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+      "GET /index?name=after-close HTTP/1.1\r\nHost: x\r\n\r\n";
   c.hang_up_after_reply = false;  // Connection: close makes the server hang up
   c.start(*w);
   w->run();
@@ -40,6 +41,7 @@ TEST(HttpLoop, PipelinedThenCloseAndLoopClosesClean) {
   EXPECT_LT(a, b);
   EXPECT_LT(b, z);
   EXPECT_NE(c.received.find("Connection: close\r\n"), std::string::npos);
+  EXPECT_EQ(c.received.find("after-close"), std::string::npos);  // nothing is answered after close
   EXPECT_EQ(w->connection_count(), 0u);
   EXPECT_EQ(w->close_loop(), 0);
 }
