@@ -32,7 +32,7 @@ int serve(ServeArgs& a) {
       return std::make_unique<strata::loop::raw::RawWorker>(index, c);
     };
   } else {
-    factory = strata::http::http_workers(a.http, [](int) { return strata::http::make_bare_app(); });
+    factory = strata::http::http_workers(a.http, [](strata::http::AppHost&) { return strata::http::make_bare_app(); });
   }
   strata::loop::Server server(a.server, factory);
   std::string error;

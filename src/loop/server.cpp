@@ -150,6 +150,7 @@ void Worker::maybe_finish_stop() {
   uv_close(reinterpret_cast<uv_handle_t*>(&wakeup_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&deadline_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&tick_), nullptr);
+  on_stopped();
 }
 
 void Worker::link(ConnectionNode* c) {
@@ -200,7 +201,13 @@ bool Server::listen(std::string& error) {
 
   const bool reuseport = config_.workers > 1;
   for (int i = 0; i < config_.workers; ++i) {
-    auto w = factory_(i, config_);
+    std::unique_ptr<Worker> w;
+    try {
+      w = factory_(i, config_);
+    } catch (const std::exception& e) {
+      error = std::string("start-up failed: ") + e.what();
+      return false;
+    }
     std::string why;
     if (w->listen(reinterpret_cast<sockaddr*>(&addr), reuseport, why) != 0) {
       error = "cannot listen on " + config_.host + ":" + std::to_string(port_ ? port_ : config_.port) + ": " + why;

@@ -74,6 +74,9 @@ class Worker {
   // Accept one pending connection from `listener` and start serving it.
   virtual void accept(uv_stream_t* listener) = 0;
   virtual void on_tick(uint64_t /*now_ms*/) {}
+  // Every connection is gone and the worker's own handles are closing: the
+  // place to close handles of one's own, so the loop can end.
+  virtual void on_stopped() {}
 
  private:
   static void on_connection(uv_stream_t* listener, int status);
@@ -106,7 +109,8 @@ class Server {
   Server(ServerConfig config, WorkerFactory factory);
   ~Server();
 
-  // Resolves host and binds every worker. On failure returns false with a
+  // Creates and binds every worker. On failure (including a factory that
+  // throws, e.g. an app whose start-up failed) returns false with a
   // one-line reason in `error`.
   bool listen(std::string& error);
   uint16_t port() const { return port_; }

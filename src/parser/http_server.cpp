@@ -20,7 +20,9 @@ HttpWorker::HttpWorker(int index, const loop::ServerConfig& config, const Option
                        const AppFactory& make_app)
     : Worker(index, config, tick_interval(options)) {
   ctx_.options = options;
-  ctx_.app = make_app(index);
+  host_.loop = loop();
+  host_.worker_index = index;
+  ctx_.app = make_app(host_);
   ctx_.now_ms = uv_now(loop());
   ctx_.refresh_date(std::time(nullptr));
 }
@@ -33,6 +35,10 @@ void HttpWorker::accept(uv_stream_t* listener) {
 void HttpWorker::on_tick(uint64_t now_ms) {
   ctx_.now_ms = now_ms;
   ctx_.refresh_date(std::time(nullptr));
+}
+
+void HttpWorker::on_stopped() {
+  for (auto& hook : host_.on_shutdown) hook();
 }
 
 loop::Server::WorkerFactory http_workers(Options options, AppFactory make_app) {

@@ -6,14 +6,29 @@
 #pragma once
 
 #include <functional>
+#include <vector>
 
 #include "loop/server.hpp"
 #include "parser/http1.hpp"
 
 namespace strata::http {
 
+// What an app learns of the worker it runs on when it is built: its loop
+// (for timers, or an async handle that brings thread-pool results back),
+// and where to register what must run when the worker stops, such as
+// closing those handles (the loop cannot end while they are open) and
+// lifespan shutdown hooks. Hooks run on the loop thread, after the last
+// connection has closed.
+struct AppHost {
+  uv_loop_t* loop = nullptr;
+  int worker_index = 0;
+  std::vector<std::function<void()>> on_shutdown;
+};
+
 // Builds one app per worker, so an app may keep per-thread state freely.
-using AppFactory = std::function<App(int worker_index)>;
+// Runs before the loop starts; an exception stops the server from starting,
+// its message shown to the user (lifespan start-up errors).
+using AppFactory = std::function<App(AppHost&)>;
 
 class HttpWorker final : public loop::Worker {
  public:
@@ -22,8 +37,10 @@ class HttpWorker final : public loop::Worker {
  protected:
   void accept(uv_stream_t* listener) override;
   void on_tick(uint64_t now_ms) override;
+  void on_stopped() override;
 
  private:
+  AppHost host_;
   Context ctx_;
 };
 

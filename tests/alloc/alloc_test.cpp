@@ -131,7 +131,7 @@ TEST(Allocations, RawTierSteadyStateAllocatesNothing) {
 }
 
 TEST(Allocations, HttpTierSteadyStateAllocatesNothing) {
-  http::HttpWorker worker(0, loop::ServerConfig{}, http::Options{}, [](int) { return http::make_bare_app(); });
+  http::HttpWorker worker(0, loop::ServerConfig{}, http::Options{}, [](http::AppHost&) { return http::make_bare_app(); });
   expect_no_allocations(worker);
 }
 

@@ -11,7 +11,7 @@ using namespace strata;
 using strata::test::UvClient;
 
 std::unique_ptr<http::HttpWorker> make_worker(http::Options o = {}) {
-  return std::make_unique<http::HttpWorker>(0, loop::ServerConfig{}, o, [](int) { return http::make_bare_app(); });
+  return std::make_unique<http::HttpWorker>(0, loop::ServerConfig{}, o, [](http::AppHost&) { return http::make_bare_app(); });
 }
 
 TEST(HttpLoop, PipelinedThenCloseAndLoopClosesClean) {
@@ -68,6 +68,45 @@ TEST(HttpLoop, StopClosesIdleKeepAliveConnections) {
   EXPECT_EQ(c.eofs, 1);
   EXPECT_EQ(c.closes, 1);
   EXPECT_EQ(w->close_loop(), 0);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(HttpLoop, ShutdownHooksRunOnTheLoopSoAppHandlesCanClose) {
+  // An app that owns a handle on the loop (as a thread pool's async handle
+  // would) closes it from its shutdown hook; otherwise run() never returns.
+  static uv_async_t wake;
+  static int hooks = 0;
+  hooks = 0;
+  http::HttpWorker w(0, loop::ServerConfig{}, http::Options{}, [](http::AppHost& host) {
+    uv_async_init(host.loop, &wake, [](uv_async_t*) {});
+    host.on_shutdown.push_back([] {
+      ++hooks;
+      uv_close(reinterpret_cast<uv_handle_t*>(&wake), nullptr);
+    });
+    return http::make_bare_app();
+  });
+  strata::test::listen_local(w);
+  UvClient c;
+  c.request = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  c.expect_bytes = 1;  // any reply, then hang up and stop the worker
+  c.start(w);
+  w.run();
+  EXPECT_EQ(hooks, 1);
+  EXPECT_EQ(w.close_loop(), 0);
+}
+
+TEST(HttpLoop, AFactoryThatThrowsStopsTheServerWithItsMessage) {
+  loop::ServerConfig cfg;
+  cfg.port = 0;
+  loop::Server server(cfg, http::http_workers({}, [](http::AppHost&) -> http::App {
+    throw std::runtime_error("database unreachable");
+  }));
+  std::string error;
+  EXPECT_FALSE(server.listen(error));
+  EXPECT_EQ(error, "start-up failed: database unreachable");
 }
 
 }  // namespace
