@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "app/application.hpp"
+#include "app/workload_app.hpp"
 #include "loop/raw.hpp"
 #include "loop/server.hpp"
 #include "parser/bare_app.hpp"
@@ -17,6 +19,7 @@ struct ServeArgs {
   strata::loop::ServerConfig server;
   strata::http::Options http;
   double head_timeout = 10, idle_timeout = 5, graceful_timeout = 10;
+  unsigned threads = 40;
 };
 
 uint64_t to_ms(double seconds) { return static_cast<uint64_t>(seconds * 1000.0 + 0.5); }
@@ -27,7 +30,15 @@ int serve(ServeArgs& a) {
   a.http.idle_timeout_ms = to_ms(a.idle_timeout);
 
   strata::loop::Server::WorkerFactory factory;
-  if (a.tier == "raw") {
+  // Tier 3 keeps one Application for every worker; it must outlive the server.
+  strata::app::AppConfig app_config;
+  app_config.threads = a.threads;
+  app_config.max_body_bytes = a.http.max_body_bytes;
+  strata::app::Application app(app_config);
+  if (a.tier == "app") {
+    strata::app::add_workload_routes(app);
+    factory = strata::http::http_workers(a.http, app.factory());
+  } else if (a.tier == "raw") {
     factory = [](int index, const strata::loop::ServerConfig& c) -> std::unique_ptr<strata::loop::Worker> {
       return std::make_unique<strata::loop::raw::RawWorker>(index, c);
     };
@@ -54,19 +65,23 @@ int main(int argc, char** argv) {
 
   CLI::App app{
       "strata: an HTTP stack in four tiers, each runnable alone, to measure where a request's time goes.\n"
-      "Tiers: raw (libuv, crude framing), http (llhttp, HTTP/1.1, ASGI-like boundary)."};
+      "Tiers: raw (libuv, crude framing), http (llhttp, HTTP/1.1, ASGI-like boundary),\n"
+      "app (Request/Response, routing, middleware, thread pool)."};
   app.set_version_flag("--version", std::string("strata ") + STRATA_VERSION);
   app.require_subcommand(1);
 
   ServeArgs a;
   auto* serve_cmd = app.add_subcommand("serve", "Serve the seed workloads (POST /user, GET /, GET /index?name=) with one tier");
-  serve_cmd->add_option("--tier", a.tier, "Which tier answers: raw or http")
-      ->check(CLI::IsMember({"raw", "http"}))
+  serve_cmd->add_option("--tier", a.tier, "Which tier answers: raw, http or app")
+      ->check(CLI::IsMember({"raw", "http", "app"}))
       ->capture_default_str();
   serve_cmd->add_option("--host", a.server.host, "Address to listen on")->capture_default_str();
   serve_cmd->add_option("--port", a.server.port, "Port to listen on; 0 picks a free one")->capture_default_str();
   serve_cmd->add_option("--workers", a.server.workers, "Event loops, one thread each, sharing the port")
       ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  serve_cmd->add_option("--threads", a.threads, "app: thread-pool size for synchronous handlers")
+      ->check(CLI::Range(1, 1024))
       ->capture_default_str();
   serve_cmd->add_option("--max-head-bytes", a.http.max_head_bytes, "http: request line + headers limit (431 above)")
       ->check(CLI::Range(256, 1 << 20))

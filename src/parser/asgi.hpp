@@ -10,7 +10,8 @@
 //  - A body event's bytes stay valid until the next receive() call or the
 //    end of the app, whichever comes first.
 //  - send copies what it is given: headers and body may be freed as soon as
-//    the awaited call returns.
+//    the awaited call returns. Messages are passed by value, so a Task made
+//    from a temporary message (and awaited later) never dangles.
 //  - After the client has gone, receive() yields a disconnect event and
 //    send does nothing, so an app can always run to its end.
 // Threading: receive and send must be awaited on the connection's loop thread.
@@ -80,9 +81,9 @@ class Send {
   virtual ~Send() = default;
   // Exactly one start, then body events until one has more_body == false.
   // Out of order calls throw std::logic_error.
-  virtual Task<void> start(const ResponseStart& r) = 0;
+  virtual Task<void> start(ResponseStart r) = 0;
   // Suspends while the client is slower than the app (backpressure).
-  virtual Task<void> body(const ResponseBody& b) = 0;
+  virtual Task<void> body(ResponseBody b) = 0;
 };
 
 using App = std::function<Task<void>(const Scope&, Receive&, Send&)>;

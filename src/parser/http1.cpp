@@ -653,7 +653,7 @@ Task<ReceiveEvent> Protocol::receive() {
   }
 }
 
-Task<void> Protocol::send_start(const ResponseStart& r) {
+Task<void> Protocol::send_start(ResponseStart r) {
   if (disconnected_ || failed_) co_return;
   if (response_started_) throw std::logic_error("response already started");
   if (r.status < 200 || r.status > 999) throw std::logic_error("response status must be 200..999");
@@ -689,7 +689,7 @@ Task<void> Protocol::send_start(const ResponseStart& r) {
   co_return;
 }
 
-Task<void> Protocol::send_body(const ResponseBody& b) {
+Task<void> Protocol::send_body(ResponseBody b) {
   if (disconnected_ || failed_) co_return;
   if (!response_started_) throw std::logic_error("response body before response start");
   if (response_complete_) throw std::logic_error("response body after the final body event");

@@ -100,8 +100,8 @@ class Protocol {
   class SendImpl final : public Send {
    public:
     explicit SendImpl(Protocol& p) : p_(p) {}
-    Task<void> start(const ResponseStart& r) override { return p_.send_start(r); }
-    Task<void> body(const ResponseBody& b) override { return p_.send_body(b); }
+    Task<void> start(ResponseStart r) override { return p_.send_start(r); }
+    Task<void> body(ResponseBody b) override { return p_.send_body(b); }
    private:
     Protocol& p_;
   };
@@ -143,8 +143,8 @@ class Protocol {
 
   // the app's end
   Task<ReceiveEvent> receive();
-  Task<void> send_start(const ResponseStart& r);
-  Task<void> send_body(const ResponseBody& b);
+  Task<void> send_start(ResponseStart r);
+  Task<void> send_body(ResponseBody b);
 
   loop::Stream& s_;
   Context& ctx_;

@@ -85,6 +85,22 @@ TEST(Http1, ChunkedResponseWhenTheAppGivesNoLength) {
   EXPECT_FALSE(h.s->closed());
 }
 
+TEST(Http1, MessagesMayBeTemporariesAwaitedLater) {
+  // A Task made from a temporary message and awaited afterwards must not
+  // dangle: messages are taken by value.
+  Harness h([](const Scope&, http::Receive&, http::Send& send) -> Task<void> {
+    auto piece = [&send](std::string_view s, bool more) { return send.body({s, more}); };
+    Task<void> start = send.start({200, {}});
+    co_await start;
+    Task<void> a = piece("early-", true);
+    Task<void> b = piece("late", false);
+    co_await a;
+    co_await b;
+  });
+  h.feed("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+  EXPECT_NE(h.s->written.find("7\r\nearly-\r\n4\r\nlate\r\n0\r\n\r\n"), std::string::npos) << h.s->written;
+}
+
 TEST(Http1, Http10StreamingEndsWithClose) {
   Harness h([](const Scope&, http::Receive&, http::Send& send) -> Task<void> {
     co_await send.start({200, {}});

@@ -1,0 +1,60 @@
+#include "app/application.hpp"
+
+#include "app/context.hpp"
+
+namespace strata::app {
+
+Application::Application(AppConfig config) : config_(std::move(config)) {}
+
+Application::~Application() = default;
+
+Application& Application::add_middleware(Middleware m) {
+  middleware_.push_back(std::move(m));
+  return *this;
+}
+
+Application& Application::on_startup(std::function<void()> hook) {
+  startup_.push_back(std::move(hook));
+  return *this;
+}
+
+Application& Application::on_shutdown(std::function<void()> hook) {
+  shutdown_.push_back(std::move(hook));
+  return *this;
+}
+
+ThreadPool& Application::pool() {
+  if (!pool_) pool_ = std::make_unique<ThreadPool>(config_.threads);
+  return *pool_;
+}
+
+http::App Application::build(http::AppHost& host) {
+  for (auto& hook : startup_) hook();  // an exception here stops start-up
+
+  executors_.push_back(std::make_unique<LoopExecutor>(host.loop, pool()));
+  LoopExecutor* executor = executors_.back().get();
+  host.on_shutdown.push_back([this, executor] {
+    executor->close();
+    for (auto& hook : shutdown_) hook();
+  });
+
+  http::App app = http_exceptions()(router_.as_app());
+  for (auto it = middleware_.rbegin(); it != middleware_.rend(); ++it) app = (*it)(std::move(app));
+  app = server_errors(config_.log)(std::move(app));
+
+  // Entry: tell the code below which loop it runs on.
+  const size_t max_body = config_.max_body_bytes;
+  return [app = std::move(app), executor, max_body](const http::Scope& scope, http::Receive& receive,
+                                                    http::Send& send) {
+    LoopContext& ctx = loop_context();
+    ctx.executor = executor;
+    ctx.max_body_bytes = max_body;
+    return app(scope, receive, send);
+  };
+}
+
+http::AppFactory Application::factory() {
+  return [this](http::AppHost& host) { return build(host); };
+}
+
+}  // namespace strata::app

@@ -1,0 +1,79 @@
+// Tier 3's Application: Starlette's Starlette class. Routes, middleware and
+// lifespan hooks are declared once; build() turns them into one tier-2 app
+// per worker:
+//
+//   server_errors( user middleware..., ( http_exceptions( router ) ) )
+//
+// the same stack, in the same order, as Starlette builds around its router.
+//
+// Threading: configure on one thread before serving. Each worker's app
+// runs on its own loop; sync endpoints run on one ThreadPool shared by all
+// workers (--threads, default 40 like Starlette's anyio pool).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/middleware.hpp"
+#include "app/routing.hpp"
+#include "app/threadpool.hpp"
+#include "parser/http_server.hpp"
+
+namespace strata::app {
+
+struct AppConfig {
+  unsigned threads = 40;
+  size_t max_body_bytes = 1024 * 1024;
+  Logger log = stderr_logger();
+};
+
+class Application {
+ public:
+  explicit Application(AppConfig config = {});
+  ~Application();
+
+  Router& router() { return router_; }
+  Application& route(std::string_view path, std::initializer_list<std::string_view> methods, Endpoint ep,
+                     std::string name = {}) {
+    router_.route(path, methods, std::move(ep), std::move(name));
+    return *this;
+  }
+  Application& route_sync(std::string_view path, std::initializer_list<std::string_view> methods, SyncEndpoint ep,
+                          std::string name = {}) {
+    router_.route_sync(path, methods, std::move(ep), std::move(name));
+    return *this;
+  }
+  Application& get(std::string_view path, Endpoint ep) { return route(path, {"GET"}, std::move(ep)); }
+  Application& post(std::string_view path, Endpoint ep) { return route(path, {"POST"}, std::move(ep)); }
+  Application& mount(std::string_view prefix, http::App app) {
+    router_.mount(prefix, std::move(app));
+    return *this;
+  }
+
+  // The first added is the outermost, as in Starlette's middleware list.
+  Application& add_middleware(Middleware m);
+  // Lifespan: run once per worker, before it serves / after it stopped.
+  // An exception from a start-up hook stops the server from starting.
+  Application& on_startup(std::function<void()> hook);
+  Application& on_shutdown(std::function<void()> hook);
+
+  // One worker's app, on host.loop. Registers the shutdown work on host.
+  http::App build(http::AppHost& host);
+  // For http_workers(): the Application must outlive the server.
+  http::AppFactory factory();
+
+  const AppConfig& config() const { return config_; }
+  ThreadPool& pool();
+
+ private:
+  AppConfig config_;
+  Router router_;
+  std::vector<Middleware> middleware_;
+  std::vector<std::function<void()>> startup_, shutdown_;
+  std::unique_ptr<ThreadPool> pool_;
+  std::vector<std::unique_ptr<LoopExecutor>> executors_;
+};
+
+}  // namespace strata::app

@@ -1,0 +1,208 @@
+#include "app/middleware.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <random>
+
+#include "app/http_exception.hpp"
+#include "app/response.hpp"
+
+namespace strata::app {
+
+Logger stderr_logger() {
+  return [](std::string_view line) { std::fprintf(stderr, "strata: %.*s\n", static_cast<int>(line.size()), line.data()); };
+}
+
+Task<void> HeaderAddingSend::start(http::ResponseStart r) {
+  started_ = true;
+  std::vector<http::Header> hs(r.headers.begin(), r.headers.end());
+  for (const auto& [n, v] : extra_) hs.push_back({n, v});
+  co_await inner_.start({r.status, hs});
+}
+
+Middleware server_errors(Logger log) {
+  return [log](http::App next) -> http::App {
+    return [next = std::move(next), log](const http::Scope& scope, http::Receive& receive,
+                                         http::Send& send) -> Task<void> {
+      ForwardingSend tracked(send);
+      std::exception_ptr error;
+      try {
+        co_await next(scope, receive, tracked);
+      } catch (...) {
+        error = std::current_exception();
+      }
+      if (!error) co_return;
+      std::string what = "unknown exception";
+      try {
+        std::rethrow_exception(error);
+      } catch (const std::exception& e) {
+        what = e.what();
+      } catch (...) {
+      }
+      log("exception in " + std::string(scope.method) + " " + std::string(scope.path) + ": " + what);
+      if (tracked.started()) std::rethrow_exception(error);
+      co_await Response::text("Internal Server Error", 500).send(send);
+    };
+  };
+}
+
+Middleware http_exceptions() {
+  return [](http::App next) -> http::App {
+    return [next = std::move(next)](const http::Scope& scope, http::Receive& receive,
+                                    http::Send& send) -> Task<void> {
+      ForwardingSend tracked(send);
+      std::exception_ptr error;
+      int status = 0;
+      std::string detail;
+      std::vector<std::pair<std::string, std::string>> headers;
+      try {
+        co_await next(scope, receive, tracked);
+      } catch (const HTTPException& e) {
+        error = std::current_exception();
+        status = e.status();
+        detail = e.detail();
+        headers = e.headers();
+      }
+      if (!error) co_return;
+      if (tracked.started()) std::rethrow_exception(error);
+      Response r = (status == 204 || status == 304) ? Response::empty(status) : Response::text(std::move(detail), status);
+      for (const auto& [n, v] : headers) r.header(n, v);
+      co_await r.send(send);
+    };
+  };
+}
+
+namespace {
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out.append(out.empty() ? "" : ", ").append(s);
+  return out;
+}
+
+bool contains(const std::vector<std::string>& v, std::string_view s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+}  // namespace
+
+Middleware cors(CorsOptions o) {
+  return [o = std::move(o)](http::App next) -> http::App {
+    return [next = std::move(next), o](const http::Scope& scope, http::Receive& receive,
+                                       http::Send& send) -> Task<void> {
+      const std::string_view origin = scope.header("origin");
+      if (origin.empty()) {
+        co_await next(scope, receive, send);  // not a CORS request
+        co_return;
+      }
+      const bool any_origin = contains(o.allow_origins, "*");
+      const bool allowed = any_origin || contains(o.allow_origins, origin);
+      // With credentials the origin must be echoed, never "*".
+      const std::string allow_origin = any_origin && !o.allow_credentials ? "*" : std::string(origin);
+      const std::string_view wanted_method = scope.header("access-control-request-method");
+      if (scope.method == "OPTIONS" && !wanted_method.empty()) {
+        Response r = Response::text("OK", 200);
+        bool ok = allowed;
+        if (!contains(o.allow_methods, "*") && !contains(o.allow_methods, wanted_method)) ok = false;
+        const std::string_view wanted_headers = scope.header("access-control-request-headers");
+        if (!wanted_headers.empty() && !contains(o.allow_headers, "*")) {
+          std::string_view rest = wanted_headers;
+          while (!rest.empty()) {
+            const size_t comma = rest.find(',');
+            std::string h(rest.substr(0, comma));
+            rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+            h.erase(0, h.find_first_not_of(' '));
+            h.erase(h.find_last_not_of(' ') + 1);
+            std::transform(h.begin(), h.end(), h.begin(), [](unsigned char c) { return std::tolower(c); });
+            bool found = false;
+            for (const auto& a : o.allow_headers) {
+              std::string al = a;
+              std::transform(al.begin(), al.end(), al.begin(), [](unsigned char c) { return std::tolower(c); });
+              found |= al == h;
+            }
+            if (!h.empty() && !found) ok = false;
+          }
+        }
+        if (!ok) r = Response::text("Disallowed CORS request", 400);
+        if (allowed) r.header("access-control-allow-origin", allow_origin);
+        if (!any_origin || o.allow_credentials) r.header("vary", "Origin");
+        r.header("access-control-allow-methods", join(o.allow_methods));
+        if (!wanted_headers.empty())
+          r.header("access-control-allow-headers",
+                   contains(o.allow_headers, "*") ? std::string(wanted_headers) : join(o.allow_headers));
+        if (o.allow_credentials) r.header("access-control-allow-credentials", "true");
+        r.header("access-control-max-age", std::to_string(o.max_age));
+        co_await r.send(send);
+        co_return;
+      }
+      if (!allowed) {
+        co_await next(scope, receive, send);
+        co_return;
+      }
+      std::vector<std::pair<std::string, std::string>> extra = {{"access-control-allow-origin", allow_origin}};
+      if (!any_origin || o.allow_credentials) extra.emplace_back("vary", "Origin");
+      if (o.allow_credentials) extra.emplace_back("access-control-allow-credentials", "true");
+      if (!o.expose_headers.empty()) extra.emplace_back("access-control-expose-headers", join(o.expose_headers));
+      HeaderAddingSend wrapped(send, std::move(extra));
+      co_await next(scope, receive, wrapped);
+    };
+  };
+}
+
+namespace {
+
+bool sane_request_id(std::string_view v) {
+  if (v.empty() || v.size() > 128) return false;
+  for (char c : v)
+    if (c < 0x21 || c > 0x7e) return false;
+  return true;
+}
+
+std::string fresh_request_id() {
+  // Per thread: a random base and a counter; unique and cheap.
+  thread_local uint64_t base = std::random_device{}() * 0x9E3779B97F4A7C15ull ^ std::random_device{}();
+  thread_local uint64_t counter = 0;
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(base + ++counter));
+  return buf;
+}
+
+// Adds the id and, at response start, the time spent so far inside.
+class TaggingSend : public ForwardingSend {
+ public:
+  TaggingSend(http::Send& inner, std::string_view header, std::string id)
+      : ForwardingSend(inner), header_(header), id_(std::move(id)), t0_(std::chrono::steady_clock::now()) {}
+  Task<void> start(http::ResponseStart r) override {
+    started_ = true;
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0_).count();
+    char timing[48];
+    std::snprintf(timing, sizeof timing, "app;dur=%.3f", ms);
+    std::vector<http::Header> hs(r.headers.begin(), r.headers.end());
+    hs.push_back({header_, id_});
+    hs.push_back({"server-timing", timing});
+    co_await inner_.start({r.status, hs});
+  }
+
+ private:
+  std::string_view header_;
+  std::string id_;
+  std::chrono::steady_clock::time_point t0_;
+};
+
+}  // namespace
+
+Middleware request_id(std::string header) {
+  return [header = std::move(header)](http::App next) -> http::App {
+    return [next = std::move(next), header](const http::Scope& scope, http::Receive& receive,
+                                            http::Send& send) -> Task<void> {
+      const std::string_view given = scope.header(header);
+      TaggingSend tagged(send, header, sane_request_id(given) ? std::string(given) : fresh_request_id());
+      co_await next(scope, receive, tagged);
+    };
+  };
+}
+
+}  // namespace strata::app

@@ -1,0 +1,127 @@
+// Tier 3's Request: Starlette's Request over tier 2's scope and receive.
+//
+// Lifetime: a Request lives in the handler's frame for one request. Every
+// string_view it returns stays valid until the handler returns, except
+// stream() pieces, valid until the next stream() call. Parsing is lazy:
+// query parameters and cookies are only parsed when first asked for.
+// Threading: await body()/stream()/json() on the loop thread; once the
+// body has been read, the accessors may be used from a thread-pool job.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <simdjson.h>
+
+#include "app/threadpool.hpp"
+#include "parser/asgi.hpp"
+
+namespace strata::app {
+
+// A path parameter captured by a route template such as /users/{id:int}.
+struct PathParam {
+  std::string_view name;
+  std::string_view text;  // the matched (percent-decoded) path text
+  int64_t i = 0;          // for {x:int}
+  double f = 0;           // for {x:float}
+};
+
+inline constexpr size_t max_path_params = 8;
+
+struct PathParams {
+  std::array<PathParam, max_path_params> items{};
+  size_t count = 0;
+  const PathParam* find(std::string_view name) const {
+    for (size_t k = 0; k < count; ++k)
+      if (items[k].name == name) return &items[k];
+    return nullptr;
+  }
+};
+
+class Request {
+ public:
+  Request(const http::Scope& scope, http::Receive& receive, const PathParams& params, LoopExecutor* executor,
+          size_t max_body_bytes)
+      : scope_(scope), receive_(receive), params_(params), executor_(executor), max_body_(max_body_bytes) {}
+  Request(const Request&) = delete;
+  Request& operator=(const Request&) = delete;
+
+  const http::Scope& scope() const { return scope_; }
+  std::string_view method() const { return scope_.method; }
+  std::string_view path() const { return scope_.path; }
+  std::string_view query_string() const { return scope_.query_string; }
+  std::string_view http_version() const { return scope_.http_version; }
+
+  // Path parameters: the text, or the converted value for int/float.
+  std::string_view path_param(std::string_view name) const;
+  int64_t path_int(std::string_view name) const;
+  double path_float(std::string_view name) const;
+  const PathParams& path_params() const { return params_; }
+
+  // Headers: case-insensitive; repeated headers are all kept.
+  std::optional<std::string_view> header(std::string_view name) const;
+  std::vector<std::string_view> header_all(std::string_view name) const;
+
+  // Query parameters, percent-decoded ('+' is a space); repeated keys kept.
+  std::optional<std::string_view> query(std::string_view key) const;
+  std::vector<std::string_view> query_all(std::string_view key) const;
+  const std::vector<std::pair<std::string, std::string>>& query_params() const;
+
+  // Cookies from every Cookie header (quotes around a value removed).
+  std::optional<std::string_view> cookie(std::string_view name) const;
+
+  // The peer: "127.0.0.1" and its port (empty/0 when unknown).
+  std::string client_host() const;
+  uint16_t client_port() const;
+
+  // The whole body, read once and cached. A body over the app's limit
+  // throws HTTPException(413); a client that leaves throws ClientDisconnect.
+  Task<std::string_view> body();
+  // The body piece by piece, for large uploads: the next piece, or nullopt
+  // at the end. Use either body() or stream(), not both.
+  Task<std::optional<std::string_view>> stream();
+  // The body parsed as JSON (HTTPException(400) when it is not). The
+  // document is owned by the Request.
+  Task<simdjson::dom::element> json();
+
+  // Runs blocking work on the thread pool; the handler resumes on the loop.
+  // Throws std::logic_error when the app is not served by an Application
+  // (no pool to run on).
+  template <class F>
+  auto run_in_threadpool(F&& f) {
+    if (!executor_) throw std::logic_error("no thread pool: serve this app through strata::app::Application");
+    return executor_->run(std::forward<F>(f));
+  }
+  LoopExecutor* executor() const { return executor_; }
+  // Only valid after body() has completed.
+  std::string_view body_view() const { return body_; }
+
+ private:
+  const http::Scope& scope_;
+  http::Receive& receive_;
+  const PathParams& params_;
+  LoopExecutor* executor_;
+  size_t max_body_;
+
+  bool body_read_ = false;
+  bool stream_done_ = false;
+  size_t streamed_ = 0;
+  std::string_view body_;
+  std::string body_buf_;
+  mutable bool query_parsed_ = false;
+  mutable std::vector<std::pair<std::string, std::string>> query_;
+  std::unique_ptr<simdjson::dom::parser> json_parser_;
+};
+
+// Pure helpers, exposed for tests.
+void parse_query(std::string_view qs, std::vector<std::pair<std::string, std::string>>& out);
+std::optional<std::string_view> find_cookie(std::string_view cookie_header, std::string_view name);
+
+}  // namespace strata::app

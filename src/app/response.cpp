@@ -1,0 +1,101 @@
+#include "app/response.hpp"
+
+#include <charconv>
+
+namespace strata::app {
+
+Response& Response::set_media_type(std::string_view type) {
+  // The common media types are static strings: keep a view, copy nothing.
+  for (std::string_view known : {media::text, media::html, media::json, media::octets}) {
+    if (type == known) {
+      media_type_ = known;
+      return *this;
+    }
+  }
+  media_type_store_.assign(type);
+  media_type_ = media_type_store_;
+  return *this;
+}
+
+Response& Response::header(std::string_view name, std::string_view value) {
+  headers_.emplace_back(std::string(name), std::string(value));
+  return *this;
+}
+
+std::optional<std::string_view> Response::find_header(std::string_view lower_name) const {
+  for (const auto& [n, v] : headers_) {
+    if (n.size() != lower_name.size()) continue;
+    bool same = true;
+    for (size_t i = 0; i < n.size() && same; ++i) {
+      char c = n[i];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      same = c == lower_name[i];
+    }
+    if (same) return std::string_view(v);
+  }
+  return std::nullopt;
+}
+
+Response Response::redirect(std::string_view url, int status) {
+  Response r(status, {}, {});
+  r.header("location", url);
+  return r;
+}
+
+Response Response::stream(StreamFn fn, std::string_view media_type, int status) {
+  Response r(status, {}, media_type);
+  r.stream_ = std::move(fn);
+  return r;
+}
+
+Response& Response::set_cookie(std::string_view name, std::string_view value, const CookieOptions& o) {
+  std::string c;
+  c.append(name).push_back('=');
+  c.append(value);
+  if (o.max_age >= 0) c.append("; Max-Age=").append(std::to_string(o.max_age));
+  if (!o.path.empty()) c.append("; Path=").append(o.path);
+  if (!o.domain.empty()) c.append("; Domain=").append(o.domain);
+  if (o.secure) c.append("; Secure");
+  if (o.http_only) c.append("; HttpOnly");
+  if (!o.same_site.empty()) c.append("; SameSite=").append(o.same_site);
+  headers_.emplace_back("set-cookie", std::move(c));
+  return *this;
+}
+
+Response& Response::delete_cookie(std::string_view name, std::string_view path) {
+  CookieOptions o;
+  o.max_age = 0;
+  o.path = std::string(path);
+  return set_cookie(name, "", o);
+}
+
+Task<void> Response::send(http::Send& send) const {
+  // Headers as views into this Response; small responses need no heap.
+  constexpr size_t inline_headers = 8;
+  http::Header inline_store[inline_headers];
+  std::vector<http::Header> heap_store;
+  const size_t n = headers_.size() + 2;
+  http::Header* hs = inline_store;
+  if (n > inline_headers) {
+    heap_store.resize(n);
+    hs = heap_store.data();
+  }
+  size_t k = 0;
+  if (!media_type_.empty()) hs[k++] = {"content-type", media_type_};
+  char len[24];
+  if (!stream_) {
+    auto r = std::to_chars(len, len + sizeof len, body_.size());
+    hs[k++] = {"content-length", {len, static_cast<size_t>(r.ptr - len)}};
+  }
+  for (const auto& [name, value] : headers_) hs[k++] = {name, value};
+  co_await send.start({status_, {hs, k}});
+  if (stream_) {
+    BodyWriter writer(send);
+    co_await stream_(writer);
+    co_await send.body({{}, false});
+  } else {
+    co_await send.body({body_, false});
+  }
+}
+
+}  // namespace strata::app

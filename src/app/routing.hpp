@@ -1,0 +1,89 @@
+// Tier 3's routing: path templates compiled once, at start-up, into a tree
+// of path segments, so matching costs one step per segment of the request
+// path (a hash lookup for literal segments) however many routes there are.
+// Starlette scans its routes in order with a regex each.
+//
+// Templates: literal segments and parameters, one per segment:
+//   /users/{id:int}   {id} or {id:str}   {x:float}   {rest:path} (last only)
+// Precedence when several could match a segment: a literal segment, then
+// int, float, str, and path last; the first route that matches the whole
+// path wins. A GET route also answers HEAD.
+//
+// Matching results: a route; 405 with the Allow list when the path matches
+// but the method does not; a mounted app with the rest of the path; or 404.
+#pragma once
+
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "app/request.hpp"
+#include "app/response.hpp"
+#include "parser/asgi.hpp"
+
+namespace strata::app {
+
+using Endpoint = std::function<Task<Response>(Request&)>;  // runs on the loop
+using SyncEndpoint = std::function<Response(Request&)>;    // runs on the thread pool
+
+struct Route {
+  std::string path;                  // the template, as written
+  std::vector<std::string> methods;  // upper-case
+  std::string name;
+  Endpoint endpoint;
+  bool sync = false;  // declared with a SyncEndpoint
+};
+
+struct Match {
+  enum Kind { not_found, method_not_allowed, found, mounted } kind = not_found;
+  const Route* route = nullptr;
+  std::string_view allow;        // for method_not_allowed: "GET, HEAD, POST"
+  const http::App* app = nullptr;  // for mounted
+  std::string_view mount_prefix; // the part of the path the mount consumed
+  PathParams params;
+};
+
+class Router {
+ public:
+  Router();
+  ~Router();
+  Router(Router&&) noexcept;
+  Router& operator=(Router&&) noexcept;
+
+  // Throws std::invalid_argument for a malformed template or a duplicate
+  // (same template and method).
+  Router& route(std::string_view path, std::initializer_list<std::string_view> methods, Endpoint ep,
+                std::string name = {});
+  Router& route_sync(std::string_view path, std::initializer_list<std::string_view> methods, SyncEndpoint ep,
+                     std::string name = {});
+  Router& get(std::string_view path, Endpoint ep) { return route(path, {"GET"}, std::move(ep)); }
+  Router& post(std::string_view path, Endpoint ep) { return route(path, {"POST"}, std::move(ep)); }
+  Router& put(std::string_view path, Endpoint ep) { return route(path, {"PUT"}, std::move(ep)); }
+  Router& patch(std::string_view path, Endpoint ep) { return route(path, {"PATCH"}, std::move(ep)); }
+  Router& del(std::string_view path, Endpoint ep) { return route(path, {"DELETE"}, std::move(ep)); }
+  // Everything under `prefix` (a literal path, e.g. "/api") goes to `app`
+  // with the prefix removed from scope.path and scope.raw_path.
+  Router& mount(std::string_view prefix, http::App app);
+
+  Match match(std::string_view method, std::string_view path) const;
+
+  // This router as an ASGI-like app: 404, 405 with Allow, mounts, and
+  // routes (Request built, endpoint awaited, Response sent). It keeps a
+  // reference: the router must outlive the app.
+  http::App as_app() const;
+  const std::vector<std::unique_ptr<Route>>& routes() const { return routes_; }
+
+ private:
+  struct Node;
+  static bool walk(const Node* node, std::string_view rest, std::string_view full, std::string_view method,
+                   Match& m, std::string_view& allow);
+  std::unique_ptr<Node> root_;
+  std::vector<std::unique_ptr<Route>> routes_;
+  std::vector<std::unique_ptr<http::App>> mounts_;
+};
+
+}  // namespace strata::app
