@@ -11,6 +11,7 @@ packages=(
   libsimdjson-dev   # JSON decoding (on-demand API)
   libcli11-dev      # command line
   libgtest-dev      # tests
+  libbenchmark-dev  # microbenchmarks (bench/micro)
   curl              # black-box tests talk to the binary with curl too
   wrk               # load generator for `make bench`
 )

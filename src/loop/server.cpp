@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include <csignal>
+
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -178,7 +180,7 @@ int Worker::close_loop() { return uv_loop_close(&loop_); }
 Server::Server(ServerConfig config, WorkerFactory factory)
     : config_(std::move(config)), factory_(std::move(factory)) {}
 
-Server::~Server() = default;
+Server::~Server() = default;  // Control first closes its handles, then workers go
 
 bool Server::listen(std::string& error) {
   if (config_.workers < 1) {
@@ -221,59 +223,63 @@ bool Server::listen(std::string& error) {
     }
     workers_.push_back(std::move(w));
   }
+  ctl_ = std::make_unique<Control>(this);
   return true;
 }
 
+// The control loop: signal watchers, a stop request from another thread,
+// and the workers' "I am done" notices. It is set up at the end of listen(),
+// before the caller announces the server, so a signal sent right after the
+// announcement is caught (libuv installs the handler at uv_signal_start) and
+// acted on once run() starts.
+struct Server::Control {
+  Server* server = nullptr;
+  uv_loop_t loop{};
+  uv_signal_t sigint{}, sigterm{};
+  uv_async_t stop{}, done{};
+  int signals = 0;
+  std::atomic<int> running{0};
+
+  explicit Control(Server* s) : server(s) {
+    uv_loop_init(&loop);
+    auto on_signal = [](uv_signal_t* h, int) { static_cast<Control*>(h->data)->escalate(); };
+    for (uv_signal_t* sig : {&sigint, &sigterm}) {
+      uv_signal_init(&loop, sig);
+      sig->data = this;
+    }
+    uv_signal_start(&sigint, on_signal, SIGINT);
+    uv_signal_start(&sigterm, on_signal, SIGTERM);
+    uv_async_init(&loop, &stop, [](uv_async_t* a) { static_cast<Control*>(a->data)->escalate(); });
+    stop.data = this;
+    uv_async_init(&loop, &done, [](uv_async_t* a) {
+      auto* c = static_cast<Control*>(a->data);
+      if (c->running.load() == 0) c->close();
+    });
+    done.data = this;
+  }
+  // First request: graceful stop; any further one: abort open connections.
+  void escalate() {
+    ++signals;
+    for (auto& w : server->workers_) {
+      if (signals == 1) w->request_stop(); else w->request_abort();
+    }
+  }
+  void close() {
+    for (uv_handle_t* h : {reinterpret_cast<uv_handle_t*>(&sigint), reinterpret_cast<uv_handle_t*>(&sigterm),
+                           reinterpret_cast<uv_handle_t*>(&stop), reinterpret_cast<uv_handle_t*>(&done)})
+      if (!uv_is_closing(h)) uv_close(h, nullptr);
+  }
+  ~Control() {
+    close();
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+  }
+};
+
 int Server::run() {
-  uv_loop_t main{};
-  uv_loop_init(&main);
-  main.data = this;
-
-  struct Ctl {
-    Server* server;
-    int signals = 0;
-    std::atomic<int> running{0};
-    uv_async_t done{};
-    uv_signal_t sigint{}, sigterm{};
-    uv_timer_t poll{};
-  } ctl{this};
+  if (!ctl_) return 1;  // listen() failed or was not called
+  Control& ctl = *ctl_;
   ctl.running = static_cast<int>(workers_.size());
-
-  auto on_signal = [](uv_signal_t* s, int) {
-    auto* c = static_cast<Ctl*>(s->data);
-    ++c->signals;
-    for (auto& w : c->server->workers_) {
-      if (c->signals == 1) w->request_stop(); else w->request_abort();
-    }
-  };
-  uv_signal_init(&main, &ctl.sigint);
-  uv_signal_init(&main, &ctl.sigterm);
-  ctl.sigint.data = ctl.sigterm.data = &ctl;
-  uv_signal_start(&ctl.sigint, on_signal, SIGINT);
-  uv_signal_start(&ctl.sigterm, on_signal, SIGTERM);
-
-  // stop() from another thread is noticed by polling a flag: uv_async_t
-  // would do, but this keeps the control loop's handles few and obvious.
-  uv_timer_init(&main, &ctl.poll);
-  ctl.poll.data = &ctl;
-  uv_timer_start(&ctl.poll, [](uv_timer_t* t) {
-    auto* c = static_cast<Ctl*>(t->data);
-    if (c->server->stop_.exchange(false)) {
-      ++c->signals;
-      for (auto& w : c->server->workers_) w->request_stop();
-    }
-  }, 50, 50);
-
-  uv_async_init(&main, &ctl.done, [](uv_async_t* a) {
-    auto* c = static_cast<Ctl*>(a->data);
-    if (c->running.load() != 0) return;
-    uv_close(reinterpret_cast<uv_handle_t*>(&c->sigint), nullptr);
-    uv_close(reinterpret_cast<uv_handle_t*>(&c->sigterm), nullptr);
-    uv_close(reinterpret_cast<uv_handle_t*>(&c->poll), nullptr);
-    uv_close(reinterpret_cast<uv_handle_t*>(&c->done), nullptr);
-  });
-  ctl.done.data = &ctl;
-
   std::vector<std::thread> threads;
   for (auto& w : workers_) {
     threads.emplace_back([&ctl, worker = w.get()] {
@@ -282,12 +288,13 @@ int Server::run() {
       uv_async_send(&ctl.done);
     });
   }
-  uv_run(&main, UV_RUN_DEFAULT);
+  uv_run(&ctl.loop, UV_RUN_DEFAULT);
   for (auto& t : threads) t.join();
-  uv_loop_close(&main);
   return 0;
 }
 
-void Server::stop() { stop_ = true; }
+void Server::stop() {
+  if (ctl_) uv_async_send(&ctl_->stop);
+}
 
 }  // namespace strata::loop

@@ -117,15 +117,17 @@ class Server {
   const ServerConfig& config() const { return config_; }
 
   // Blocks until stopped by a signal or stop(); returns the process exit code.
+  // SIGINT/SIGTERM are watched from the end of a successful listen() on.
   int run();
-  void stop();  // any thread
+  void stop();  // any thread, after listen()
 
  private:
   ServerConfig config_;
   WorkerFactory factory_;
+  struct Control;
   std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<Control> ctl_;  // declared after workers_: destroyed before them
   uint16_t port_ = 0;
-  std::atomic<bool> stop_{false};
 };
 
 // The libuv TCP transport for protocol P. P must provide:

@@ -391,11 +391,13 @@ void Protocol::parse() {
     // Protocol upgrades are not supported: answer, then close.
     if (err == HPE_PAUSED_UPGRADE) keep_alive_ = false;
   } else {
-    if (err == HPE_INVALID_VERSION && !error_status_) {
-      // llhttp itself refuses versions such as 1.2; 2.0 reaches headers_complete.
+    const char* reason = llhttp_get_error_reason(&parser_);
+    if (err == HPE_INVALID_VERSION && !error_status_ && reason && std::strcmp(reason, "Invalid HTTP version") == 0) {
+      // A well-formed version llhttp will not parse (1.2, 3.0); 2.0 reaches
+      // headers_complete. Malformed tokens ("HTTP/1.x") stay 400s.
       return fail(505, "only HTTP/1.0 and HTTP/1.1 are supported");
     }
-    const char* why = error_reason_ ? error_reason_ : llhttp_get_error_reason(&parser_);
+    const char* why = error_reason_ ? error_reason_ : reason;
     return fail(error_status_ ? error_status_ : 400, why ? why : "malformed request");
   }
   if (phase_ == Phase::head && parse_pos_ - base_ > opt_.max_head_bytes)
@@ -487,6 +489,7 @@ void Protocol::app_finished() {
 
 void Protocol::next_request() {
   phase_ = Phase::idle;
+  response_started_ = response_complete_ = head_open_ = chunked_ = false;
   base_ = parse_pos_;
   idle_since_ms_ = ctx_.now_ms;
   if (!keep_alive_ || stopping_) s_.finish();
@@ -519,8 +522,9 @@ void Protocol::update_reading() {
 
 void Protocol::fail(int status, std::string_view reason) {
   failed_ = true;
-  if (response_started_ && !response_complete_) return s_.close();
-  if (!response_started_ && !disconnected_) {
+  // Response state belongs to the request the app is handling, if any.
+  if (app_running_ && response_started_ && !response_complete_) return s_.close();
+  if (!(app_running_ && response_started_) && !disconnected_) {
     write_simple(status, reason, true);
     // The app, if running, now sees a finished response: its sends are dropped.
     response_started_ = response_complete_ = true;
