@@ -38,7 +38,12 @@ void HttpWorker::on_tick(uint64_t now_ms) {
 }
 
 void HttpWorker::on_stopped() {
+  shut_down_ = true;
   for (auto& hook : host_.on_shutdown) hook();
+}
+
+HttpWorker::~HttpWorker() {
+  if (!shut_down_) on_stopped();
 }
 
 loop::Server::WorkerFactory http_workers(Options options, AppFactory make_app) {

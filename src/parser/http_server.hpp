@@ -33,6 +33,9 @@ using AppFactory = std::function<App(AppHost&)>;
 class HttpWorker final : public loop::Worker {
  public:
   HttpWorker(int index, const loop::ServerConfig& config, const Options& options, const AppFactory& make_app);
+  // A worker that never ran (another worker failed to start) still runs
+  // its shutdown hooks, so the app can close its loop handles.
+  ~HttpWorker() override;
 
  protected:
   void accept(uv_stream_t* listener) override;
@@ -42,6 +45,7 @@ class HttpWorker final : public loop::Worker {
  private:
   AppHost host_;
   Context ctx_;
+  bool shut_down_ = false;
 };
 
 // A WorkerFactory for loop::Server.

@@ -110,3 +110,34 @@ TEST(HttpLoop, AFactoryThatThrowsStopsTheServerWithItsMessage) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(HttpLoop, WorkersBuiltBeforeAFailedStartRunTheirShutdownHooks) {
+  // Worker 0 starts (and opens a handle on its loop); worker 1's start-up
+  // fails. Tearing the server down must close worker 0's handle through
+  // its hook, or destroying its loop would wait forever.
+  static uv_async_t wake;
+  static int hooks = 0;
+  hooks = 0;
+  loop::ServerConfig cfg;
+  cfg.port = 0;
+  cfg.workers = 2;
+  {
+    loop::Server server(cfg, http::http_workers({}, [](http::AppHost& host) -> http::App {
+      if (host.worker_index == 1) throw std::runtime_error("second worker cannot start");
+      uv_async_init(host.loop, &wake, [](uv_async_t*) {});
+      host.on_shutdown.push_back([] {
+        ++hooks;
+        uv_close(reinterpret_cast<uv_handle_t*>(&wake), nullptr);
+      });
+      return http::make_bare_app();
+    }));
+    std::string error;
+    EXPECT_FALSE(server.listen(error));
+    EXPECT_EQ(error, "start-up failed: second worker cannot start");
+  }
+  EXPECT_EQ(hooks, 1);
+}
+
+}  // namespace
