@@ -26,15 +26,30 @@ std::string_view trim(std::string_view v) {
   return v;
 }
 
-// RFC 3986 host: reg-name, IPv4 or IP-literal, with an optional port.
-bool valid_host(std::string_view v) {
-  for (char c : v) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    std::strchr("-._~!$&'()*+,;=:%[]", c) != nullptr;
-    if (!ok || c == '\0') return false;
+// Character classes as 256-entry tables: one load per byte on paths that
+// run for every request (response headers, Host).
+struct CharClass {
+  bool in[256] = {};
+  constexpr CharClass(const char* extra, bool alnum) {
+    for (int c = 0; alnum && c < 256; ++c)
+      in[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    for (; *extra; ++extra) in[static_cast<unsigned char>(*extra)] = true;
   }
-  return true;
-}
+  bool all(std::string_view v) const {
+    for (char c : v)
+      if (!in[static_cast<unsigned char>(c)]) return false;
+    return true;
+  }
+};
+constexpr CharClass host_chars("-._~!$&'()*+,;=:%[]", true);  // RFC 3986 reg-name, IP literal, port
+constexpr CharClass token_chars("!#$%&'*+-.^_`|~", true);      // RFC 9110 token
+constexpr CharClass field_value_chars = [] {
+  CharClass c("", false);
+  for (int i = 0; i < 256; ++i) c.in[i] = i != '\r' && i != '\n' && i != 0;
+  return c;
+}();
+
+bool valid_host(std::string_view v) { return host_chars.all(v); }
 
 // Transfer-Encoding we can decode: "chunked", once, and nothing else.
 bool supported_transfer_coding(std::string_view v) {
@@ -50,21 +65,9 @@ bool supported_transfer_coding(std::string_view v) {
   return chunked == 1;
 }
 
-bool valid_field_name(std::string_view n) {
-  if (n.empty()) return false;
-  for (char c : n) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    (c != '\0' && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr);
-    if (!ok) return false;
-  }
-  return true;
-}
+bool valid_field_name(std::string_view n) { return !n.empty() && token_chars.all(n); }
 
-bool valid_field_value(std::string_view v) {
-  for (char c : v)
-    if (c == '\r' || c == '\n' || c == '\0') return false;
-  return true;
-}
+bool valid_field_value(std::string_view v) { return field_value_chars.all(v); }
 
 void append_uint(std::string& out, uint64_t v) {
   char buf[24];
