@@ -8,6 +8,7 @@
 //   curl -X POST --data-binary @big.file localhost:8000/upload   # streamed upload
 //   curl localhost:8000/slow?ms=500           # a blocking handler, run on the pool
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -167,6 +168,7 @@ void add_routes(app::Application& api) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not kill the server
   loop::ServerConfig server;
   unsigned threads = 40;
   CLI::App cli{"strata example: a notes API on tier 3"};

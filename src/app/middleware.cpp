@@ -117,7 +117,8 @@ Middleware cors(CorsOptions o) {
             h.erase(0, h.find_first_not_of(' '));
             h.erase(h.find_last_not_of(' ') + 1);
             std::transform(h.begin(), h.end(), h.begin(), [](unsigned char c) { return std::tolower(c); });
-            bool found = false;
+            // CORS-safelisted request headers are always allowed, as in Starlette.
+            bool found = h == "accept" || h == "accept-language" || h == "content-language" || h == "content-type";
             for (const auto& a : o.allow_headers) {
               std::string al = a;
               std::transform(al.begin(), al.end(), al.begin(), [](unsigned char c) { return std::tolower(c); });

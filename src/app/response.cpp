@@ -9,11 +9,12 @@ Response& Response::set_media_type(std::string_view type) {
   for (std::string_view known : {media::text, media::html, media::json, media::octets}) {
     if (type == known) {
       media_type_ = known;
+      custom_media_ = false;
       return *this;
     }
   }
   media_type_store_.assign(type);
-  media_type_ = media_type_store_;
+  custom_media_ = true;
   return *this;
 }
 
@@ -81,9 +82,12 @@ Task<void> Response::send(http::Send& send) const {
     hs = heap_store.data();
   }
   size_t k = 0;
-  if (!media_type_.empty()) hs[k++] = {"content-type", media_type_};
+  const std::string_view type = media_type();
+  if (!type.empty()) hs[k++] = {"content-type", type};
   char len[24];
-  if (!stream_) {
+  // RFC 9110 8.6: no Content-Length on 1xx, 204 or 304 responses.
+  const bool bodiless = status_ < 200 || status_ == 204 || status_ == 304;
+  if (!stream_ && !bodiless) {
     auto r = std::to_chars(len, len + sizeof len, body_.size());
     hs[k++] = {"content-length", {len, static_cast<size_t>(r.ptr - len)}};
   }

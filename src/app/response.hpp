@@ -67,7 +67,7 @@ class Response {
   int status() const { return status_; }
   Response& status(int s) { status_ = s; return *this; }
   const std::string& body() const { return body_; }
-  std::string_view media_type() const { return media_type_; }
+  std::string_view media_type() const { return custom_media_ ? std::string_view(media_type_store_) : media_type_; }
   // Copies the value; empty means no Content-Type header.
   Response& set_media_type(std::string_view type);
   Response& header(std::string_view name, std::string_view value);
@@ -83,8 +83,11 @@ class Response {
  private:
   int status_ = 200;
   std::string body_;
+  // One of the media::* constants as a view, or a copy of any other type:
+  // a Response is copied and moved, so it never views its own members.
   std::string_view media_type_;
-  std::string media_type_store_;  // owns media types that are not one of media::*
+  std::string media_type_store_;
+  bool custom_media_ = false;
   std::vector<std::pair<std::string, std::string>> headers_;
   StreamFn stream_;
 };

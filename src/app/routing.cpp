@@ -32,7 +32,13 @@ bool convert(Conv c, std::string_view text, PathParam& p) {
       return ec == std::errc{} && ptr == text.data() + text.size() && text.front() != '-';
     }
     case Conv::float_: {
-      if (text.empty() || text.front() == '-' || text.front() == '+') return false;
+      // Starlette's float is [0-9]+(\.[0-9]+)?: no sign, exponent, nan or inf.
+      const size_t dot = text.find('.');
+      auto digits = [](std::string_view d) {
+        return !d.empty() && d.find_first_not_of("0123456789") == std::string_view::npos;
+      };
+      if (!digits(text.substr(0, dot)) || (dot != std::string_view::npos && !digits(text.substr(dot + 1))))
+        return false;
       auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), p.f);
       return ec == std::errc{} && ptr == text.data() + text.size();
     }
@@ -134,11 +140,11 @@ Router& Router::route(std::string_view path, std::initializer_list<std::string_v
     return true;
   });
   if (!ok) throw std::invalid_argument("malformed route template: " + std::string(path));
-  for (const std::string& m : r->methods) {
+  // Check every method before adding any, so a rejected route leaves nothing behind.
+  for (const std::string& m : r->methods)
     for (const auto& [have, _] : node->methods)
       if (have == m) throw std::invalid_argument("duplicate route: " + m + " " + std::string(path));
-    node->methods.emplace_back(m, r.get());
-  }
+  for (const std::string& m : r->methods) node->methods.emplace_back(m, r.get());
   node->allow.clear();
   std::vector<std::string> names;
   for (const auto& [m, _] : node->methods) names.push_back(m);

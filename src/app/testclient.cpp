@@ -79,7 +79,13 @@ std::vector<std::string> TestResponse::header_all(std::string_view name) const {
 TestClient::TestClient(Application& app, uint64_t timeout_ms) : timeout_ms_(timeout_ms) {
   uv_loop_init(&loop_);
   host_.loop = &loop_;
-  app_ = app.build(host_);
+  try {
+    app_ = app.build(host_);
+  } catch (...) {
+    // A failing start-up hook: nothing was opened on the loop yet.
+    uv_loop_close(&loop_);
+    throw;
+  }
 }
 
 TestClient::TestClient(http::App app, uint64_t timeout_ms) : app_(std::move(app)), timeout_ms_(timeout_ms) {

@@ -1,5 +1,7 @@
 #include "app/threadpool.hpp"
 
+#include "app/context.hpp"
+
 namespace strata::app {
 
 ThreadPool::ThreadPool(unsigned threads) {
@@ -44,7 +46,12 @@ LoopExecutor::LoopExecutor(uv_loop_t* loop, ThreadPool& pool) : loop_(loop), poo
   async_->data = this;
 }
 
-LoopExecutor::~LoopExecutor() { close(); }
+LoopExecutor::~LoopExecutor() {
+  close();
+  // A router served later on this thread without an Application must not
+  // find this executor.
+  if (loop_context().executor == this) loop_context().executor = nullptr;
+}
 
 void LoopExecutor::close() {
   close_requested_ = true;
