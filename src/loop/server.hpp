@@ -163,7 +163,17 @@ class TcpConnection final : public Stream, public ConnectionNode {
 
   void flush() override {
     if (closing_ || writing_ || out_[pending_].empty()) return;
-    uv_buf_t buf = uv_buf_init(out_[pending_].data(), static_cast<unsigned>(out_[pending_].size()));
+    std::string& out = out_[pending_];
+    // Try the write now: a response usually fits the socket buffer, and
+    // then no write request, callback or extra loop turn is needed.
+    uv_buf_t buf = uv_buf_init(out.data(), static_cast<unsigned>(out.size()));
+    const int sent = uv_try_write(stream(), &buf, 1);
+    if (sent == static_cast<int>(out.size())) {
+      out.clear();
+      return;
+    }
+    if (sent < 0 && sent != UV_EAGAIN) return close();
+    if (sent > 0) buf = uv_buf_init(out.data() + sent, static_cast<unsigned>(out.size() - static_cast<size_t>(sent)));
     if (uv_write(&write_req_, stream(), &buf, 1, on_write) != 0) return close();
     writing_ = true;
     pending_ ^= 1;

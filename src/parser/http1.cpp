@@ -740,9 +740,10 @@ Task<void> Protocol::send_body(ResponseBody b) {
     if (declared_length_ >= 0 && body_sent_ != static_cast<uint64_t>(declared_length_) && !is_head_) keep_alive_ = false;
   }
   if (!in_drive_) s_.flush();  // inside the driver, one write carries every response
-  if (s_.queued_bytes() >= opt_.high_water && !disconnected_) {
+  if (s_.queued_bytes() >= opt_.high_water) {
+    // Wait for the drain only if the flush could not write it all at once.
     s_.flush();
-    co_await Waiter{drain_waiter_};
+    if (s_.queued_bytes() >= opt_.high_water && !disconnected_ && !s_.closed()) co_await Waiter{drain_waiter_};
   }
 }
 

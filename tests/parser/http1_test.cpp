@@ -101,6 +101,25 @@ TEST(Http1, MessagesMayBeTemporariesAwaitedLater) {
   EXPECT_NE(h.s->written.find("6\r\nearly-\r\n4\r\nlate\r\n0\r\n\r\n"), std::string::npos) << h.s->written;
 }
 
+TEST(Http1, ALargeResponseWrittenAtOnceDoesNotWaitForADrain) {
+  // Over the high-water mark the app waits for the output to drain, but only
+  // if the flush could not write it all: a transport that takes everything
+  // at once (as a roomy socket does) must not leave the app waiting forever.
+  const std::string big(3 * http::Options{}.high_water, 'x');
+  int finished = 0;
+  Harness h([&](const Scope&, http::Receive&, http::Send& send) -> Task<void> {
+    co_await send.start({200, {}});
+    co_await send.body({big, false});
+    ++finished;
+  });
+  h.feed("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n");
+  EXPECT_EQ(finished, 2);
+  EXPECT_FALSE(h.p->busy());
+  const std::string head = "HTTP/1.1 200 OK\r\nServer: strata\r\n" + kDate + "Content-Length: " +
+                           std::to_string(big.size()) + "\r\n\r\n";
+  EXPECT_TRUE(h.s->written == head + big + head + big);
+}
+
 TEST(Http1, Http10StreamingEndsWithClose) {
   Harness h([](const Scope&, http::Receive&, http::Send& send) -> Task<void> {
     co_await send.start({200, {}});
