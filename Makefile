@@ -10,7 +10,7 @@ ASAN    ?= build-asan
 RELEASE ?= build-release
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test test-fast test-asan release bench clean
+.PHONY: all deps build test test-fast test-asan release bench bench-python clean
 
 all: build
 
@@ -35,10 +35,19 @@ release: deps
 	@cmake -S . -B $(RELEASE) -DCMAKE_BUILD_TYPE=Release -DSTRATA_TESTS=OFF $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(RELEASE) -j$(JOBS) --target strata
 
-# Until the benchmark harness lands, the main job is a smoke run: start each
-# tier, answer one seed 003 request, and time a short load.
+# The main job: every tier alone under the same wrk load (server on core 0,
+# wrk on core 1), 3 trials of 2 s warm-up + 8 s; the decay table on stdout,
+# every raw figure in $(RELEASE)/bench.json, a chart in $(RELEASE)/bench.svg.
+# More: make bench BENCH_ARGS="--reference python" (after make bench-python).
+BENCH_ARGS ?=
 bench: release
-	@bash bench/smoke.sh $(RELEASE)/strata
+	$(RELEASE)/strata bench --json $(RELEASE)/bench.json --chart $(RELEASE)/bench.svg \
+	  --markdown $(RELEASE)/bench.md $(BENCH_ARGS)
+
+# Debian's Python packages for `strata bench --reference python`
+# (uvicorn, uvloop, httptools, Starlette, FastAPI, pydantic); idempotent.
+bench-python:
+	@bash bench/reference/python/install-deps.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN) $(RELEASE)

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/application.hpp"
+#include "harness/command.hpp"
 #include "app/workload_app.hpp"
 #include "loop/raw.hpp"
 #include "loop/server.hpp"
@@ -66,7 +67,8 @@ int main(int argc, char** argv) {
   CLI::App app{
       "strata: an HTTP stack in four tiers, each runnable alone, to measure where a request's time goes.\n"
       "Tiers: raw (libuv, crude framing), http (llhttp, HTTP/1.1, ASGI-like boundary),\n"
-      "app (Request/Response, routing, middleware, thread pool)."};
+      "app (Request/Response, routing, middleware, thread pool).\n"
+      "`strata bench` measures them side by side and prints the decay table."};
   app.set_version_flag("--version", std::string("strata ") + STRATA_VERSION);
   app.require_subcommand(1);
 
@@ -102,6 +104,8 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
 
+  strata::bench::register_command(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -110,6 +114,8 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
+  } catch (const CLI::RuntimeError& e) {
+    return e.get_exit_code();  // `strata bench` failed; it said why on stderr
   } catch (const CLI::ParseError& e) {
     std::string msg = e.what();
     if (msg.empty()) msg = "a subcommand is required (try: strata serve --help)";
@@ -117,5 +123,5 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (serve_cmd->parsed()) return serve(a);
-  return 2;
+  return 0;  // `strata bench` ran in its callback
 }

@@ -1,0 +1,783 @@
+#include "harness/bench.hpp"
+
+#include <fcntl.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <functional>
+#include <memory>
+
+#include "harness/check.hpp"
+#include "harness/process.hpp"
+#include "harness/procstat.hpp"
+#include "harness/report.hpp"
+#include "harness/results.hpp"
+#include "harness/scenario.hpp"
+#include "harness/wrk.hpp"
+
+#ifndef STRATA_FLOOR_BIN
+#define STRATA_FLOOR_BIN ""
+#endif
+#ifndef STRATA_BENCH_REFERENCE_DIR
+#define STRATA_BENCH_REFERENCE_DIR ""
+#endif
+
+namespace strata::bench {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+constexpr Millis kStartTimeout = 20s;  // FastAPI's imports take a while on a busy machine
+constexpr Millis kCheckTimeout = 5s;
+constexpr Millis kStopDeadline = 5s;
+constexpr double kRunOverheadS = 1.0;  // start, check, stop: for the time estimate only
+
+// A failure that ends the run: one line on stderr, this exit status.
+struct Fatal {
+  std::string line;
+  int code = 1;
+};
+
+bool contains(const std::vector<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+std::string dirname_of(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? std::string(".") : path.substr(0, slash);
+}
+
+std::string self_exe() {
+  char buf[4096];
+  const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+}
+
+bool is_executable(const std::string& p) { return !p.empty() && access(p.c_str(), X_OK) == 0; }
+
+// Runs a short command (versions, probes) and returns its stdout, or "" on failure.
+struct Captured {
+  bool ran = false;
+  int code = -1;
+  std::string out, err;
+};
+Captured capture(const std::vector<std::string>& argv, Millis timeout, const std::vector<std::string>& env = {},
+                 const std::string& cwd = {}) {
+  Captured c;
+  std::string error;
+  SpawnSpec spec;
+  spec.argv = argv;
+  spec.env = env;
+  spec.cwd = cwd;
+  auto child = Child::spawn(spec, error);
+  if (!child) {
+    c.err = error;
+    return c;
+  }
+  if (!child->wait_exit(timeout)) {
+    child->kill_group_and_reap();
+    c.err = "did not finish within " + std::to_string(timeout.count() / 1000) + " s";
+  }
+  c.ran = child->exited_normally();
+  c.code = c.ran ? child->exit_code() : -1;
+  c.out = child->stdout_text();
+  c.err += child->stderr_text();
+  return c;
+}
+
+std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+
+std::string utc_now() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+MachineInfo machine_info() {
+  MachineInfo m;
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  for (std::string line; std::getline(cpuinfo, line);) {
+    if (line.rfind("model name", 0) == 0) {
+      const size_t colon = line.find(':');
+      if (colon != std::string::npos) m.cpu_model = line.substr(line.find_first_not_of(" \t", colon + 1));
+      break;
+    }
+  }
+  if (m.cpu_model.empty()) m.cpu_model = "unknown CPU";
+  m.cores_online = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+  utsname u{};
+  if (uname(&u) == 0) m.kernel = std::string(u.sysname) + " " + u.release;
+  m.clock_ticks = clock_ticks_per_second();
+  return m;
+}
+
+std::string format_seconds(double s) {
+  const long total = std::lround(std::max(0.0, s));
+  if (total < 60) return std::to_string(total) + " s";
+  return std::to_string(total / 60) + "m" + (total % 60 < 10 ? "0" : "") + std::to_string(total % 60) + "s";
+}
+
+// The one progress line on stderr: rewritten in place on a terminal, a new
+// line per phase otherwise (so logs stay readable).
+class Progress {
+ public:
+  explicit Progress(double total_s) : tty_(isatty(2) != 0), left_s_(total_s) {}
+  ~Progress() { clear(); }
+
+  void phase(const std::string& row, int trial, int trials, const std::string& what, double phase_s) {
+    row_ = row;
+    trial_ = trial;
+    trials_ = trials;
+    what_ = what;
+    phase_s_ = phase_s;
+    phase_start_ = Clock::now();
+    show(true);
+  }
+  void tick() { show(false); }
+  // Time spent outside measured phases is taken off the estimate as it goes.
+  void finished_phase() { left_s_ -= phase_s_; phase_s_ = 0; }
+  void overhead_done() { left_s_ -= kRunOverheadS; }
+  void clear() {
+    if (tty_ && shown_) std::fprintf(stderr, "\r\033[K");
+    shown_ = false;
+  }
+
+ private:
+  bool tty_;
+  bool shown_ = false;
+  double left_s_;
+  std::string row_, what_;
+  int trial_ = 0, trials_ = 0;
+  double phase_s_ = 0;
+  Clock::time_point phase_start_;
+
+  void show(bool new_phase) {
+    // Off a terminal, one line per measured run is enough for a log.
+    if (!tty_ && (!new_phase || what_ != "measuring")) return;
+    const double in_phase = std::chrono::duration<double>(Clock::now() - phase_start_).count();
+    const double phase_left = std::max(0.0, phase_s_ - in_phase);
+    const double all_left = std::max(0.0, left_s_ - in_phase);
+    std::string line = (trial_ == 0 ? std::string("bench: before trial 1")
+                                     : "bench: trial " + std::to_string(trial_) + "/" + std::to_string(trials_)) +
+                       ", " + row_ + ": " + what_;
+    if (phase_s_ > 0) line += ", " + format_seconds(phase_left) + " left";
+    line += " (about " + format_seconds(all_left) + " in all)";
+    if (tty_) std::fprintf(stderr, "\r\033[K%s", line.c_str());
+    else std::fprintf(stderr, "%s\n", line.c_str());
+    std::fflush(stderr);
+    shown_ = true;
+  }
+};
+
+// ------------------------------------------------------------------ rows
+
+struct RowPlan {
+  RowResult result;
+  const Route* route = nullptr;
+  int level = 0;  // execution order within a trial: tiers interleave across chains
+  std::function<SpawnSpec(int port)> spawn;
+};
+
+class Runner {
+ public:
+  explicit Runner(const Options& o) : o_(o) {}
+  ~Runner() {
+    for (const auto& f : temp_files_) unlink(f.c_str());
+    if (!go_dir_.empty()) {
+      unlink((go_dir_ + "/strata-go-peer").c_str());
+      rmdir(go_dir_.c_str());
+    }
+  }
+
+  int run();
+
+ private:
+  const Options& o_;
+  const Scenario* scenario_ = nullptr;
+  RunResult run_;
+  std::vector<RowPlan> plans_;
+  std::vector<std::string> temp_files_;
+  std::map<const Route*, std::string> scripts_;
+  std::string go_dir_;
+  std::string reference_dir_;
+  std::vector<int> server_cpus_, client_cpus_;
+  int connections_ = 10, threads_ = 1;
+  std::unique_ptr<Progress> progress_;
+
+  void resolve_settings();
+  void collect_versions();
+  void plan_rows();
+  void preflight();
+  void measure(RowPlan& plan, int trial);
+  StartResult launch(const RowPlan& plan);
+  std::unique_ptr<Child> verify(const RowPlan& plan, StartResult& started, ListenLine& listen);
+  struct WrkOutcome {
+    bool ok = false;
+    std::string error;
+    WrkReport report;
+  };
+  WrkOutcome run_wrk(const RowPlan& plan, uint16_t port, int seconds, Child& server);
+  const std::string& script_for(const Route& route);
+  void note(const std::string& line, bool also_stderr = true) {
+    run_.notes.push_back(line);
+    if (also_stderr) {
+      if (progress_) progress_->clear();
+      std::fprintf(stderr, "bench: %s\n", line.c_str());
+    }
+  }
+  int finish();
+};
+
+void Runner::resolve_settings() {
+  scenario_ = find_scenario(o_.scenario);
+  if (!scenario_) {
+    std::string names;
+    for (const auto& n : scenario_names()) names += (names.empty() ? "" : ", ") + n;
+    throw Fatal{"unknown scenario '" + o_.scenario + "' (choose from " + names + ")", 2};
+  }
+  for (const auto& t : o_.tiers)
+    if (!contains(kTierNames, t)) throw Fatal{"unknown tier '" + t + "' (choose from floor, raw, http, app, typed)", 2};
+  if (o_.tiers.empty()) throw Fatal{"--tiers names no row", 2};
+  if (!o_.reference.empty() && o_.reference != "python")
+    throw Fatal{"unknown reference stack '" + o_.reference + "' (only: python)", 2};
+  for (const auto& p : o_.peers)
+    if (!contains(kPeerNames, p)) throw Fatal{"unknown peer '" + p + "' (choose from node, go)", 2};
+  if (o_.trials < 1 || o_.duration_s < 1 || o_.warmup_s < 0 || o_.connections < 1)
+    throw Fatal{"--trials, --duration and --connections must be at least 1, --warmup at least 0", 2};
+
+  auto& s = run_.settings;
+  s.scenario = scenario_->name;
+  s.scenario_description = scenario_->description;
+  s.tiers = o_.tiers;
+  s.reference = o_.reference;
+  s.peers = o_.peers;
+  s.warmup_s = o_.warmup_s;
+  s.duration_s = o_.duration_s;
+  s.trials = o_.trials;
+  s.pipeline_depth = scenario_->pipeline_depth;
+  s.wrk_timeout_s = scenario_->wrk_timeout_s;
+
+  s.wrk_binary = find_executable(o_.wrk);
+  if (s.wrk_binary.empty())
+    throw Fatal{"wrk not found (" + o_.wrk + "): install it with `apt-get install wrk` (or `make deps`)", 1};
+
+  s.strata_binary = o_.strata_binary.empty() ? self_exe() : o_.strata_binary;
+  if (!is_executable(s.strata_binary)) throw Fatal{"strata binary " + s.strata_binary + " is not executable", 1};
+  s.floor_binary = o_.floor_binary;
+  if (s.floor_binary.empty()) {
+    for (const std::string& candidate : {std::string(STRATA_FLOOR_BIN), dirname_of(s.strata_binary) + "/bench/strata-floor",
+                                         dirname_of(s.strata_binary) + "/strata-floor"})
+      if (is_executable(candidate)) {
+        s.floor_binary = candidate;
+        break;
+      }
+  }
+  reference_dir_ = o_.reference_dir.empty() ? std::string(STRATA_BENCH_REFERENCE_DIR) : o_.reference_dir;
+  s.python_binary = o_.python;
+
+  // Cores: the server gets the first allowed CPU, wrk the rest.
+  const auto allowed = allowed_cpus();
+  if (allowed.empty()) throw Fatal{"cannot read this process's CPU affinity", 1};
+  std::string error;
+  if (o_.server_cores.empty()) {
+    server_cpus_ = {allowed.front()};
+  } else {
+    auto v = parse_cpu_list(o_.server_cores, error);
+    if (!v) throw Fatal{"--server-cores: " + error, 2};
+    server_cpus_ = *v;
+  }
+  if (o_.client_cores.empty()) {
+    for (int c : allowed)
+      if (!std::count(server_cpus_.begin(), server_cpus_.end(), c)) client_cpus_.push_back(c);
+    if (client_cpus_.empty()) client_cpus_ = {allowed.back()};
+  } else {
+    auto v = parse_cpu_list(o_.client_cores, error);
+    if (!v) throw Fatal{"--client-cores: " + error, 2};
+    client_cpus_ = *v;
+  }
+  for (const auto* set : {&server_cpus_, &client_cpus_})
+    for (int c : *set)
+      if (!std::count(allowed.begin(), allowed.end(), c))
+        throw Fatal{"CPU " + std::to_string(c) + " is not available here (allowed: " + format_cpu_list(allowed) + ")", 2};
+  for (int c : server_cpus_)
+    if (std::count(client_cpus_.begin(), client_cpus_.end(), c))
+      note("server and wrk share CPU " + std::to_string(c) + ": the figures are not isolated from the load generator");
+
+  connections_ = scenario_->connections > 0 ? scenario_->connections : o_.connections;
+  threads_ = std::max(1, std::min(static_cast<int>(client_cpus_.size()), connections_));
+  s.connections = connections_;
+  s.wrk_threads = threads_;
+  s.server_cpus = server_cpus_;
+  s.client_cpus = client_cpus_;
+  run_.machine = machine_info();
+  run_.started_at = utc_now();
+}
+
+void Runner::collect_versions() {
+  auto& v = run_.versions;
+  auto strata = capture({run_.settings.strata_binary, "--version"}, 5s);
+  v["strata"] = strata.ran && strata.code == 0 ? first_line(strata.out) : "unknown";
+  auto wrk = capture({run_.settings.wrk_binary, "-v"}, 5s);
+  std::string wv = parse_wrk_version(wrk.out);
+  v["wrk"] = wv.empty() ? "unknown" : wv;
+}
+
+void Runner::plan_rows() {
+  const auto& s = run_.settings;
+  const std::string host = "127.0.0.1";
+  auto port_str = [](int p) { return std::to_string(p); };
+
+  auto strata_row = [&](const std::string& tier, const std::string& label, const Route* route, int level) {
+    RowPlan p;
+    p.result.id = tier == "floor" ? "floor" : "strata/" + tier;
+    p.result.chain = scenario_->typed_only ? "" : "strata";
+    p.result.stack = tier == "floor" ? "floor" : "strata";
+    p.result.tier = tier;
+    p.result.label = label;
+    p.result.route = route->label;
+    p.route = route;
+    p.level = level;
+    if (tier == "floor") {
+      const std::string bin = s.floor_binary;
+      if (bin.empty()) {
+        p.result.available = false;
+        p.result.skip_reason = "strata-floor is not built (cmake --build ... --target strata-floor)";
+      }
+      p.spawn = [bin, host, port_str](int port) {
+        SpawnSpec spec;
+        spec.argv = {bin, "--host", host, "--port", port_str(port)};
+        return spec;
+      };
+    } else {
+      const std::string bin = s.strata_binary;
+      p.spawn = [bin, tier, host, port_str](int port) {
+        SpawnSpec spec;
+        spec.argv = {bin, "serve", "--tier", tier, "--host", host, "--port", port_str(port)};
+        return spec;
+      };
+    }
+    return p;
+  };
+
+  const std::string py = o_.python;
+  const std::string py_dir = reference_dir_ + "/python";
+  auto python_row = [&](const std::string& tier, const std::string& label, const Route* route, int level) {
+    RowPlan p;
+    p.result.id = "python/" + tier;
+    p.result.chain = scenario_->typed_only ? "" : "python";
+    p.result.stack = "python";
+    p.result.tier = tier;
+    p.result.label = label;
+    p.result.route = route->label;
+    p.route = route;
+    p.level = level;
+    p.spawn = [py, py_dir, tier, host, port_str](int port) {
+      SpawnSpec spec;
+      // -E -s: ignore PYTHON* variables and the user's site-packages, so
+      // Debian's packages are what runs; -B: no __pycache__ in the tree.
+      spec.argv = {py, "-E", "-s", "-B", py_dir + "/serve.py", "--tier", tier, "--host", host, "--port", port_str(port)};
+      return spec;
+    };
+    return p;
+  };
+
+  static const std::vector<std::pair<std::string, std::string>> strata_labels = {
+      {"floor", "floor: C epoll loop, fixed reply"},
+      {"raw", "strata raw: libuv, crude framing"},
+      {"http", "strata http: llhttp, ASGI-like app"},
+      {"app", "strata app: Request/Response, routing"},
+      {"typed", "strata typed: typed router, validation"},
+  };
+  static const std::vector<std::pair<std::string, std::string>> python_labels = {
+      {"raw", "asyncio + uvloop, split on CRLF"},
+      {"http", "uvicorn + httptools, bare ASGI"},
+      {"app", "Starlette, Request/Response"},
+      {"typed", "FastAPI + pydantic"},
+  };
+
+  if (scenario_->typed_only) {
+    // One row per route of the typed tier (and of FastAPI with --reference python).
+    int level = 0;
+    for (const auto& route : scenario_->routes) {
+      plans_.push_back(strata_row("typed", "strata typed " + route.target, &route, level++));
+      if (o_.reference == "python") plans_.push_back(python_row("typed", "FastAPI " + route.target, &route, level++));
+    }
+  } else {
+    const Route* route = &scenario_->routes.front();
+    for (size_t i = 0; i < strata_labels.size(); ++i) {
+      const auto& [tier, label] = strata_labels[i];
+      if (contains(o_.tiers, tier)) plans_.push_back(strata_row(tier, label, route, static_cast<int>(i) * 2));
+    }
+    if (o_.reference == "python")
+      for (size_t i = 0; i < python_labels.size(); ++i) {
+        const auto& [tier, label] = python_labels[i];
+        if (contains(o_.tiers, tier)) plans_.push_back(python_row(tier, label, route, static_cast<int>(i + 1) * 2 + 1));
+      }
+  }
+
+  // Peers: Node's http module and Go's net/http, when installed.
+  const Route* route = &scenario_->routes.front();
+  if (!scenario_->typed_only)
+    for (const auto& peer : o_.peers) {
+      RowPlan p;
+      p.result.id = "peer/" + peer;
+      p.result.chain = "";
+      p.result.stack = peer;
+      p.result.tier = "peer";
+      p.result.route = route->label;
+      p.route = route;
+      p.level = 100 + static_cast<int>(plans_.size());
+      if (peer == "node") {
+        p.result.label = "(peer) Node.js http: libuv + llhttp";
+        const std::string node = find_executable("node");
+        const std::string script = reference_dir_ + "/node/server.js";
+        if (node.empty()) {
+          p.result.available = false;
+          p.result.skip_reason = "node is not installed (apt-get install nodejs)";
+        }
+        p.spawn = [node, script, host, port_str](int port) {
+          SpawnSpec spec;
+          spec.argv = {node, script, "--host", host, "--port", port_str(port)};
+          return spec;
+        };
+      } else {
+        const int procs = static_cast<int>(server_cpus_.size());
+        p.result.label = "(peer) Go net/http, GOMAXPROCS=" + std::to_string(procs);
+        if (find_executable("go").empty()) {
+          p.result.available = false;
+          p.result.skip_reason = "go is not installed (apt-get install golang-go)";
+        }
+        p.spawn = [this, host, port_str, procs](int port) {
+          SpawnSpec spec;
+          spec.argv = {go_dir_ + "/strata-go-peer", "--host", host, "--port", port_str(port)};
+          spec.env = {"GOMAXPROCS=" + std::to_string(procs)};
+          return spec;
+        };
+      }
+      plans_.push_back(std::move(p));
+    }
+
+  // Python rows: Debian's interpreter and packages, checked module by module.
+  bool any_python = std::any_of(plans_.begin(), plans_.end(), [](const RowPlan& p) { return p.result.stack == "python"; });
+  if (any_python) {
+    std::string missing;
+    if (!is_executable(py)) {
+      missing = "*";
+    } else {
+      auto probe = capture({py, "-E", "-s", "-c",
+                            "import importlib.util, sys\n"
+                            "print(' '.join(m for m in sys.argv[1:] if importlib.util.find_spec(m) is None))",
+                            "uvloop", "httptools", "uvicorn", "starlette", "fastapi", "pydantic"},
+                           30s);
+      missing = probe.ran && probe.code == 0 ? " " + first_line(probe.out) + " " : "*";
+    }
+    static const std::map<std::string, std::vector<std::string>> needs = {
+        {"raw", {"uvloop"}},
+        {"http", {"uvloop", "httptools", "uvicorn"}},
+        {"app", {"uvloop", "httptools", "uvicorn", "starlette"}},
+        {"typed", {"uvloop", "httptools", "uvicorn", "starlette", "fastapi", "pydantic"}},
+    };
+    for (auto& p : plans_) {
+      if (p.result.stack != "python") continue;
+      std::vector<std::string> lacking;
+      if (missing != "*")
+        for (const auto& m : needs.at(p.result.tier))
+          if (missing.find(" " + m + " ") != std::string::npos) lacking.push_back(m);
+      if (missing == "*" || !lacking.empty()) {
+        p.result.available = false;
+        std::string what = missing == "*" ? py + " is not there" : py + " lacks";
+        for (const auto& m : lacking) what += " " + m;
+        p.result.skip_reason = what + " (install with: make bench-python)";
+      }
+    }
+    if (is_executable(py)) {
+      auto ver = capture({py, "-E", "-s", "-c",
+                          "import importlib.metadata as m, platform\n"
+                          "print('python', platform.python_version())\n"
+                          "for n in ('uvloop', 'httptools', 'uvicorn', 'starlette', 'fastapi', 'pydantic'):\n"
+                          "    try: print(n, m.version(n))\n"
+                          "    except Exception: pass\n"},
+                         30s);
+      for (size_t pos = 0; pos < ver.out.size();) {
+        size_t eol = ver.out.find('\n', pos);
+        if (eol == std::string::npos) eol = ver.out.size();
+        std::string line = ver.out.substr(pos, eol - pos);
+        pos = eol + 1;
+        const size_t sp = line.find(' ');
+        if (sp != std::string::npos) run_.versions[line.substr(0, sp)] = line.substr(sp + 1);
+      }
+    }
+  }
+  for (auto& p : plans_) {
+    if (p.result.stack == "node" && p.result.available) {
+      auto v = capture({find_executable("node"), "--version"}, 10s);
+      run_.versions["node"] = first_line(v.out);
+    }
+  }
+}
+
+const std::string& Runner::script_for(const Route& route) {
+  auto it = scripts_.find(&route);
+  if (it != scripts_.end()) return it->second;
+  char name[] = "/tmp/strata-bench-XXXXXX.lua";
+  const int fd = mkostemps(name, 4, O_CLOEXEC);
+  if (fd < 0) throw Fatal{std::string("cannot create the wrk script: ") + std::strerror(errno), 1};
+  temp_files_.push_back(name);
+  const std::string text = wrk_script(route, scenario_->pipeline_depth);
+  const bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  close(fd);
+  if (!ok) throw Fatal{std::string("cannot write the wrk script ") + name, 1};
+  return scripts_[&route] = name;
+}
+
+StartResult Runner::launch(const RowPlan& plan) {
+  SpawnSpec spec = plan.spawn(o_.port);
+  spec.cpus = server_cpus_;
+  auto started = start_server(spec, kStartTimeout);
+  if (interrupted()) throw Fatal{"interrupted", 130};
+  return started;
+}
+
+std::unique_ptr<Child> Runner::verify(const RowPlan& plan, StartResult& started, ListenLine& listen) {
+  if (!started.child) throw Fatal{plan.result.label + " did not start: " + started.error, 1};
+  listen = started.listen;
+  if ((plan.result.stack == "strata" || plan.result.stack == "python") && listen.tier != plan.result.tier)
+    throw Fatal{plan.result.label + " said tier=" + listen.tier + ", expected tier=" + plan.result.tier, 1};
+  const std::string wrong = check_answer(listen.port, *plan.route, scenario_->pipeline_depth, kCheckTimeout);
+  if (!wrong.empty()) throw Fatal{plan.result.label + " answers wrongly: " + wrong, 1};
+  return std::move(started.child);
+}
+
+void Runner::preflight() {
+  // The Go peer is compiled once, into a temporary directory.
+  for (auto& p : plans_) {
+    if (p.result.stack != "go" || !p.result.available) continue;
+    char dir[] = "/tmp/strata-bench-go-XXXXXX";
+    if (!mkdtemp(dir)) throw Fatal{std::string("mkdtemp: ") + std::strerror(errno), 1};
+    go_dir_ = dir;
+    auto built = capture({find_executable("go"), "build", "-o", go_dir_ + "/strata-go-peer", "."}, 300s, {},
+                         reference_dir_ + "/go");
+    if (!built.ran || built.code != 0)
+      throw Fatal{"cannot build the Go peer (" + reference_dir_ + "/go): " + last_line(built.err), 1};
+    auto v = capture({find_executable("go"), "version"}, 10s);
+    run_.versions["go"] = first_line(v.out);
+  }
+  // Every row once: is it there, does it answer right? A broken row stops
+  // the run here, before minutes of load.
+  for (auto& p : plans_) {
+    if (!p.result.available) {
+      note("skipping " + p.result.label + ": " + p.result.skip_reason);
+      continue;
+    }
+    progress_->phase(p.result.label, 0, run_.settings.trials, "checking its answer", 0);
+    auto started = launch(p);
+    if (p.result.stack == "strata" && !started.child && started.exited_early && started.exit_code == 2 &&
+        started.error.find("tier") != std::string::npos) {
+      // A tier still being built: the CLI rejects an unknown tier with exit 2.
+      p.result.available = false;
+      p.result.skip_reason =
+          "this build has no tier " + p.result.tier + " (`strata serve --tier " + p.result.tier + "` exits 2)";
+      if (scenario_->typed_only)
+        throw Fatal{"scenario " + scenario_->name + " needs the typed tier (`strata serve --tier typed`), which " +
+                        "this build does not have",
+                    2};
+      note("skipping " + p.result.label + ": " + p.result.skip_reason);
+      continue;
+    }
+    ListenLine listen;
+    auto child = verify(p, started, listen);
+    const std::string stop_note = stop_server(*child, kStopDeadline);
+    if (!stop_note.empty()) note(p.result.label + ": " + stop_note);
+    progress_->overhead_done();
+  }
+  if (std::none_of(plans_.begin(), plans_.end(), [](const RowPlan& p) { return p.result.available; }))
+    throw Fatal{"no row to run: every row was skipped", 1};
+}
+
+Runner::WrkOutcome Runner::run_wrk(const RowPlan& plan, uint16_t port, int seconds, Child& server) {
+  WrkOutcome w;
+  SpawnSpec spec;
+  spec.argv = {run_.settings.wrk_binary,
+               "-t", std::to_string(threads_),
+               "-c", std::to_string(connections_),
+               "-d", std::to_string(seconds) + "s",
+               "--timeout", std::to_string(scenario_->wrk_timeout_s) + "s",
+               "--latency",
+               "-s", script_for(*plan.route),
+               "http://127.0.0.1:" + std::to_string(port) + plan.route->target};
+  spec.cpus = client_cpus_;
+  std::string error;
+  auto wrk = Child::spawn(spec, error);
+  if (!wrk) throw Fatal{"cannot run wrk: " + error, 1};
+  const auto deadline = Clock::now() + std::chrono::seconds(seconds + 30);
+  while (!wrk->wait_exit(1000ms)) {
+    if (interrupted()) throw Fatal{"interrupted", 130};
+    progress_->tick();
+    if (Clock::now() > deadline) {
+      wrk->kill_group_and_reap();
+      w.error = "wrk did not finish within " + std::to_string(seconds + 30) + " s";
+      return w;
+    }
+  }
+  if (!wrk->exited_normally() || wrk->exit_code() != 0) {
+    const std::string why = last_line(wrk->stderr_text() + "\n" + wrk->stdout_text());
+    w.error = "wrk " + wrk->describe_exit() + (why.empty() ? "" : ": " + why);
+    if (!server.running()) w.error += "; the server had ended (" + server.describe_exit() + ")";
+    return w;
+  }
+  auto report = parse_wrk_report(wrk->stdout_text(), w.error);
+  if (!report) return w;
+  w.ok = true;
+  w.report = *report;
+  return w;
+}
+
+void Runner::measure(RowPlan& plan, int trial) {
+  TrialFigures t;
+  t.trial = trial;
+  const int trials = run_.settings.trials;
+  progress_->phase(plan.result.label, trial, trials, "starting", 0);
+  ListenLine listen;
+  auto started = launch(plan);
+  auto server = verify(plan, started, listen);
+
+  if (o_.warmup_s > 0) {
+    progress_->phase(plan.result.label, trial, trials, "warming up", o_.warmup_s);
+    auto warm = run_wrk(plan, listen.port, o_.warmup_s, *server);  // figures discarded
+    progress_->finished_phase();
+    if (!warm.ok) {
+      t.invalid_reason = "warm-up failed: " + warm.error;
+    }
+  }
+  if (t.invalid_reason.empty()) {
+    progress_->phase(plan.result.label, trial, trials, "measuring", o_.duration_s);
+    const auto before = read_cpu_ticks(server->pid());
+    const auto t0 = Clock::now();
+    auto measured = run_wrk(plan, listen.port, o_.duration_s, *server);
+    const auto t1 = Clock::now();
+    const auto after = read_cpu_ticks(server->pid());
+    progress_->finished_phase();
+    if (!measured.ok) {
+      t.invalid_reason = measured.error;
+    } else if (!before || !after) {
+      t.invalid_reason = "the server ended during the run (" + server->describe_exit() + ")";
+    } else {
+      t.measured = true;
+      t.wrk = measured.report;
+      t.ticks_before = before->total();
+      t.ticks_after = after->total();
+      t.cpu_s = static_cast<double>(t.ticks_after - t.ticks_before) / static_cast<double>(clock_ticks_per_second());
+      t.wall_s = std::chrono::duration<double>(t1 - t0).count();
+      t.busy = t.wall_s > 0 ? t.cpu_s / t.wall_s : 0;
+      t.cpu_us_per_request = t.wrk.requests ? t.cpu_s * 1e6 / static_cast<double>(t.wrk.requests) : 0;
+      if (t.wrk.requests == 0) {
+        t.invalid_reason = "wrk completed no request";
+      } else if (t.wrk.socket_errors()) {
+        t.invalid_reason = "socket errors: connect " + std::to_string(t.wrk.errors_connect) + ", read " +
+                           std::to_string(t.wrk.errors_read) + ", write " + std::to_string(t.wrk.errors_write) +
+                           ", timeout " + std::to_string(t.wrk.errors_timeout);
+      } else if (t.wrk.non2xx) {
+        t.invalid_reason = std::to_string(t.wrk.non2xx) + " non-2xx/3xx responses";
+      } else if (!server->running()) {
+        t.invalid_reason = "the server ended during the run (" + server->describe_exit() + ")";
+      } else {
+        const std::string wrong = check_answer(listen.port, *plan.route, scenario_->pipeline_depth, kCheckTimeout);
+        if (!wrong.empty()) t.invalid_reason = "answers wrongly after the run: " + wrong;
+      }
+    }
+  }
+  t.valid = t.measured && t.invalid_reason.empty();
+  progress_->phase(plan.result.label, trial, trials, "stopping", 0);
+  t.stop_note = stop_server(*server, kStopDeadline);
+  progress_->overhead_done();
+  if (!t.stop_note.empty()) note(plan.result.label + ", trial " + std::to_string(trial) + ": " + t.stop_note);
+  if (!t.valid) note(plan.result.label + ", trial " + std::to_string(trial) + " is invalid: " + t.invalid_reason);
+  plan.result.trials.push_back(std::move(t));
+}
+
+int Runner::run() {
+  resolve_settings();
+  collect_versions();
+  plan_rows();
+
+  const auto original_affinity = allowed_cpus();
+  // The harness's own waiting and checking stays off the server's cores.
+  pin_self(client_cpus_);
+  struct Restore {
+    std::vector<int> cpus;
+    ~Restore() { pin_self(cpus); }
+  } restore{original_affinity};
+
+  size_t available = 0;
+  for (const auto& p : plans_) available += p.result.available;
+  const double per_run = o_.warmup_s + o_.duration_s + kRunOverheadS;
+  progress_ = std::make_unique<Progress>(static_cast<double>(available) * (kRunOverheadS + per_run * o_.trials));
+
+  preflight();
+
+  std::vector<RowPlan*> order;
+  for (auto& p : plans_)
+    if (p.result.available) order.push_back(&p);
+  std::stable_sort(order.begin(), order.end(), [](const RowPlan* a, const RowPlan* b) { return a->level < b->level; });
+  for (int trial = 1; trial <= o_.trials; ++trial)
+    for (auto* p : order) measure(*p, trial);
+  progress_->clear();
+  return finish();
+}
+
+int Runner::finish() {
+  for (auto& p : plans_) run_.rows.push_back(p.result);
+  summarize_rows(run_.rows);
+  const std::string md = render_markdown(run_);
+  std::fwrite(md.data(), 1, md.size(), stdout);
+  std::fflush(stdout);
+
+  int status = 0;
+  for (const auto& r : run_.rows)
+    if (r.available && !r.valid) status = 1;
+  auto write_file = [&](const std::string& path, const std::string& text) {
+    if (path.empty()) return;
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f << text;
+    f.close();
+    if (!f) {
+      std::fprintf(stderr, "bench: cannot write %s: %s\n", path.c_str(), std::strerror(errno));
+      status = 1;
+    }
+  };
+  write_file(o_.json_file, render_json(run_));
+  write_file(o_.chart_file, render_svg(run_));
+  write_file(o_.markdown_file, md);
+  if (status == 1)
+    for (const auto& r : run_.rows)
+      if (r.available && !r.valid) std::fprintf(stderr, "bench: %s is invalid: %s\n", r.label.c_str(), r.invalid_reason.c_str());
+  return status;
+}
+
+}  // namespace
+
+int run_bench(const Options& options) {
+  InterruptGuard guard;
+  Runner runner(options);
+  try {
+    return runner.run();
+  } catch (const Fatal& f) {
+    std::fprintf(stderr, "%sbench: %s\n", isatty(2) ? "\r\033[K" : "", f.line.c_str());
+    return f.code;
+  }
+}
+
+}  // namespace strata::bench

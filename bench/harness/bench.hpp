@@ -1,0 +1,45 @@
+// `strata bench`: runs every tier alone under the same load and prints the
+// decay table (see docs in bench/README.md).
+//
+// For each row and trial: start the server pinned to the server cores,
+// check its answer byte for byte, warm up, run wrk pinned to the client
+// cores while sampling the server's CPU time, check the answer again, stop
+// the server with SIGINT. Rows run round-robin across trials.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace strata::bench {
+
+struct Options {
+  std::string scenario = "user";
+  std::vector<std::string> tiers = {"floor", "raw", "http", "app", "typed"};
+  int connections = 10;
+  int warmup_s = 2;
+  int duration_s = 8;
+  int trials = 3;
+  std::string server_cores;  // "" : the first CPU this process may use
+  std::string client_cores;  // "" : the others (or the same one on a 1-CPU machine)
+  std::string reference;     // "" or "python"
+  std::vector<std::string> peers;  // "node", "go"
+  int port = 0;                    // 0: every server picks a free port
+  std::string json_file, chart_file, markdown_file;
+  std::string wrk = "wrk";                   // name on PATH or a path
+  std::string python = "/usr/bin/python3";   // Debian's, which sees python3-uvicorn & co
+  std::string strata_binary;                 // "" : this executable
+  std::string floor_binary;                  // "" : the one built beside the harness
+  std::string reference_dir;                 // "" : bench/reference in the source tree
+};
+
+inline const std::vector<std::string> kTierNames = {"floor", "raw", "http", "app", "typed"};
+inline const std::vector<std::string> kPeerNames = {"node", "go"};
+
+// Runs the benchmark: the table on stdout, progress and one-line errors on
+// stderr. Returns the exit status: 0 every row valid; 1 a row invalid, a
+// server that failed to start or answered wrongly, a missing tool, a file
+// that could not be written; 2 bad input (unknown scenario or tier, a
+// scenario whose tier this build lacks); 130 interrupted.
+int run_bench(const Options& options);
+
+}  // namespace strata::bench

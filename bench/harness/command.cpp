@@ -1,0 +1,61 @@
+#include "harness/command.hpp"
+
+#include <memory>
+
+#include "harness/bench.hpp"
+#include "harness/scenario.hpp"
+
+namespace strata::bench {
+
+void register_command(CLI::App& root) {
+  auto o = std::make_shared<Options>();
+  std::string scenarios;
+  for (const auto& n : scenario_names()) scenarios += (scenarios.empty() ? "" : ", ") + n;
+
+  auto* cmd = root.add_subcommand(
+      "bench",
+      "Run every tier alone under the same wrk load and print the decay table (req/s, server CPU per request, "
+      "latency), seed 003 style. Servers are pinned to --server-cores, wrk to --client-cores.");
+  cmd->add_option("--scenario", o->scenario,
+                  "Workload: user (seed 003 POST /user), hello (seed 002 GET /index?name=strata), pipelined "
+                  "(GET / 16 deep), concurrency (seed 004 routes; needs the typed tier). One of: " + scenarios)
+      ->capture_default_str();
+  cmd->add_option("--tiers", o->tiers, "Rows to run, top to bottom: floor,raw,http,app,typed (a subset is fine)")
+      ->delimiter(',')
+      ->capture_default_str();
+  cmd->add_option("--connections", o->connections, "wrk connections (the concurrency scenario uses 100)")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  cmd->add_option("--warmup", o->warmup_s, "Seconds of warm-up before each measured run (figures discarded); 0: none")
+      ->check(CLI::Range(0, 3600))
+      ->capture_default_str();
+  cmd->add_option("--duration", o->duration_s, "Seconds measured per row and trial")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  cmd->add_option("--trials", o->trials, "Rounds over all rows (round-robin); the table shows medians and min-max")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  cmd->add_option("--server-cores", o->server_cores, "CPUs the servers are pinned to, e.g. 0 or 0-1 (default: the first one)");
+  cmd->add_option("--client-cores", o->client_cores, "CPUs wrk is pinned to, one wrk thread each (default: the others)");
+  cmd->add_option("--reference", o->reference,
+                  "Also run the Python twins (asyncio, uvicorn, Starlette, FastAPI) side by side: python");
+  cmd->add_option("--peers", o->peers, "Peer servers to add, when installed: node,go")->delimiter(',');
+  cmd->add_option("--port", o->port, "Port every server listens on; 0 picks a free one each time")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  cmd->add_option("--json", o->json_file, "Write every raw figure and the run's settings as JSON to FILE");
+  cmd->add_option("--chart", o->chart_file, "Write a bar chart (req/s and CPU per request per row) as SVG to FILE");
+  cmd->add_option("--markdown", o->markdown_file, "Write the table as markdown to FILE");
+  cmd->add_option("--wrk", o->wrk, "The wrk to run (a name on PATH or a path)")->capture_default_str();
+  cmd->add_option("--python", o->python, "Python interpreter with Debian's python3-uvicorn & co")->capture_default_str();
+  cmd->add_option("--strata-binary", o->strata_binary, "strata binary whose tiers are measured (default: this one)");
+  cmd->add_option("--floor-binary", o->floor_binary, "strata-floor binary (default: the one built with strata)");
+  cmd->add_option("--reference-dir", o->reference_dir, "Directory holding python/, node/ and go/ reference servers");
+
+  cmd->callback([o] {
+    const int status = run_bench(*o);
+    if (status != 0) throw CLI::RuntimeError(status);
+  });
+}
+
+}  // namespace strata::bench

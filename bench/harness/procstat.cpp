@@ -1,0 +1,57 @@
+#include "harness/procstat.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <string>
+
+namespace strata::bench {
+
+std::optional<CpuTicks> parse_proc_stat(std::string_view text) {
+  const size_t open = text.find('(');
+  const size_t close = text.rfind(')');
+  if (open == std::string_view::npos || close == std::string_view::npos || close < open) return std::nullopt;
+  // After ") " come fields 3 (state), 4, ...: field N is token N - 3.
+  std::string_view rest = text.substr(close + 1);
+  uint64_t values[2] = {0, 0};
+  int field = 2;
+  size_t i = 0;
+  while (i < rest.size() && field < 15) {
+    while (i < rest.size() && (rest[i] == ' ' || rest[i] == '\n')) ++i;
+    size_t j = i;
+    while (j < rest.size() && rest[j] != ' ' && rest[j] != '\n') ++j;
+    if (j == i) break;
+    ++field;
+    if (field == 14 || field == 15) {
+      uint64_t v = 0;
+      auto [p, ec] = std::from_chars(rest.data() + i, rest.data() + j, v);
+      if (ec != std::errc{} || p != rest.data() + j) return std::nullopt;
+      values[field - 14] = v;
+    }
+    i = j;
+  }
+  if (field < 15) return std::nullopt;
+  return CpuTicks{values[0], values[1]};
+}
+
+std::optional<CpuTicks> read_cpu_ticks(pid_t pid) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/stat";
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  char buf[4096];
+  const ssize_t n = ::read(fd, buf, sizeof buf);
+  ::close(fd);
+  if (n <= 0) return std::nullopt;
+  return parse_proc_stat(std::string_view(buf, static_cast<size_t>(n)));
+}
+
+long clock_ticks_per_second() {
+  static const long hz = [] {
+    long v = sysconf(_SC_CLK_TCK);
+    return v > 0 ? v : 100;
+  }();
+  return hz;
+}
+
+}  // namespace strata::bench

@@ -1,0 +1,598 @@
+#include "harness/report.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+#include "common/json.hpp"
+#include "harness/process.hpp"
+
+namespace strata::bench {
+
+const std::vector<PublishedRow>& published_seed003() {
+  static const std::vector<PublishedRow> rows = {
+      {"raw", "asyncio", 104380, std::nullopt},
+      {"http", "Uvicorn", 46426, -55.5},
+      {"app", "Starlette", 35433, -23.7},
+      {"typed", "FastAPI", 17178, -51.5},
+      {"peer", "axum (Rust, all cores)", 68133, std::nullopt},
+  };
+  return rows;
+}
+
+// ------------------------------------------------------------------ formatting
+
+std::string format_thousands(double v) {
+  if (!std::isfinite(v)) return "-";
+  const bool negative = v < 0;
+  auto n = static_cast<unsigned long long>(std::llround(std::fabs(v)));
+  std::string digits = std::to_string(n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return negative ? "-" + out : out;
+}
+
+namespace {
+
+std::string printf_str(const char* fmt, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, fmt, v);
+  return buf;
+}
+
+}  // namespace
+
+std::string format_time_us(double us) {
+  if (!std::isfinite(us)) return "-";
+  if (us < 1000) return printf_str("%.0fus", us);
+  if (us < 1e6) return printf_str("%.2fms", us / 1e3);
+  return printf_str("%.2fs", us / 1e6);
+}
+
+std::string format_cpu_us(double us) {
+  if (!std::isfinite(us)) return "-";
+  if (us < 10) return printf_str("%.2f", us);
+  if (us < 100) return printf_str("%.1f", us);
+  return printf_str("%.0f", us);
+}
+
+std::string format_decay(std::optional<double> percent, bool baseline) {
+  if (baseline) return "(- 100%)";
+  if (!percent) return "";
+  const double p = *percent;
+  if (std::fabs(p) < 0.05) return "(= 0.0%)";
+  return std::string(p < 0 ? "(\u2193 " : "(\u2191 ") + printf_str("%.1f%%)", std::fabs(p));
+}
+
+namespace {
+
+// ------------------------------------------------------------------ markdown
+
+std::string with_range(const std::optional<Spread>& s, std::string (*fmt)(double)) {
+  if (!s) return "-";
+  std::string out = fmt(s->median);
+  if (s->count > 1) out += " (" + fmt(s->min) + "-" + fmt(s->max) + ")";
+  return out;
+}
+
+std::string decay_cell(const RowResult& row, bool cpu, bool baseline) {
+  const auto& s = cpu ? row.summary.decay_cpu : row.summary.decay_rps;
+  if (baseline) return format_decay(std::nullopt, true);
+  if (!s) return "";
+  std::string out = format_decay(s->median, false);
+  if (s->count > 1) {
+    auto one = [](double v) { return printf_str("%+.1f", v); };
+    out += " [" + one(s->min) + ".." + one(s->max) + "]";
+  }
+  return out;
+}
+
+std::string busy_text(double busy) { return printf_str("%.0f%%", busy * 100); }
+
+std::string notes_cell(const RowResult& row) {
+  std::vector<std::string> notes;
+  if (!row.valid) notes.push_back("**invalid**: " + row.invalid_reason);
+  if (row.valid && row.client_bound)
+    notes.push_back("client-bound: server only " + busy_text(row.summary.busy->median) +
+                    " busy, so req/s understates the gap; read CPU us/req");
+  for (const auto& t : row.trials)
+    if (!t.stop_note.empty()) {
+      notes.push_back("trial " + std::to_string(t.trial) + ": " + t.stop_note);
+      break;
+    }
+  std::string out;
+  for (const auto& n : notes) out += (out.empty() ? "" : "; ") + n;
+  // A '|' would end the cell.
+  std::string escaped;
+  for (char c : out) escaped += c == '|' ? std::string("\\|") : std::string(1, c);
+  return escaped;
+}
+
+bool is_baseline(const std::vector<RowResult>& rows, size_t index) {
+  const auto& row = rows[index];
+  if (row.chain.empty() || !row.valid) return false;
+  for (size_t i = 0; i < index; ++i)
+    if (rows[i].chain == row.chain && rows[i].valid) return false;
+  return true;
+}
+
+void table(std::string& md, const RunResult& run, const std::vector<size_t>& which) {
+  md += "| row | req/s | decay % | CPU us/req | CPU decay % | p50 | p99 | server CPU | notes |\n";
+  md += "|---|---|---|---|---|---|---|---|---|\n";
+  for (size_t i : which) {
+    const auto& r = run.rows[i];
+    const bool base = is_baseline(run.rows, i);
+    const bool has_chain = !r.chain.empty();
+    if (!r.valid) {
+      md += "| " + r.label + " | invalid | | invalid | | | | | " + notes_cell(r) + " |\n";
+      continue;
+    }
+    md += "| " + r.label + " | " + with_range(r.summary.rps, format_thousands) + " | " +
+          (has_chain ? decay_cell(r, false, base) : "") + " | " + with_range(r.summary.cpu_us, format_cpu_us) +
+          " | " + (has_chain ? decay_cell(r, true, base) : "") + " | " +
+          (r.summary.p50_us ? format_time_us(r.summary.p50_us->median) : "-") + " | " +
+          (r.summary.p99_us ? format_time_us(r.summary.p99_us->median) : "-") + " | " +
+          (r.summary.busy ? busy_text(r.summary.busy->median) : "-") + " | " + notes_cell(r) + " |\n";
+  }
+}
+
+const RowResult* find_row(const RunResult& run, const std::string& chain, const std::string& tier) {
+  for (const auto& r : run.rows)
+    if (r.chain == chain && r.tier == tier && r.available) return &r;
+  return nullptr;
+}
+
+}  // namespace
+
+std::string render_markdown(const RunResult& run) {
+  const auto& s = run.settings;
+  std::string md;
+  md += "## strata bench: " + s.scenario + "\n\n";
+  md += s.scenario_description + "\n\n";
+  md += "wrk " + (run.versions.count("wrk") ? run.versions.at("wrk") : std::string("?")) + ": " +
+        std::to_string(s.connections) + " connections, " + std::to_string(s.wrk_threads) +
+        (s.wrk_threads == 1 ? " thread" : " threads") +
+        (s.pipeline_depth > 1 ? ", pipelined " + std::to_string(s.pipeline_depth) + " deep" : std::string()) + "; " +
+        (s.warmup_s > 0 ? std::to_string(s.warmup_s) + " s warm-up (discarded) + " : std::string("no warm-up, ")) +
+        std::to_string(s.duration_s) + " s measured, " +
+        std::to_string(s.trials) + (s.trials == 1 ? " trial" : " trials, rows round-robin; medians (min-max)") +
+        ". Server pinned to CPU " + format_cpu_list(s.server_cpus) + ", wrk to CPU " +
+        format_cpu_list(s.client_cpus) + ". " + run.machine.cpu_model + ", " +
+        std::to_string(run.machine.cores_online) + " cores. " +
+        (run.versions.count("strata") ? run.versions.at("strata") : std::string("strata")) + ".\n\n";
+  md += "CPU us/req is the server's utime+stime over the measured run divided by the requests served; "
+        "decay % compares each row with the valid row above it (req/s: \u2193 is slower; CPU: \u2191 is "
+        "costlier), per trial, then the median [min..max].\n\n";
+
+  std::vector<size_t> strata_rows, python_rows, other_rows;
+  for (size_t i = 0; i < run.rows.size(); ++i) {
+    if (!run.rows[i].available) continue;
+    if (run.rows[i].chain == "strata") strata_rows.push_back(i);
+    else if (run.rows[i].chain == "python") python_rows.push_back(i);
+    else other_rows.push_back(i);
+  }
+  if (!strata_rows.empty()) {
+    md += "### strata\n\n";
+    table(md, run, strata_rows);
+    md += "\n";
+  }
+  if (!python_rows.empty()) {
+    md += "### Python reference (Debian packages, " + s.python_binary + ")\n\n";
+    table(md, run, python_rows);
+    md += "\n";
+  }
+  if (!other_rows.empty()) {
+    md += s.scenario == "concurrency" ? "### Routes\n\n" : "### Peers\n\n";
+    table(md, run, other_rows);
+    md += "\n";
+  }
+
+  // Both chains side by side, with the seed's published figures beside them.
+  const bool show_published = s.scenario == "user";
+  if (!python_rows.empty() && !strata_rows.empty()) {
+    md += "### Decay side by side (measured in this run";
+    md += show_published ? "; published: seed 003, another machine)\n\n" : ")\n\n";
+    md += "| tier | strata | req/s | decay % | CPU us/req | CPU decay % | Python | req/s | decay % | CPU us/req | CPU "
+          "decay % |";
+    md += show_published ? " published req/s | published decay % |\n" : "\n";
+    md += "|---|---|---|---|---|---|---|---|---|---|---|";
+    md += show_published ? "---|---|\n" : "\n";
+    for (const char* tier : {"floor", "raw", "http", "app", "typed"}) {
+      const RowResult* a = find_row(run, "strata", tier);
+      const RowResult* b = find_row(run, "python", tier);
+      if (!a && !b) continue;
+      auto cells = [&](const RowResult* r) -> std::string {
+        if (!r) return " | | | | |";
+        size_t index = static_cast<size_t>(r - run.rows.data());
+        const bool base = is_baseline(run.rows, index);
+        if (!r->valid) return " " + r->label + " | invalid | | invalid | |";
+        return " " + r->label + " | " + (r->summary.rps ? format_thousands(r->summary.rps->median) : "-") + " | " +
+               decay_cell(*r, false, base) + " | " +
+               (r->summary.cpu_us ? format_cpu_us(r->summary.cpu_us->median) : "-") + " | " +
+               decay_cell(*r, true, base) + " |";
+      };
+      md += std::string("| ") + tier + " |" + cells(a) + cells(b);
+      if (show_published) {
+        const PublishedRow* p = nullptr;
+        for (const auto& pr : published_seed003())
+          if (std::string(pr.tier) == tier) p = &pr;
+        if (p) md += " " + format_thousands(p->rps) + " | " + format_decay(p->decay, !p->decay) + " |";
+        else md += " | |";
+      }
+      md += "\n";
+    }
+    md += "\n";
+  }
+  if (show_published) {
+    md += "### Published figures (seed 003, another machine: wrk -t2 -c10 -d10s, msgspec codec; not comparable in "
+          "absolute terms)\n\n";
+    md += "| framework | RPS | decay % |\n|---|---|---|\n";
+    for (const auto& p : published_seed003()) {
+      const bool peer = std::string(p.tier) == "peer";
+      md += std::string("| ") + p.name + " | " + format_thousands(p.rps) + " | " +
+            (peer ? std::string("(peer)") : format_decay(p.decay, !p.decay)) + " |\n";
+    }
+    md += "\n";
+  }
+  if (!run.notes.empty()) {
+    md += "Notes:\n";
+    for (const auto& n : run.notes) md += "- " + n + "\n";
+    md += "\n";
+  }
+  return md;
+}
+
+// ------------------------------------------------------------------ JSON
+
+namespace {
+
+class JsonWriter {
+ public:
+  std::string out;
+
+  void key(std::string_view k) {
+    comma();
+    json::append_string(out, k);
+    out += ": ";
+    after_key_ = true;
+  }
+  void begin_object() { open('{'); }
+  void end_object() { close('}'); }
+  void begin_array() { open('['); }
+  void end_array() { close(']'); }
+  void str(std::string_view v) {
+    comma();
+    json::append_string(out, v);
+  }
+  void num(double v) {
+    comma();
+    if (!std::isfinite(v)) {
+      out += "null";
+      return;
+    }
+    char buf[32];
+    auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, static_cast<size_t>(r.ptr - buf));
+  }
+  void integer(int64_t v) {
+    comma();
+    json::append_int(out, v);
+  }
+  void boolean(bool v) {
+    comma();
+    out += v ? "true" : "false";
+  }
+  void null() {
+    comma();
+    out += "null";
+  }
+  void opt(const std::optional<double>& v) { v ? num(*v) : null(); }
+  void spread(const std::optional<Spread>& s) {
+    if (!s) return null();
+    begin_object();
+    key("median"), num(s->median);
+    key("min"), num(s->min);
+    key("max"), num(s->max);
+    key("count"), integer(static_cast<int64_t>(s->count));
+    end_object();
+  }
+  void cpus(const std::vector<int>& v) {
+    begin_array();
+    for (int c : v) integer(c);
+    end_array();
+  }
+  void strings(const std::vector<std::string>& v) {
+    begin_array();
+    for (const auto& x : v) str(x);
+    end_array();
+  }
+
+ private:
+  std::vector<bool> has_items_;  // per open container: a value was written
+  bool after_key_ = false;       // the next value follows "key": on the same line
+
+  void newline() {
+    out += "\n";
+    out.append(has_items_.size() * 2, ' ');
+  }
+  void comma() {
+    if (after_key_) {
+      after_key_ = false;
+      return;
+    }
+    if (has_items_.empty()) return;
+    if (has_items_.back()) out += ",";
+    has_items_.back() = true;
+    newline();
+  }
+  void open(char c) {
+    comma();
+    out += c;
+    has_items_.push_back(false);
+  }
+  void close(char c) {
+    const bool had = has_items_.back();
+    has_items_.pop_back();
+    if (had) newline();
+    out += c;
+  }
+};
+
+}  // namespace
+
+std::string render_json(const RunResult& run) {
+  const auto& s = run.settings;
+  JsonWriter w;
+  w.begin_object();
+  w.key("tool"), w.str("strata bench");
+  w.key("started_at"), w.str(run.started_at);
+  w.key("interrupted"), w.boolean(run.interrupted);
+  w.key("settings");
+  w.begin_object();
+  w.key("scenario"), w.str(s.scenario);
+  w.key("scenario_description"), w.str(s.scenario_description);
+  w.key("connections"), w.integer(s.connections);
+  w.key("wrk_threads"), w.integer(s.wrk_threads);
+  w.key("pipeline_depth"), w.integer(s.pipeline_depth);
+  w.key("wrk_timeout_s"), w.integer(s.wrk_timeout_s);
+  w.key("warmup_s"), w.integer(s.warmup_s);
+  w.key("duration_s"), w.integer(s.duration_s);
+  w.key("trials"), w.integer(s.trials);
+  w.key("server_cpus"), w.cpus(s.server_cpus);
+  w.key("client_cpus"), w.cpus(s.client_cpus);
+  w.key("tiers"), w.strings(s.tiers);
+  w.key("reference"), s.reference.empty() ? w.null() : w.str(s.reference);
+  w.key("peers"), w.strings(s.peers);
+  w.key("strata_binary"), w.str(s.strata_binary);
+  w.key("floor_binary"), w.str(s.floor_binary);
+  w.key("wrk_binary"), w.str(s.wrk_binary);
+  w.key("python_binary"), w.str(s.python_binary);
+  w.end_object();
+  w.key("machine");
+  w.begin_object();
+  w.key("cpu_model"), w.str(run.machine.cpu_model);
+  w.key("cores"), w.integer(run.machine.cores_online);
+  w.key("kernel"), w.str(run.machine.kernel);
+  w.key("clock_ticks_per_second"), w.integer(run.machine.clock_ticks);
+  w.end_object();
+  w.key("versions");
+  w.begin_object();
+  for (const auto& [k, v] : run.versions) w.key(k), w.str(v);
+  w.end_object();
+  w.key("rows");
+  w.begin_array();
+  for (const auto& r : run.rows) {
+    w.begin_object();
+    w.key("id"), w.str(r.id);
+    w.key("label"), w.str(r.label);
+    w.key("chain"), r.chain.empty() ? w.null() : w.str(r.chain);
+    w.key("stack"), w.str(r.stack);
+    w.key("tier"), w.str(r.tier);
+    w.key("route"), w.str(r.route);
+    w.key("available"), w.boolean(r.available);
+    w.key("skip_reason"), r.available ? w.null() : w.str(r.skip_reason);
+    w.key("valid"), w.boolean(r.valid);
+    w.key("invalid_reason"), r.valid || !r.available ? w.null() : w.str(r.invalid_reason);
+    w.key("client_bound"), w.boolean(r.client_bound);
+    w.key("summary");
+    w.begin_object();
+    w.key("rps"), w.spread(r.summary.rps);
+    w.key("cpu_us_per_request"), w.spread(r.summary.cpu_us);
+    w.key("latency_p50_us"), w.spread(r.summary.p50_us);
+    w.key("latency_p90_us"), w.spread(r.summary.p90_us);
+    w.key("latency_p99_us"), w.spread(r.summary.p99_us);
+    w.key("server_busy"), w.spread(r.summary.busy);
+    w.key("decay_rps_percent"), w.spread(r.summary.decay_rps);
+    w.key("decay_cpu_percent"), w.spread(r.summary.decay_cpu);
+    w.key("socket_errors"), w.integer(static_cast<int64_t>(r.summary.socket_errors));
+    w.key("non2xx"), w.integer(static_cast<int64_t>(r.summary.non2xx));
+    w.end_object();
+    w.key("trials");
+    w.begin_array();
+    for (const auto& t : r.trials) {
+      w.begin_object();
+      w.key("trial"), w.integer(t.trial);
+      w.key("measured"), w.boolean(t.measured);
+      w.key("valid"), w.boolean(t.valid);
+      w.key("invalid_reason"), t.valid ? w.null() : w.str(t.invalid_reason);
+      w.key("requests"), w.integer(static_cast<int64_t>(t.wrk.requests));
+      w.key("wrk_duration_s"), w.num(t.wrk.duration_s);
+      w.key("rps"), w.num(t.wrk.rps);
+      w.key("latency_avg_us"), w.num(t.wrk.latency_avg_us);
+      w.key("latency_p50_us"), w.num(t.wrk.p50_us);
+      w.key("latency_p75_us"), w.num(t.wrk.p75_us);
+      w.key("latency_p90_us"), w.num(t.wrk.p90_us);
+      w.key("latency_p99_us"), w.num(t.wrk.p99_us);
+      w.key("socket_errors");
+      w.begin_object();
+      w.key("connect"), w.integer(static_cast<int64_t>(t.wrk.errors_connect));
+      w.key("read"), w.integer(static_cast<int64_t>(t.wrk.errors_read));
+      w.key("write"), w.integer(static_cast<int64_t>(t.wrk.errors_write));
+      w.key("timeout"), w.integer(static_cast<int64_t>(t.wrk.errors_timeout));
+      w.end_object();
+      w.key("non2xx"), w.integer(static_cast<int64_t>(t.wrk.non2xx));
+      w.key("cpu_ticks_before"), w.integer(static_cast<int64_t>(t.ticks_before));
+      w.key("cpu_ticks_after"), w.integer(static_cast<int64_t>(t.ticks_after));
+      w.key("cpu_s"), w.num(t.cpu_s);
+      w.key("wall_s"), w.num(t.wall_s);
+      w.key("cpu_us_per_request"), w.num(t.cpu_us_per_request);
+      w.key("server_busy"), w.num(t.busy);
+      w.key("decay_rps_percent"), w.opt(t.decay_rps);
+      w.key("decay_cpu_percent"), w.opt(t.decay_cpu);
+      w.key("stop_note"), t.stop_note.empty() ? w.null() : w.str(t.stop_note);
+      w.end_object();
+    }
+    w.end_array();
+    w.end_object();
+  }
+  w.end_array();
+  w.key("published_seed003");
+  w.begin_object();
+  w.key("note"), w.str("published figures from another machine (wrk -t2 -c10 -d10s, msgspec codec)");
+  w.key("rows");
+  w.begin_array();
+  for (const auto& p : published_seed003()) {
+    w.begin_object();
+    w.key("tier"), w.str(p.tier);
+    w.key("name"), w.str(p.name);
+    w.key("rps"), w.num(p.rps);
+    w.key("decay_percent"), w.opt(p.decay);
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+  w.key("notes"), w.strings(run.notes);
+  w.end_object();
+  w.out += "\n";
+  return w.out;
+}
+
+// ------------------------------------------------------------------ SVG
+
+namespace {
+
+std::string xml_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+const char* stack_colour(const std::string& stack) {
+  if (stack == "floor") return "#7f8c8d";
+  if (stack == "strata") return "#2b6cb0";
+  if (stack == "python") return "#d69e2e";
+  if (stack == "node") return "#38a169";
+  if (stack == "go") return "#00a3c4";
+  return "#805ad5";
+}
+
+std::string num_attr(double v) { return printf_str("%.1f", v); }
+
+}  // namespace
+
+std::string render_svg(const RunResult& run) {
+  std::vector<const RowResult*> rows;
+  for (const auto& r : run.rows)
+    if (r.available && !r.trials.empty()) rows.push_back(&r);
+  double max_rps = 1, max_cpu = 0.001;
+  for (const auto* r : rows) {
+    if (!r->valid) continue;
+    max_rps = std::max(max_rps, r->summary.rps ? r->summary.rps->max : 0);
+    max_cpu = std::max(max_cpu, r->summary.cpu_us ? r->summary.cpu_us->max : 0);
+  }
+  const double label_w = 300, panel_w = 300, gap = 40, top = 92, row_h = 28, bar_h = 18;
+  const double left1 = label_w, left2 = label_w + panel_w + gap + 60;
+  const double width = left2 + panel_w + 70;
+  const double height = top + row_h * static_cast<double>(rows.size()) + 70;
+  const auto& s = run.settings;
+
+  std::string svg;
+  svg += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + num_attr(width) + "\" height=\"" + num_attr(height) +
+         "\" viewBox=\"0 0 " + num_attr(width) + " " + num_attr(height) +
+         "\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"13\">\n";
+  svg += "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n";
+  svg += "<text x=\"16\" y=\"26\" font-size=\"17\" font-weight=\"bold\">strata bench: " + xml_escape(s.scenario) +
+         " \u2014 requests per second and server CPU per request</text>\n";
+  svg += "<text x=\"16\" y=\"46\" fill=\"#555\">" +
+         xml_escape(std::to_string(s.connections) + " connections, " + std::to_string(s.duration_s) + " s x " +
+                    std::to_string(s.trials) + (s.trials == 1 ? " trial" : " trials") + ", server CPU " + format_cpu_list(s.server_cpus) +
+                    ", wrk CPU " + format_cpu_list(s.client_cpus) + "; bars: median, whiskers: min-max; " +
+                    run.machine.cpu_model) +
+         "</text>\n";
+  svg += "<text x=\"" + num_attr(left1) + "\" y=\"" + num_attr(top - 14) +
+         "\" font-weight=\"bold\">req/s (longer is faster)</text>\n";
+  svg += "<text x=\"" + num_attr(left2) + "\" y=\"" + num_attr(top - 14) +
+         "\" font-weight=\"bold\">server CPU us per request (longer is costlier)</text>\n";
+
+  double y = top;
+  for (const auto* r : rows) {
+    const double mid = y + row_h / 2;
+    const double bar_y = mid - bar_h / 2;
+    svg += "<text x=\"" + num_attr(label_w - 10) + "\" y=\"" + num_attr(mid + 4) + "\" text-anchor=\"end\">" +
+           xml_escape(r->label) + "</text>\n";
+    if (!r->valid) {
+      svg += "<text class=\"invalid\" x=\"" + num_attr(left1 + 4) + "\" y=\"" + num_attr(mid + 4) +
+             "\" fill=\"#c53030\" font-weight=\"bold\">invalid: no figures (" +
+             xml_escape(r->invalid_reason.substr(0, 80)) + ")</text>\n";
+      y += row_h;
+      continue;
+    }
+    const char* colour = stack_colour(r->stack);
+    auto bar = [&](const char* cls, double left, double max, const std::optional<Spread>& sp, const std::string& text) {
+      // A client-bound row's req/s is the load generator's pace: faded. Its
+      // CPU per request is still the server's own cost: drawn in full.
+      const std::string opacity = r->client_bound && std::string(cls) == "rps" ? "0.45" : "1";
+      const double v = sp ? sp->median : 0;
+      const double w = std::max(1.0, panel_w * v / max);
+      svg += "<rect class=\"bar " + std::string(cls) + "\" x=\"" + num_attr(left) + "\" y=\"" + num_attr(bar_y) +
+             "\" width=\"" + num_attr(w) + "\" height=\"" + num_attr(bar_h) + "\" fill=\"" + colour +
+             "\" fill-opacity=\"" + opacity + "\"><title>" + xml_escape(r->label + ": " + text) + "</title></rect>\n";
+      double text_x = left + w + 6;
+      if (sp && sp->count > 1) {
+        const double x1 = left + panel_w * sp->min / max, x2 = left + panel_w * sp->max / max;
+        text_x = std::max(text_x, x2 + 6);
+        svg += "<line x1=\"" + num_attr(x1) + "\" x2=\"" + num_attr(x2) + "\" y1=\"" + num_attr(mid) + "\" y2=\"" +
+               num_attr(mid) + "\" stroke=\"#222\" stroke-width=\"1.5\"/>\n";
+      }
+      svg += "<text x=\"" + num_attr(text_x) + "\" y=\"" + num_attr(mid + 4) + "\">" + xml_escape(text) +
+             "</text>\n";
+    };
+    bar("rps", left1, max_rps, r->summary.rps,
+        (r->summary.rps ? format_thousands(r->summary.rps->median) : "-") + (r->client_bound ? " *" : ""));
+    bar("cpu", left2, max_cpu, r->summary.cpu_us,
+        (r->summary.cpu_us ? format_cpu_us(r->summary.cpu_us->median) : "-") + " us");
+    y += row_h;
+  }
+  // Axes and legend.
+  svg += "<line x1=\"" + num_attr(left1) + "\" x2=\"" + num_attr(left1) + "\" y1=\"" + num_attr(top - 4) +
+         "\" y2=\"" + num_attr(y) + "\" stroke=\"#999\"/>\n";
+  svg += "<line x1=\"" + num_attr(left2) + "\" x2=\"" + num_attr(left2) + "\" y1=\"" + num_attr(top - 4) +
+         "\" y2=\"" + num_attr(y) + "\" stroke=\"#999\"/>\n";
+  double lx = 16;
+  const double ly = y + 30;
+  for (const char* stack : {"floor", "strata", "python", "node", "go"}) {
+    bool used = std::any_of(rows.begin(), rows.end(), [&](const RowResult* r) { return r->stack == stack; });
+    if (!used) continue;
+    svg += "<rect x=\"" + num_attr(lx) + "\" y=\"" + num_attr(ly - 11) + "\" width=\"12\" height=\"12\" fill=\"" +
+           stack_colour(stack) + "\"/>\n";
+    svg += "<text x=\"" + num_attr(lx + 17) + "\" y=\"" + num_attr(ly) + "\">" + stack + "</text>\n";
+    lx += 90;
+  }
+  svg += "<text x=\"" + num_attr(lx + 10) + "\" y=\"" + num_attr(ly) +
+         "\" fill=\"#555\">faded bar, *: server below 90% CPU (client-bound): read CPU per request</text>\n";
+  svg += "</svg>\n";
+  return svg;
+}
+
+}  // namespace strata::bench

@@ -1,0 +1,33 @@
+// Renders a RunResult: the markdown table (stdout, --markdown), every raw
+// figure as JSON (--json) and a bar chart (--chart, SVG). Pure functions of
+// the result; nothing here measures or writes files.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/results.hpp"
+
+namespace strata::bench {
+
+// Seed 003's published table (another machine, msgspec codec, wrk -t2 -c10 -d10s).
+struct PublishedRow {
+  const char* tier;   // "raw", "http", "app", "typed", "peer"
+  const char* name;   // as the seed printed it
+  double rps;
+  std::optional<double> decay;  // as published, percent
+};
+const std::vector<PublishedRow>& published_seed003();
+
+std::string render_markdown(const RunResult& run);
+std::string render_json(const RunResult& run);
+std::string render_svg(const RunResult& run);
+
+// Formatting used by the tables, exposed for the tests.
+std::string format_thousands(double v);          // 148213.4 -> "148,213"
+std::string format_time_us(double us);           // 92.5 -> "93us", 1310 -> "1.31ms", 6.04e6 -> "6.04s"
+std::string format_cpu_us(double us);            // 5.123 -> "5.12", 48.31 -> "48.3", 144.9 -> "145"
+std::string format_decay(std::optional<double> percent, bool baseline);  // "(- 100%)", "(↓ 55.5%)", "(↑ 12.0%)"
+
+}  // namespace strata::bench

@@ -1,0 +1,90 @@
+// What one `strata bench` run measured: settings, machine, and every raw
+// figure per row and trial. Filled by the runner (bench.cpp), summarised by
+// summarize_rows(), rendered by report.hpp. Plain data.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/stats.hpp"
+#include "harness/wrk.hpp"
+
+namespace strata::bench {
+
+// One measured run of one row.
+struct TrialFigures {
+  int trial = 0;               // 1-based
+  bool measured = false;       // wrk ran and its report was read
+  bool valid = false;          // measured, no socket errors, no non-2xx, answered right after the run
+  std::string invalid_reason;  // why not, one line
+  WrkReport wrk;
+  uint64_t ticks_before = 0, ticks_after = 0;  // server utime+stime, clock ticks
+  double cpu_s = 0;              // server CPU seconds during the measured run
+  double wall_s = 0;             // wall seconds between the two CPU samples
+  double cpu_us_per_request = 0; // cpu_s * 1e6 / wrk.requests
+  double busy = 0;               // cpu_s / wall_s (1.0 = one core fully busy)
+  std::string stop_note;         // "" when the server stopped cleanly on SIGINT
+  std::optional<double> decay_rps, decay_cpu;  // vs the nearest valid row above, this trial
+};
+
+struct RowSummary {
+  std::optional<Spread> rps, cpu_us, p50_us, p90_us, p99_us, busy, decay_rps, decay_cpu;
+  uint64_t socket_errors = 0, non2xx = 0;
+};
+
+struct RowResult {
+  std::string id;     // "strata/raw", "python/http", "peer/node", "floor"
+  std::string chain;  // rows whose decay is computed together: "strata", "python"; "" for none
+  std::string stack;  // "floor", "strata", "python", "node", "go" (colours, JSON)
+  std::string tier;   // "floor", "raw", "http", "app", "typed", "peer"
+  std::string label;  // what the table says
+  std::string route;  // the route's label
+  bool available = true;
+  std::string skip_reason;     // when !available
+  std::vector<TrialFigures> trials;
+  bool valid = false;          // available and every trial valid
+  std::string invalid_reason;  // first reason a trial was invalid
+  bool client_bound = false;   // median server CPU below 90% of a core
+  RowSummary summary;
+};
+
+struct RunSettings {
+  std::string scenario, scenario_description;
+  int connections = 10;
+  int wrk_threads = 1;
+  int warmup_s = 2, duration_s = 8, trials = 3;
+  int pipeline_depth = 1;
+  int wrk_timeout_s = 2;
+  std::vector<int> server_cpus, client_cpus;
+  std::vector<std::string> tiers;
+  std::string reference;            // "" or "python"
+  std::vector<std::string> peers;
+  std::string strata_binary, floor_binary, wrk_binary, python_binary;
+};
+
+struct MachineInfo {
+  std::string cpu_model;
+  int cores_online = 0;
+  std::string kernel;
+  long clock_ticks = 100;
+};
+
+struct RunResult {
+  RunSettings settings;
+  MachineInfo machine;
+  std::map<std::string, std::string> versions;  // "strata", "wrk", "python", "uvicorn", "node", ...
+  std::string started_at;                       // UTC, ISO 8601
+  std::vector<RowResult> rows;                  // display order
+  std::vector<std::string> notes;               // skipped rows, warnings; one line each
+  bool interrupted = false;
+};
+
+// Fills each row's validity, per-trial decays (within its chain, between
+// adjacent valid rows) and summary. A row invalid in any trial is left out
+// of every trial's chain, so all trials compare the same rows.
+void summarize_rows(std::vector<RowResult>& rows);
+
+}  // namespace strata::bench

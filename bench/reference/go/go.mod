@@ -1,0 +1,3 @@
+module strata/bench/reference/go
+
+go 1.19

@@ -1,0 +1,83 @@
+"""Runs one Python twin of a strata tier, the way `strata serve` runs a tier.
+
+    /usr/bin/python3 serve.py --tier raw|http|app|typed [--host H] [--port N]
+
+  raw    asyncio + uvloop, requests split on CRLF by hand   (strata raw)
+  http   uvicorn + httptools, a bare ASGI app                (strata http)
+  app    Starlette on uvicorn + httptools                    (strata app)
+  typed  FastAPI + pydantic on uvicorn + httptools           (strata typed)
+
+The socket is bound first (--port 0 picks a free port), then the line
+"listening on http://HOST:PORT tier=TIER" is printed, so `strata bench`
+treats these servers like its own. SIGINT/SIGTERM stop it with exit 0.
+One process, one event loop: the servers are compared one core each.
+Run it with Debian's /usr/bin/python3 (make bench-python installs the
+packages); a pyenv or venv python3 does not see them.
+"""
+import argparse
+import os
+import socket
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+
+def bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.set_inheritable(True)
+    return sock
+
+
+def run_uvicorn(app, sock: socket.socket) -> None:
+    import uvicorn
+
+    config = uvicorn.Config(
+        app,
+        loop="uvloop",
+        http="httptools",
+        interface="asgi3",
+        lifespan="off",
+        access_log=False,
+        log_level="warning",
+    )
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--tier", choices=["raw", "http", "app", "typed"], required=True)
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=8000)
+    args = ap.parse_args()
+
+    # Import before binding, so a missing package fails before the line.
+    if args.tier == "raw":
+        import raw_server as impl
+    elif args.tier == "http":
+        from asgi_server import app
+    elif args.tier == "app":
+        from starlette_server import app
+    else:
+        from fastapi_server import app
+
+    try:
+        sock = bind(args.host, args.port)
+    except OSError as e:
+        print(f"serve.py: cannot listen on {args.host}:{args.port}: {e.strerror}", file=sys.stderr)
+        return 1
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"listening on http://{host}:{sock.getsockname()[1]} tier={args.tier}", flush=True)
+
+    if args.tier == "raw":
+        impl.run(sock)
+    else:
+        run_uvicorn(app, sock)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,576 @@
+// Pure tests of the benchmark harness: wrk's report, /proc/PID/stat, the
+// statistics and decay, scripts, CPU lists, the answer check's response
+// parser and the report renderers. No process, no socket.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <algorithm>
+#include <string>
+
+#include "harness/check.hpp"
+#include "harness/process.hpp"
+#include "harness/procstat.hpp"
+#include "harness/report.hpp"
+#include "harness/results.hpp"
+#include "harness/scenario.hpp"
+#include "harness/stats.hpp"
+#include "harness/wrk.hpp"
+
+namespace strata::bench {
+namespace {
+
+// ------------------------------------------------------------------ wrk
+
+// Seed 003's axum run, with --latency and an errors line added.
+constexpr const char* kSeedReport = R"(Running 10s test @ http://localhost:8000/user
+  2 threads and 10 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency   141.10us   28.93us 508.00us   71.74%
+    Req/Sec    34.24k   487.51    35.74k    76.73%
+  Latency Distribution
+     50%  139.00us
+     75%  155.00us
+     90%    1.31ms
+     99%    2.50s
+  688132 requests in 10.10s, 101.72MB read
+  Socket errors: connect 1, read 22, write 3, timeout 4
+  Non-2xx or 3xx responses: 12
+Requests/sec:  68133.61
+Transfer/sec:     10.07MB
+)";
+
+TEST(WrkReport, ReadsEveryFigure) {
+  std::string error;
+  auto r = parse_wrk_report(kSeedReport, error);
+  ASSERT_TRUE(r) << error;
+  EXPECT_EQ(r->requests, 688132u);
+  EXPECT_DOUBLE_EQ(r->duration_s, 10.10);
+  EXPECT_DOUBLE_EQ(r->rps, 68133.61);
+  EXPECT_DOUBLE_EQ(r->latency_avg_us, 141.10);
+  EXPECT_TRUE(r->has_distribution);
+  EXPECT_DOUBLE_EQ(r->p50_us, 139.0);
+  EXPECT_DOUBLE_EQ(r->p75_us, 155.0);
+  EXPECT_DOUBLE_EQ(r->p90_us, 1310.0);
+  EXPECT_DOUBLE_EQ(r->p99_us, 2.5e6);
+  EXPECT_EQ(r->errors_connect, 1u);
+  EXPECT_EQ(r->errors_read, 22u);
+  EXPECT_EQ(r->errors_write, 3u);
+  EXPECT_EQ(r->errors_timeout, 4u);
+  EXPECT_EQ(r->socket_errors(), 30u);
+  EXPECT_EQ(r->non2xx, 12u);
+}
+
+TEST(WrkReport, CleanRunHasNoErrors) {
+  const char* text =
+      "Running 1s test @ http://127.0.0.1:40000/user\n"
+      "  1 threads and 10 connections\n"
+      "  Thread Stats   Avg      Stdev     Max   +/- Stdev\n"
+      "    Latency    92.76us   33.30us 523.00us   71.90%\n"
+      "    Req/Sec    52.70k     8.19k   91.82k    69.65%\n"
+      "  Latency Distribution\n"
+      "     50%   88.00us\n"
+      "     75%  101.00us\n"
+      "     90%  120.00us\n"
+      "     99%  211.00us\n"
+      "  52180 requests in 1.00s, 7.07MB read\n"
+      "Requests/sec:  52164.37\n"
+      "Transfer/sec:      7.06MB\n";
+  std::string error;
+  auto r = parse_wrk_report(text, error);
+  ASSERT_TRUE(r) << error;
+  EXPECT_EQ(r->requests, 52180u);
+  EXPECT_EQ(r->socket_errors(), 0u);
+  EXPECT_EQ(r->non2xx, 0u);
+  EXPECT_DOUBLE_EQ(r->p99_us, 211.0);
+}
+
+TEST(WrkReport, WithoutLatencyFlagHasNoDistribution) {
+  // Seed 004's slow run: seconds everywhere, no --latency block.
+  const char* text =
+      "Running 15s test @ http://127.0.0.1:8000/fastapi/async_slowest/\n"
+      "  4 threads and 100 connections\n"
+      "    Latency     6.04s     2.68s   12.07s    75.00%\n"
+      "  12 requests in 15.04s, 1.97KB read\n"
+      "Requests/sec:      0.80\n";
+  std::string error;
+  auto r = parse_wrk_report(text, error);
+  ASSERT_TRUE(r) << error;
+  EXPECT_FALSE(r->has_distribution);
+  EXPECT_EQ(r->requests, 12u);
+  EXPECT_DOUBLE_EQ(r->rps, 0.80);
+  EXPECT_DOUBLE_EQ(r->latency_avg_us, 6.04e6);
+  EXPECT_DOUBLE_EQ(r->duration_s, 15.04);
+}
+
+TEST(WrkReport, MissingSummaryIsAnError) {
+  std::string error;
+  EXPECT_FALSE(parse_wrk_report("unable to connect to 127.0.0.1:1 Connection refused\n", error));
+  EXPECT_FALSE(error.empty());
+  error.clear();
+  EXPECT_FALSE(parse_wrk_report("  10 requests in 1.00s, 1KB read\n", error));  // no Requests/sec
+  EXPECT_NE(error.find("Requests/sec"), std::string::npos);
+}
+
+TEST(WrkReport, MalformedErrorLineIsAnError) {
+  std::string error;
+  std::string text = "  10 requests in 1.00s, 1KB read\n  Socket errors: connect x, read 0\nRequests/sec: 10.00\n";
+  EXPECT_FALSE(parse_wrk_report(text, error));
+  EXPECT_NE(error.find("Socket errors"), std::string::npos) << error;
+}
+
+TEST(WrkTime, Units) {
+  EXPECT_DOUBLE_EQ(*parse_wrk_time_us("141.10us"), 141.10);
+  EXPECT_DOUBLE_EQ(*parse_wrk_time_us("1.31ms"), 1310.0);
+  EXPECT_DOUBLE_EQ(*parse_wrk_time_us("6.04s"), 6.04e6);
+  EXPECT_DOUBLE_EQ(*parse_wrk_time_us("1.50m"), 90e6);
+  EXPECT_DOUBLE_EQ(*parse_wrk_time_us("2.00h"), 7200e6);
+  EXPECT_DOUBLE_EQ(*parse_wrk_time_us("0.00us"), 0.0);
+  EXPECT_FALSE(parse_wrk_time_us("12"));
+  EXPECT_FALSE(parse_wrk_time_us("us"));
+  EXPECT_FALSE(parse_wrk_time_us("1.2ks"));
+  EXPECT_FALSE(parse_wrk_time_us("-1ms"));
+  EXPECT_FALSE(parse_wrk_time_us(""));
+}
+
+TEST(WrkVersion, Parses) {
+  EXPECT_EQ(parse_wrk_version("wrk debian/4.1.0-3+b2 [epoll] Copyright (C) 2012 Will Glozer\nUsage: ..."),
+            "debian/4.1.0-3+b2");
+  EXPECT_EQ(parse_wrk_version("wrk 4.2.0 [epoll]"), "4.2.0");
+  EXPECT_EQ(parse_wrk_version("something else"), "");
+}
+
+TEST(WrkScript, PostLikeSeed003) {
+  const Scenario* s = find_scenario("user");
+  ASSERT_NE(s, nullptr);
+  const std::string script = wrk_script(s->routes[0], 1);
+  EXPECT_NE(script.find("wrk.method = \"POST\""), std::string::npos) << script;
+  EXPECT_NE(script.find("wrk.path = \"/user\""), std::string::npos) << script;
+  EXPECT_NE(script.find(R"(wrk.body = "{\"id\": 1, \"name\": \"user\", \"email\": \"user@email.com\"}")"),
+            std::string::npos)
+      << script;
+  EXPECT_NE(script.find("wrk.headers[\"Content-Type\"] = \"application/json\""), std::string::npos) << script;
+  EXPECT_EQ(script.find("request = function"), std::string::npos) << script;
+}
+
+TEST(WrkScript, PipelinedBuildsSixteenRequestsInInit) {
+  const Scenario* s = find_scenario("pipelined");
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->pipeline_depth, 16);
+  const std::string script = wrk_script(s->routes[0], s->pipeline_depth);
+  EXPECT_NE(script.find("init = function"), std::string::npos) << script;
+  EXPECT_NE(script.find("for i = 1, 16 do"), std::string::npos) << script;
+  EXPECT_NE(script.find("wrk.format()"), std::string::npos) << script;
+  EXPECT_NE(script.find("table.concat"), std::string::npos) << script;
+  EXPECT_NE(script.find("request = function()"), std::string::npos) << script;
+  EXPECT_NE(script.find("wrk.path = \"/\""), std::string::npos) << script;
+  EXPECT_EQ(script.find("wrk.body"), std::string::npos) << script;
+}
+
+TEST(WrkScript, LuaQuoting) {
+  EXPECT_EQ(lua_quote("a\"b\\c\n\r\t"), "\"a\\\"b\\\\c\\n\\r\\t\"");
+  EXPECT_EQ(lua_quote(std::string("\x01", 1)), "\"\\001\"");
+  EXPECT_EQ(lua_quote("J\xc3\xbcrgen"), "\"J\xc3\xbcrgen\"");  // UTF-8 passes through
+}
+
+TEST(Scenarios, KnownNames) {
+  auto names = scenario_names();
+  EXPECT_EQ(names, (std::vector<std::string>{"user", "hello", "pipelined", "concurrency"}));
+  EXPECT_EQ(find_scenario("nope"), nullptr);
+  EXPECT_EQ(find_scenario("hello")->routes[0].target, "/index?name=strata");
+  EXPECT_EQ(find_scenario("hello")->routes[0].expected_body, "Hello strata");
+  EXPECT_EQ(find_scenario("user")->routes[0].expected_body, R"({"id":1,"name":"user","email":"user@email.com"})");
+  EXPECT_TRUE(find_scenario("concurrency")->typed_only);
+  EXPECT_EQ(find_scenario("concurrency")->connections, 100);
+}
+
+// ------------------------------------------------------------------ /proc
+
+TEST(ProcStat, ReadsUtimeAndStime) {
+  // Fields 14 and 15 are 1234 and 56.
+  const char* line =
+      "4242 (strata) S 1 4242 4242 0 -1 4194560 1000 0 0 0 1234 56 0 0 20 0 3 0 12345 100000000 2000 "
+      "18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 0 17 0 0 0 0 0 0\n";
+  auto t = parse_proc_stat(line);
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->utime, 1234u);
+  EXPECT_EQ(t->stime, 56u);
+  EXPECT_EQ(t->total(), 1290u);
+}
+
+TEST(ProcStat, CommandNameWithSpacesAndParens) {
+  const char* line = "77 (a (b) c) R 1 77 77 0 -1 0 0 0 0 0 7 8 0 0 20 0 1 0 1 1 1\n";
+  auto t = parse_proc_stat(line);
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->utime, 7u);
+  EXPECT_EQ(t->stime, 8u);
+}
+
+TEST(ProcStat, RejectsShortOrGarbage) {
+  EXPECT_FALSE(parse_proc_stat(""));
+  EXPECT_FALSE(parse_proc_stat("12 (x) S 1 2 3"));
+  EXPECT_FALSE(parse_proc_stat("no parens at all 1 2 3 4 5 6 7 8 9 10 11 12 13 14"));
+  EXPECT_FALSE(parse_proc_stat("1 (x) S 1 1 1 0 -1 0 0 0 0 0 x 8 0"));
+}
+
+TEST(ProcStat, ReadsThisProcess) {
+  auto t = read_cpu_ticks(getpid());
+  ASSERT_TRUE(t);
+  EXPECT_GT(clock_ticks_per_second(), 0);
+  EXPECT_FALSE(read_cpu_ticks(-5));
+}
+
+// ------------------------------------------------------------------ statistics
+
+TEST(Stats, MedianAndSpread) {
+  auto s = summarize({3, 1, 2});
+  ASSERT_TRUE(s);
+  EXPECT_DOUBLE_EQ(s->median, 2);
+  EXPECT_DOUBLE_EQ(s->min, 1);
+  EXPECT_DOUBLE_EQ(s->max, 3);
+  EXPECT_EQ(s->count, 3u);
+  auto even = summarize({4, 1, 3, 2});
+  EXPECT_DOUBLE_EQ(even->median, 2.5);
+  EXPECT_DOUBLE_EQ(summarize({7})->median, 7);
+  EXPECT_FALSE(summarize({}));
+}
+
+TEST(Stats, DecayPercent) {
+  // Seed 003: uvicorn against asyncio.
+  EXPECT_NEAR(*decay_percent(104380, 46426), -55.5, 0.05);
+  EXPECT_NEAR(*decay_percent(46426, 35433), -23.7, 0.05);
+  EXPECT_NEAR(*decay_percent(35433, 17178), -51.5, 0.05);
+  EXPECT_NEAR(*decay_percent(24.3, 48.3), 98.77, 0.01);  // CPU per request doubles
+  EXPECT_FALSE(decay_percent(0, 5));
+}
+
+TEST(Stats, ChainDecaySkipsMissingRows) {
+  auto d = chain_decay({100.0, std::nullopt, 50.0, 25.0});
+  ASSERT_EQ(d.size(), 4u);
+  EXPECT_FALSE(d[0]);  // the baseline
+  EXPECT_FALSE(d[1]);  // invalid row
+  EXPECT_DOUBLE_EQ(*d[2], -50.0);  // against row 0, the nearest valid row above
+  EXPECT_DOUBLE_EQ(*d[3], -50.0);
+  auto lead = chain_decay({std::nullopt, 10.0, 20.0});
+  EXPECT_FALSE(lead[1]);
+  EXPECT_DOUBLE_EQ(*lead[2], 100.0);
+}
+
+TrialFigures trial(int n, double rps, double cpu_us, double busy = 1.0, bool valid = true) {
+  TrialFigures t;
+  t.trial = n;
+  t.measured = true;
+  t.valid = valid;
+  if (!valid) t.invalid_reason = "socket errors: connect 0, read 3, write 0, timeout 0";
+  t.wrk.rps = rps;
+  t.wrk.requests = static_cast<uint64_t>(rps);
+  t.wrk.p50_us = 100;
+  t.wrk.p90_us = 150;
+  t.wrk.p99_us = 1500;
+  t.cpu_us_per_request = cpu_us;
+  t.busy = busy;
+  return t;
+}
+
+RowResult row(const std::string& id, const std::string& chain, const std::string& tier,
+              std::vector<TrialFigures> trials) {
+  RowResult r;
+  r.id = id;
+  r.chain = chain;
+  r.stack = chain.empty() ? "node" : chain;
+  r.tier = tier;
+  r.label = id;
+  r.route = "user";
+  r.trials = std::move(trials);
+  return r;
+}
+
+TEST(Summaries, DecayPerTrialThenMedian) {
+  std::vector<RowResult> rows = {
+      row("strata/raw", "strata", "raw", {trial(1, 100, 10), trial(2, 200, 10), trial(3, 100, 10)}),
+      row("strata/http", "strata", "http", {trial(1, 50, 20), trial(2, 100, 30), trial(3, 80, 10)}),
+  };
+  summarize_rows(rows);
+  EXPECT_TRUE(rows[0].valid);
+  EXPECT_FALSE(rows[0].summary.decay_rps);  // baseline
+  ASSERT_TRUE(rows[1].summary.decay_rps);
+  // Per trial: -50, -50, -20 -> median -50, range -50..-20.
+  EXPECT_DOUBLE_EQ(rows[1].summary.decay_rps->median, -50);
+  EXPECT_DOUBLE_EQ(rows[1].summary.decay_rps->min, -50);
+  EXPECT_DOUBLE_EQ(rows[1].summary.decay_rps->max, -20);
+  // CPU: +100, +200, 0 -> median +100.
+  EXPECT_DOUBLE_EQ(rows[1].summary.decay_cpu->median, 100);
+  EXPECT_DOUBLE_EQ(rows[1].summary.rps->median, 80);
+  EXPECT_DOUBLE_EQ(rows[1].summary.rps->min, 50);
+  EXPECT_DOUBLE_EQ(rows[1].summary.rps->max, 100);
+}
+
+TEST(Summaries, InvalidRowLeavesTheChainInEveryTrial) {
+  std::vector<RowResult> rows = {
+      row("floor", "strata", "floor", {trial(1, 100, 5), trial(2, 100, 5)}),
+      row("strata/raw", "strata", "raw", {trial(1, 90, 6), trial(2, 90, 6, 1.0, false)}),
+      row("strata/http", "strata", "http", {trial(1, 50, 10), trial(2, 50, 10)}),
+      row("python/raw", "python", "raw", {trial(1, 40, 25), trial(2, 40, 25)}),
+  };
+  summarize_rows(rows);
+  EXPECT_FALSE(rows[1].valid);
+  EXPECT_NE(rows[1].invalid_reason.find("trial 2"), std::string::npos) << rows[1].invalid_reason;
+  // http compares with the floor in both trials, not with raw in trial 1.
+  EXPECT_DOUBLE_EQ(rows[2].summary.decay_rps->median, -50);
+  EXPECT_DOUBLE_EQ(rows[2].summary.decay_cpu->median, 100);
+  // Another chain starts its own baseline.
+  EXPECT_FALSE(rows[3].summary.decay_rps);
+}
+
+TEST(Summaries, ClientBoundBelowNinetyPercent) {
+  std::vector<RowResult> rows = {
+      row("floor", "strata", "floor", {trial(1, 100, 5, 0.75)}),
+      row("strata/raw", "strata", "raw", {trial(1, 90, 6, 0.95)}),
+  };
+  summarize_rows(rows);
+  EXPECT_TRUE(rows[0].client_bound);
+  EXPECT_FALSE(rows[1].client_bound);
+}
+
+// ------------------------------------------------------------------ CPU lists, listen line
+
+TEST(CpuList, Parses) {
+  std::string error;
+  EXPECT_EQ(*parse_cpu_list("0", error), std::vector<int>{0});
+  EXPECT_EQ(*parse_cpu_list("3,1-2,1", error), (std::vector<int>{1, 2, 3}));
+  EXPECT_FALSE(parse_cpu_list("", error));
+  EXPECT_FALSE(parse_cpu_list("a", error));
+  EXPECT_FALSE(parse_cpu_list("2-1", error));
+  EXPECT_FALSE(parse_cpu_list("1,", error));
+  EXPECT_FALSE(parse_cpu_list("-1", error));
+  EXPECT_EQ(format_cpu_list({0, 1, 2, 5}), "0-2,5");
+  EXPECT_EQ(format_cpu_list({1}), "1");
+}
+
+TEST(ListenLine, Parses) {
+  auto l = parse_listen_line("listening on http://127.0.0.1:40123 tier=raw\n");
+  ASSERT_TRUE(l);
+  EXPECT_EQ(l->host, "127.0.0.1");
+  EXPECT_EQ(l->port, 40123);
+  EXPECT_EQ(l->tier, "raw");
+  auto v6 = parse_listen_line("listening on http://[::1]:8000 tier=http");
+  ASSERT_TRUE(v6);
+  EXPECT_EQ(v6->host, "::1");
+  EXPECT_EQ(v6->port, 8000);
+  EXPECT_FALSE(parse_listen_line("listening on http://127.0.0.1:0 tier=raw"));
+  EXPECT_FALSE(parse_listen_line("listening on http://127.0.0.1:80"));
+  EXPECT_FALSE(parse_listen_line("Server running on http://0.0.0.0:8000"));
+}
+
+// ------------------------------------------------------------------ the answer check
+
+TEST(Check, RequestBytesAsWrkSendsThem) {
+  const Route& user = find_scenario("user")->routes[0];
+  EXPECT_EQ(request_bytes(user, "127.0.0.1:8000"),
+            "POST /user HTTP/1.1\r\nHost: 127.0.0.1:8000\r\nContent-Type: application/json\r\n"
+            "Content-Length: 52\r\n\r\n{\"id\": 1, \"name\": \"user\", \"email\": \"user@email.com\"}");
+  const Route& hello = find_scenario("hello")->routes[0];
+  EXPECT_EQ(request_bytes(hello, "h:1"), "GET /index?name=strata HTTP/1.1\r\nHost: h:1\r\n\r\n");
+}
+
+TEST(Check, ParsesContentLengthResponses) {
+  const std::string two =
+      "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Type: text/plain\r\n\r\nhelloHTTP/1.1 404 Not Found\r\n"
+      "content-length: 0\r\n\r\n";
+  Response r;
+  std::string error;
+  long used = parse_response(two, r, error);
+  ASSERT_GT(used, 0) << error;
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "hello");
+  Response r2;
+  EXPECT_GT(parse_response(std::string_view(two).substr(static_cast<size_t>(used)), r2, error), 0);
+  EXPECT_EQ(r2.status, 404);
+  EXPECT_EQ(r2.body, "");
+  // Incomplete at every split point.
+  for (size_t i = 0; i < static_cast<size_t>(used); ++i) {
+    Response p;
+    EXPECT_EQ(parse_response(std::string_view(two).substr(0, i), p, error), 0) << i;
+  }
+}
+
+TEST(Check, ParsesChunkedResponses) {
+  const std::string chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nHello\r\n7;x=y\r\n strata\r\n0\r\n\r\n";
+  Response r;
+  std::string error;
+  EXPECT_EQ(parse_response(chunked, r, error), static_cast<long>(chunked.size())) << error;
+  EXPECT_EQ(r.body, "Hello strata");
+  Response partial;
+  EXPECT_EQ(parse_response(chunked.substr(0, chunked.size() - 2), partial, error), 0);
+}
+
+TEST(Check, RejectsWhatIsNotAResponse) {
+  Response r;
+  std::string error;
+  EXPECT_EQ(parse_response("garbage\r\n\r\n", r, error), -1);
+  EXPECT_EQ(parse_response("HTTP/1.1 200 OK\r\n\r\nbody", r, error), -1);  // no length: cannot frame
+  EXPECT_EQ(parse_response("HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n", r, error), -1);
+}
+
+// ------------------------------------------------------------------ reports
+
+RunResult sample_run() {
+  RunResult run;
+  run.settings.scenario = "user";
+  run.settings.scenario_description = "seed 003 \"user\" <&>";
+  run.settings.trials = 2;
+  run.settings.server_cpus = {0};
+  run.settings.client_cpus = {1};
+  run.settings.tiers = {"floor", "raw", "http"};
+  run.settings.python_binary = "/usr/bin/python3";
+  run.machine.cpu_model = "Test CPU";
+  run.machine.cores_online = 2;
+  run.versions["strata"] = "strata 0.1.0";
+  run.versions["wrk"] = "4.1.0";
+  run.started_at = "2026-11-21T00:00:00Z";
+  run.rows = {
+      row("floor", "strata", "floor", {trial(1, 148000, 5.1, 0.75), trial(2, 150000, 5.0, 0.76)}),
+      row("strata/raw", "strata", "raw", {trial(1, 120000, 6.5), trial(2, 125000, 6.4)}),
+      row("strata/http", "strata", "http", {trial(1, 90000, 9.5), trial(2, 95000, 9.1, 1.0, false)}),
+      row("python/raw", "python", "raw", {trial(1, 40600, 24.3), trial(2, 40000, 24.0)}),
+      row("python/http", "python", "http", {trial(1, 20600, 48.3), trial(2, 20000, 48.0)}),
+      row("peer/node", "", "peer", {trial(1, 49900, 19.8), trial(2, 50000, 19.5)}),
+  };
+  RowResult skipped = row("strata/typed", "strata", "typed", {});
+  skipped.available = false;
+  skipped.skip_reason = "this build has no tier typed";
+  run.rows.insert(run.rows.begin() + 3, skipped);
+  run.notes = {"skipping strata/typed: this build has no tier typed"};
+  summarize_rows(run.rows);
+  return run;
+}
+
+TEST(Report, Formatting) {
+  EXPECT_EQ(format_thousands(104379.61), "104,380");
+  EXPECT_EQ(format_thousands(999), "999");
+  EXPECT_EQ(format_thousands(1000), "1,000");
+  EXPECT_EQ(format_time_us(92.4), "92us");
+  EXPECT_EQ(format_time_us(1310), "1.31ms");
+  EXPECT_EQ(format_time_us(6.04e6), "6.04s");
+  EXPECT_EQ(format_cpu_us(5.123), "5.12");
+  EXPECT_EQ(format_cpu_us(48.31), "48.3");
+  EXPECT_EQ(format_cpu_us(144.9), "145");
+  EXPECT_EQ(format_decay(std::nullopt, true), "(- 100%)");
+  EXPECT_EQ(format_decay(-55.53, false), "(\u2193 55.5%)");
+  EXPECT_EQ(format_decay(12.04, false), "(\u2191 12.0%)");
+}
+
+TEST(Report, MarkdownTableInTheSeedsFormat) {
+  const std::string md = render_markdown(sample_run());
+  EXPECT_NE(md.find("| row | req/s | decay % | CPU us/req | CPU decay % | p50 | p99 | server CPU | notes |"),
+            std::string::npos)
+      << md;
+  // Floor: baseline, client-bound at 75%.
+  EXPECT_NE(md.find("| floor | 149,000 (148,000-150,000) | (- 100%) |"), std::string::npos) << md;
+  EXPECT_NE(md.find("client-bound"), std::string::npos) << md;
+  // raw against the floor: -18.9% and -16.7% -> median -17.8%.
+  EXPECT_NE(md.find("| strata/raw | 122,500 (120,000-125,000) | (\u2193 17.8%)"), std::string::npos) << md;
+  // The row invalid in trial 2 posts no number.
+  EXPECT_NE(md.find("| strata/http | invalid |"), std::string::npos) << md;
+  EXPECT_EQ(md.find("92,500"), std::string::npos) << md;
+  // Python chain, side-by-side table and the published figures.
+  EXPECT_NE(md.find("### Python reference"), std::string::npos) << md;
+  EXPECT_NE(md.find("### Decay side by side"), std::string::npos) << md;
+  EXPECT_NE(md.find("| asyncio | 104,380 | (- 100%) |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| Uvicorn | 46,426 | (\u2193 55.5%) |"), std::string::npos) << md;
+  EXPECT_NE(md.find("another machine"), std::string::npos) << md;
+  EXPECT_NE(md.find("- skipping strata/typed"), std::string::npos) << md;
+  // Every table line has as many cells as its header.
+  size_t pos = 0;
+  int header_cells = -1;
+  while (pos < md.size()) {
+    size_t eol = md.find('\n', pos);
+    std::string line = md.substr(pos, eol - pos);
+    pos = eol + 1;
+    if (line.empty() || line[0] != '|') {
+      header_cells = -1;
+      continue;
+    }
+    int cells = 0;
+    for (size_t i = 0; i < line.size(); ++i)
+      if (line[i] == '|' && (i == 0 || line[i - 1] != '\\')) ++cells;
+    if (header_cells < 0) header_cells = cells;
+    EXPECT_EQ(cells, header_cells) << line;
+  }
+}
+
+TEST(Report, JsonParsesAndHoldsRawFigures) {
+  const std::string text = render_json(sample_run());
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.parse(text).get(doc), simdjson::SUCCESS) << text;
+  std::string_view desc;
+  ASSERT_EQ(doc["settings"]["scenario_description"].get(desc), simdjson::SUCCESS);
+  EXPECT_EQ(desc, "seed 003 \"user\" <&>");
+  int64_t trials = 0;
+  ASSERT_EQ(doc["settings"]["trials"].get(trials), simdjson::SUCCESS);
+  EXPECT_EQ(trials, 2);
+  simdjson::dom::array rows;
+  ASSERT_EQ(doc["rows"].get(rows), simdjson::SUCCESS);
+  EXPECT_EQ(rows.size(), 7u);
+  simdjson::dom::element floor = rows.at(0);
+  double median = 0;
+  ASSERT_EQ(floor["summary"]["rps"]["median"].get(median), simdjson::SUCCESS);
+  EXPECT_DOUBLE_EQ(median, 149000);
+  double cpu = 0;
+  ASSERT_EQ(floor["trials"].at(1)["cpu_us_per_request"].get(cpu), simdjson::SUCCESS);
+  EXPECT_DOUBLE_EQ(cpu, 5.0);
+  bool valid = true;
+  ASSERT_EQ(rows.at(2)["valid"].get(valid), simdjson::SUCCESS);
+  EXPECT_FALSE(valid);
+  bool available = true;
+  ASSERT_EQ(rows.at(3)["available"].get(available), simdjson::SUCCESS);
+  EXPECT_FALSE(available);
+  std::string_view cpu_model;
+  ASSERT_EQ(doc["machine"]["cpu_model"].get(cpu_model), simdjson::SUCCESS);
+  EXPECT_EQ(cpu_model, "Test CPU");
+  simdjson::dom::array published;
+  ASSERT_EQ(doc["published_seed003"]["rows"].get(published), simdjson::SUCCESS);
+  EXPECT_EQ(published.size(), 5u);
+}
+
+size_t count(const std::string& haystack, const std::string& needle) {
+  size_t n = 0;
+  for (size_t pos = haystack.find(needle); pos != std::string::npos; pos = haystack.find(needle, pos + 1)) ++n;
+  return n;
+}
+
+// Tags balance and nest (enough XML for a hand-written SVG: no CDATA, no comments).
+::testing::AssertionResult well_formed(const std::string& xml) {
+  std::vector<std::string> open;
+  for (size_t pos = xml.find('<'); pos != std::string::npos; pos = xml.find('<', pos + 1)) {
+    const size_t end = xml.find('>', pos);
+    if (end == std::string::npos) return ::testing::AssertionFailure() << "unclosed tag at " << pos;
+    std::string tag = xml.substr(pos + 1, end - pos - 1);
+    if (tag.empty()) return ::testing::AssertionFailure() << "empty tag at " << pos;
+    if (tag.back() == '/') continue;
+    const bool closing = tag[0] == '/';
+    std::string name = tag.substr(closing ? 1 : 0, tag.find_first_of(" \n", closing ? 1 : 0) - (closing ? 1 : 0));
+    if (!closing) {
+      open.push_back(name);
+    } else {
+      if (open.empty() || open.back() != name)
+        return ::testing::AssertionFailure() << "</" << name << "> closes " << (open.empty() ? "nothing" : open.back());
+      open.pop_back();
+    }
+  }
+  if (!open.empty()) return ::testing::AssertionFailure() << "<" << open.back() << "> never closed";
+  return ::testing::AssertionSuccess();
+}
+
+TEST(Report, SvgHasTwoBarsPerValidRow) {
+  const std::string svg = render_svg(sample_run());
+  EXPECT_EQ(svg.rfind("<svg", 0), 0u);
+  EXPECT_EQ(svg.substr(svg.size() - 7), "</svg>\n");
+  EXPECT_EQ(count(svg, "class=\"bar rps\""), 5u);  // floor, raw, python raw, python http, node
+  EXPECT_EQ(count(svg, "class=\"bar cpu\""), 5u);
+  EXPECT_EQ(count(svg, "class=\"invalid\""), 1u);  // strata/http
+  EXPECT_TRUE(well_formed(svg));
+}
+
+}  // namespace
+}  // namespace strata::bench

@@ -1,0 +1,316 @@
+// Black-box tests of `strata bench`: a short real run (raw and http, 1 s,
+// one trial) must produce the table, the JSON and the chart; bad input must
+// end with one line and a non-zero exit; and no server may outlive the run.
+// Nothing here asserts a timing or a rate beyond "some requests were served".
+//
+// The test process makes itself a child subreaper, so any server the
+// harness leaves behind is re-parented to it and found in /proc.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "harness/check.hpp"
+#include "harness/process.hpp"
+#include "harness/scenario.hpp"
+
+namespace strata::bench {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Ran {
+  bool finished = false;
+  int code = -1;
+  std::string out, err;
+};
+
+Ran run(const std::string& bin, const std::vector<std::string>& args, Millis timeout = 90s) {
+  SpawnSpec spec;
+  spec.argv = {bin};
+  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+  std::string error;
+  auto child = Child::spawn(spec, error);
+  Ran r;
+  if (!child) {
+    r.err = error;
+    return r;
+  }
+  r.finished = child->wait_exit(timeout);
+  if (!r.finished) child->kill_group_and_reap();
+  r.code = child->exited_normally() ? child->exit_code() : -1;
+  r.out = child->stdout_text();
+  r.err = child->stderr_text();
+  return r;
+}
+
+// `strata bench`, measuring the strata binary it belongs to.
+Ran run_bench(std::vector<std::string> args, Millis timeout = 90s) {
+  args.insert(args.begin(), "bench");
+  return run(STRATA_BIN, args, timeout);
+}
+
+size_t lines(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
+
+size_t count(const std::string& haystack, const std::string& needle) {
+  size_t n = 0;
+  for (size_t pos = haystack.find(needle); pos != std::string::npos; pos = haystack.find(needle, pos + 1)) ++n;
+  return n;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// Processes re-parented to this (subreaper) test process and still alive:
+// servers the harness left behind. Zombies are reaped on the way.
+std::vector<std::string> survivors() {
+  while (waitpid(-1, nullptr, WNOHANG) > 0) {
+  }
+  std::vector<std::string> found;
+  DIR* d = opendir("/proc");
+  if (!d) return found;
+  const std::string me = std::to_string(getpid());
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    const std::string stat = slurp(std::string("/proc/") + e->d_name + "/stat");
+    const size_t close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 2));
+    std::string state, ppid;
+    rest >> state >> ppid;
+    if (ppid == me && state != "Z") found.push_back(std::string(e->d_name) + " " + stat.substr(0, close + 1));
+  }
+  closedir(d);
+  return found;
+}
+
+class BenchSmoke : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    char tmpl[] = "/tmp/strata-bench-test-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override {
+    auto left = survivors();
+    for (const auto& s : left) ::kill(std::atoi(s.c_str()), SIGKILL);
+    EXPECT_TRUE(left.empty()) << "processes left behind: " << (left.empty() ? "" : left.front());
+    for (const char* f : {"/out.json", "/out.svg", "/out.md"}) unlink((dir_ + f).c_str());
+    rmdir(dir_.c_str());
+  }
+  std::string dir_;
+};
+
+TEST_F(BenchSmoke, RawAndHttpProduceTheTableJsonAndChart) {
+  const std::string json = dir_ + "/out.json", svg = dir_ + "/out.svg", md = dir_ + "/out.md";
+  Ran r = run_bench({"--duration", "1", "--warmup", "0", "--trials", "1", "--tiers", "raw,http", "--json", json,
+                     "--chart", svg, "--markdown", md});
+  ASSERT_TRUE(r.finished) << r.err;
+  ASSERT_EQ(r.code, 0) << "stderr: " << r.err << "\nstdout: " << r.out;
+
+  // The table, in the seed's format widened with CPU per request.
+  EXPECT_NE(r.out.find("| row | req/s | decay % | CPU us/req | CPU decay % | p50 | p99 | server CPU | notes |"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("| strata raw"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("| strata http"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(- 100%)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("| asyncio | 104,380 | (- 100%) |"), std::string::npos) << r.out;  // published, beside
+  EXPECT_EQ(slurp(md), r.out);
+  // A progress line per measured run went to stderr, not stdout.
+  EXPECT_NE(r.err.find("measuring"), std::string::npos) << r.err;
+
+  // The JSON: settings, machine, versions and every raw figure.
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  const std::string text = slurp(json);
+  ASSERT_EQ(parser.parse(text).get(doc), simdjson::SUCCESS) << text;
+  int64_t duration = 0, trials = 0, cores = 0;
+  EXPECT_EQ(doc["settings"]["duration_s"].get(duration), simdjson::SUCCESS);
+  EXPECT_EQ(duration, 1);
+  EXPECT_EQ(doc["settings"]["trials"].get(trials), simdjson::SUCCESS);
+  EXPECT_EQ(trials, 1);
+  EXPECT_EQ(doc["machine"]["cores"].get(cores), simdjson::SUCCESS);
+  EXPECT_GE(cores, 1);
+  std::string_view strata_version, wrk_version, model;
+  EXPECT_EQ(doc["versions"]["strata"].get(strata_version), simdjson::SUCCESS);
+  EXPECT_EQ(strata_version.substr(0, 7), "strata ");
+  EXPECT_EQ(doc["versions"]["wrk"].get(wrk_version), simdjson::SUCCESS);
+  EXPECT_FALSE(wrk_version.empty());
+  EXPECT_EQ(doc["machine"]["cpu_model"].get(model), simdjson::SUCCESS);
+  simdjson::dom::array rows;
+  ASSERT_EQ(doc["rows"].get(rows), simdjson::SUCCESS);
+  ASSERT_EQ(rows.size(), 2u);
+  const char* ids[] = {"strata/raw", "strata/http"};
+  size_t i = 0;
+  for (simdjson::dom::element row : rows) {
+    std::string_view id;
+    bool available = false, valid = false;
+    EXPECT_EQ(row["id"].get(id), simdjson::SUCCESS);
+    EXPECT_EQ(id, ids[i++]);
+    EXPECT_EQ(row["available"].get(available), simdjson::SUCCESS);
+    EXPECT_TRUE(available);
+    EXPECT_EQ(row["valid"].get(valid), simdjson::SUCCESS);
+    EXPECT_TRUE(valid);
+    simdjson::dom::element t = row["trials"].at(0);
+    int64_t requests = 0, before = 0, after = 0;
+    double rps = 0, cpu = -1;
+    EXPECT_EQ(t["requests"].get(requests), simdjson::SUCCESS);
+    EXPECT_GT(requests, 0);
+    EXPECT_EQ(t["rps"].get(rps), simdjson::SUCCESS);
+    EXPECT_GT(rps, 0);
+    EXPECT_EQ(t["cpu_ticks_before"].get(before), simdjson::SUCCESS);
+    EXPECT_EQ(t["cpu_ticks_after"].get(after), simdjson::SUCCESS);
+    EXPECT_GE(after, before);
+    EXPECT_EQ(t["cpu_us_per_request"].get(cpu), simdjson::SUCCESS);
+    EXPECT_GE(cpu, 0);
+  }
+
+  // The chart: a well-formed SVG with a req/s bar and a CPU bar per row.
+  const std::string chart = slurp(svg);
+  EXPECT_EQ(chart.rfind("<svg", 0), 0u) << chart.substr(0, 80);
+  std::string trimmed = chart;
+  while (!trimmed.empty() && (trimmed.back() == '\n' || trimmed.back() == ' ')) trimmed.pop_back();
+  EXPECT_GE(trimmed.size(), 6u);
+  EXPECT_EQ(trimmed.substr(trimmed.size() - 6), "</svg>");
+  EXPECT_EQ(count(chart, "class=\"bar rps\""), 2u);
+  EXPECT_EQ(count(chart, "class=\"bar cpu\""), 2u);
+  EXPECT_EQ(count(chart, "<svg"), 1u);
+}
+
+TEST_F(BenchSmoke, UnknownScenarioIsOneLineAndExit2) {
+  Ran r = run_bench({"--scenario", "nope", "--duration", "1", "--warmup", "0", "--trials", "1"}, 30s);
+  ASSERT_TRUE(r.finished);
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_EQ(lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find("nope"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+TEST_F(BenchSmoke, UnknownTierIsOneLineAndExit2) {
+  Ran r = run_bench({"--tiers", "raw,bogus", "--duration", "1", "--warmup", "0", "--trials", "1"}, 30s);
+  ASSERT_TRUE(r.finished);
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_EQ(lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find("bogus"), std::string::npos) << r.err;
+}
+
+TEST_F(BenchSmoke, MissingWrkIsOneLine) {
+  Ran r = run_bench({"--wrk", "/nonexistent/wrk", "--tiers", "raw", "--duration", "1", "--warmup", "0"}, 30s);
+  ASSERT_TRUE(r.finished);
+  EXPECT_NE(r.code, 0);
+  EXPECT_EQ(lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find("wrk"), std::string::npos) << r.err;
+}
+
+TEST_F(BenchSmoke, ConcurrencyWithoutTypedTierSaysSoAndExits2) {
+  // Only meaningful while the typed tier does not exist.
+  auto probe = start_server({{STRATA_BIN, "serve", "--tier", "typed", "--host", "127.0.0.1", "--port", "0"}, {}, {}, {}}, 10s);
+  if (probe.child) {
+    stop_server(*probe.child, 5s);
+    GTEST_SKIP() << "this build has the typed tier";
+  }
+  ASSERT_EQ(probe.exit_code, 2) << probe.error;
+  Ran r = run_bench({"--scenario", "concurrency", "--duration", "1", "--warmup", "0", "--trials", "1"}, 60s);
+  ASSERT_TRUE(r.finished);
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_EQ(lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find("typed"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+TEST_F(BenchSmoke, PortInUseIsOneLineAndNoServerLeft) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(listen(fd, 1), 0);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  const std::string port = std::to_string(ntohs(a.sin_port));
+  Ran r = run_bench({"--port", port, "--tiers", "raw", "--duration", "1", "--warmup", "0", "--trials", "1"}, 60s);
+  close(fd);
+  ASSERT_TRUE(r.finished);
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_EQ(lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find("did not start"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+TEST_F(BenchSmoke, WrongAnswerIsOneLineAndNoServerLeft) {
+  Ran r = run_bench({"--floor-binary", WRONG_SERVER_BIN, "--tiers", "floor,raw", "--duration", "1", "--warmup", "0",
+                     "--trials", "1"},
+                    60s);
+  ASSERT_TRUE(r.finished);
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_EQ(lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find("answers wrongly"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("wrong"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+// The floor answers with exactly the bytes of the strata raw tier.
+TEST_F(BenchSmoke, FloorAnswersTheRawTiersBytes) {
+  auto exchange = [](uint16_t port, const std::string& request) {
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    timeval tv{5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    std::string in;
+    if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+        send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size())) {
+      Response resp;
+      std::string error;
+      char buf[4096];
+      while (parse_response(in, resp, error) == 0) {
+        ssize_t n = recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        in.append(buf, static_cast<size_t>(n));
+      }
+    }
+    close(fd);
+    return in;
+  };
+  auto floor = start_server({{STRATA_FLOOR_BIN, "--port", "0"}, {}, {}, {}}, 10s);
+  auto raw = start_server({{STRATA_BIN, "serve", "--tier", "raw", "--host", "127.0.0.1", "--port", "0"}, {}, {}, {}}, 10s);
+  ASSERT_TRUE(floor.child) << floor.error;
+  ASSERT_TRUE(raw.child) << raw.error;
+  EXPECT_EQ(floor.listen.tier, "floor");
+  for (const auto& name : scenario_names()) {
+    const Scenario* s = find_scenario(name);
+    if (s->typed_only) continue;
+    const std::string request = request_bytes(s->routes[0], "127.0.0.1");
+    const std::string want = exchange(raw.listen.port, request);
+    EXPECT_NE(want.find(s->routes[0].expected_body), std::string::npos) << name << ": " << want;
+    EXPECT_EQ(exchange(floor.listen.port, request), want) << name;
+  }
+  EXPECT_EQ(stop_server(*floor.child, 5s), "");
+  EXPECT_EQ(stop_server(*raw.child, 5s), "");
+}
+
+}  // namespace
+}  // namespace strata::bench
