@@ -363,7 +363,12 @@ void Protocol::step() {
       next_request();
       continue;
     }
-    if (s_.queued_bytes() >= opt_.high_water) return;  // backpressure: resumes in on_drained
+    if (s_.queued_bytes() >= opt_.high_water) {
+      // Backpressure: send what is queued; carry on only if that drained it
+      // at once, else resume in on_drained.
+      if (!head_open_) s_.flush();
+      if (s_.queued_bytes() >= opt_.high_water) return;
+    }
     if (stopping_ && phase_ == Phase::idle) return s_.finish();
     const size_t before = parse_pos_;
     parse();

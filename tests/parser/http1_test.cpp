@@ -120,6 +120,25 @@ TEST(Http1, ALargeResponseWrittenAtOnceDoesNotWaitForADrain) {
   EXPECT_TRUE(h.s->written == head + big + head + big);
 }
 
+TEST(Http1, PipelinedResponsesBeyondTheHighWaterMarkAreAllAnswered) {
+  // 100 small pipelined requests in one read, 100 KB of answers: parsing
+  // pauses at the high-water mark, and must resume once the transport has
+  // taken the output, even when it took it at once and no drain follows.
+  const std::string piece(1000, 'y');
+  int answered = 0;
+  Harness h([&](const Scope&, http::Receive&, http::Send& send) -> Task<void> {
+    co_await send.start({200, {}});
+    co_await send.body({piece, false});
+    ++answered;
+  });
+  std::string batch;
+  for (int i = 0; i < 100; ++i) batch += "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+  ASSERT_LT(batch.size(), h.s->in.capacity());
+  h.feed(batch);
+  EXPECT_EQ(answered, 100);
+  EXPECT_GE(h.s->flushes, 2);  // more than one write: the mark was crossed
+}
+
 TEST(Http1, Http10StreamingEndsWithClose) {
   Harness h([](const Scope&, http::Receive&, http::Send& send) -> Task<void> {
     co_await send.start({200, {}});
