@@ -249,7 +249,10 @@ class TcpConnection final : public Stream, public ConnectionNode {
     c->writing_ = false;
     c->out_[c->pending_ ^ 1].clear();
     if (status < 0 || c->closing_) return c->close();
-    if (!c->out_[c->pending_].empty()) return c->flush();
+    // What queued meanwhile goes next; if it went out at once, nothing more
+    // will call back, so this is the drain.
+    if (!c->out_[c->pending_].empty()) c->flush();
+    if (c->writing_ || c->closing_) return;
     if (c->closing_after_write_) return c->close();
     c->proto_.on_drained();
   }
