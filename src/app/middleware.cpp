@@ -8,6 +8,7 @@
 #include <random>
 
 #include "app/http_exception.hpp"
+#include "common/text.hpp"
 #include "app/response.hpp"
 
 namespace strata::app {
@@ -112,18 +113,13 @@ Middleware cors(CorsOptions o) {
           std::string_view rest = wanted_headers;
           while (!rest.empty()) {
             const size_t comma = rest.find(',');
-            std::string h(rest.substr(0, comma));
+            const std::string_view h = text::trim_ows(rest.substr(0, comma));
             rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-            h.erase(0, h.find_first_not_of(' '));
-            h.erase(h.find_last_not_of(' ') + 1);
-            std::transform(h.begin(), h.end(), h.begin(), [](unsigned char c) { return std::tolower(c); });
             // CORS-safelisted request headers are always allowed, as in Starlette.
-            bool found = h == "accept" || h == "accept-language" || h == "content-language" || h == "content-type";
-            for (const auto& a : o.allow_headers) {
-              std::string al = a;
-              std::transform(al.begin(), al.end(), al.begin(), [](unsigned char c) { return std::tolower(c); });
-              found |= al == h;
-            }
+            bool found = false;
+            for (std::string_view safe : {"accept", "accept-language", "content-language", "content-type"})
+              found |= text::iequals(h, safe);
+            for (const auto& a : o.allow_headers) found |= text::iequals(a, h);
             if (!h.empty() && !found) ok = false;
           }
         }

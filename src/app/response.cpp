@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "common/text.hpp"
+
 namespace strata::app {
 
 Response& Response::set_media_type(std::string_view type) {
@@ -23,17 +25,9 @@ Response& Response::header(std::string_view name, std::string_view value) {
   return *this;
 }
 
-std::optional<std::string_view> Response::find_header(std::string_view lower_name) const {
-  for (const auto& [n, v] : headers_) {
-    if (n.size() != lower_name.size()) continue;
-    bool same = true;
-    for (size_t i = 0; i < n.size() && same; ++i) {
-      char c = n[i];
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      same = c == lower_name[i];
-    }
-    if (same) return std::string_view(v);
-  }
+std::optional<std::string_view> Response::find_header(std::string_view name) const {
+  for (const auto& [n, v] : headers_)
+    if (text::iequals(n, name)) return std::string_view(v);
   return std::nullopt;
 }
 

@@ -72,7 +72,7 @@ class Response {
   Response& set_media_type(std::string_view type);
   Response& header(std::string_view name, std::string_view value);
   const std::vector<std::pair<std::string, std::string>>& headers() const { return headers_; }
-  std::optional<std::string_view> find_header(std::string_view lower_name) const;
+  std::optional<std::string_view> find_header(std::string_view name) const;  // case-insensitive
   Response& set_cookie(std::string_view name, std::string_view value, const CookieOptions& options = {});
   Response& delete_cookie(std::string_view name, std::string_view path = "/");
   bool streaming() const { return static_cast<bool>(stream_); }

@@ -3,19 +3,14 @@
 #include <charconv>
 
 #include "common/json.hpp"
+#include "common/text.hpp"
 
 namespace strata::loop::raw {
 
 namespace {
 
-bool iequals_prefix(std::string_view line, std::string_view lower_name) {
-  if (line.size() < lower_name.size()) return false;
-  for (size_t i = 0; i < lower_name.size(); ++i) {
-    char c = line[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != lower_name[i]) return false;
-  }
-  return true;
+bool iequals_prefix(std::string_view line, std::string_view name) {
+  return line.size() >= name.size() && text::iequals(line.substr(0, name.size()), name);
 }
 
 Frame invalid_frame() {

@@ -5,26 +5,16 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "common/text.hpp"
 #include "common/url.hpp"
 
 namespace strata::http {
 
 namespace {
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view lower_b) {
-  if (a.size() != lower_b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower_b[i]) return false;
-  return true;
-}
-
-std::string_view trim(std::string_view v) {
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-  return v;
-}
+using text::ascii_lower;
+using text::iequals;
+constexpr auto trim = text::trim_ows;
 
 // Character classes as 256-entry tables: one load per byte on paths that
 // run for every request (response headers, Host).
@@ -238,7 +228,7 @@ int Protocol::cb_header_field_complete(llhttp_t* p) {
   // ASGI hands header names over in lower case; do it once, in place.
   const Span name = c.header_spans_[c.nheaders_].first;
   char* b = c.s_.in.data() + c.base_ + name.off;
-  for (uint32_t i = 0; i < name.len; ++i) b[i] = lower(b[i]);
+  for (uint32_t i = 0; i < name.len; ++i) b[i] = ascii_lower(b[i]);
   return 0;
 }
 
