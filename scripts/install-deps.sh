@@ -10,6 +10,7 @@ packages=(
   node-llhttp       # tier 2 HTTP/1.1 parser, shipped as C sources
   libsimdjson-dev   # JSON decoding (on-demand API)
   libcli11-dev      # command line
+  libboost1.81-dev  # Boost.Describe: reflection for tier 4 models (header-only)
   libgtest-dev      # tests
   libbenchmark-dev  # microbenchmarks (bench/micro)
   curl              # black-box tests talk to the binary with curl too
