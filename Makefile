@@ -47,7 +47,7 @@ bench: release
 # Debian's Python packages for `strata bench --reference python`
 # (uvicorn, uvloop, httptools, Starlette, FastAPI, pydantic); idempotent.
 bench-python:
-	@bash bench/reference/python/install-deps.sh
+	@bash scripts/install-deps.sh --python
 
 clean:
 	rm -rf $(BUILD) $(ASAN) $(RELEASE)

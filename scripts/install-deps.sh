@@ -2,6 +2,10 @@
 # Installs the Debian packages strata builds and tests with, only when one is
 # missing, so a second run is silent and fast. Idempotent by design: `make`,
 # `make test` and `make bench` all call it.
+#   --python  the Python reference stack instead (`make bench-python`): Debian's
+#             builds, run with /usr/bin/python3 (a pyenv or venv python3 earlier
+#             on PATH does not see them)
+#   --print   list the packages of the chosen set and exit
 set -euo pipefail
 
 packages=(
@@ -16,7 +20,24 @@ packages=(
   curl              # black-box tests talk to the binary with curl too
   wrk               # load generator for `make bench`
 )
-if [ "${1:-}" = "--print" ]; then printf '%s\n' "${packages[@]}"; exit 0; fi
+python_packages=(
+  python3            # /usr/bin/python3, the interpreter the packages below are built for
+  python3-uvloop     # tier 1 twin: asyncio on libuv
+  python3-httptools  # tier 2 twin: uvicorn's llhttp binding
+  python3-uvicorn    # tier 2 twin (0.17 in bookworm)
+  python3-starlette  # tier 3 twin (0.26)
+  python3-fastapi    # tier 4 twin (0.92)
+  python3-pydantic   # FastAPI's models (1.10)
+)
+print=0
+for arg in "$@"; do
+  case "$arg" in
+    --python) packages=("${python_packages[@]}") ;;
+    --print) print=1 ;;
+    *) echo "install-deps.sh: unknown option '$arg' (use --python, --print)" >&2; exit 2 ;;
+  esac
+done
+if [ "$print" = 1 ]; then printf '%s\n' "${packages[@]}"; exit 0; fi
 
 missing=()
 for p in "${packages[@]}"; do
