@@ -58,14 +58,34 @@ struct PromiseBase {
 }  // namespace detail
 
 template <class T = void>
+class Task;
+
+namespace detail {
+
+// The promise differs between Task<T> and Task<void> only in how the
+// result is kept; the Task itself is one template.
+template <class T>
+struct Promise : PromiseBase {
+  std::optional<T> value;
+  Task<T> get_return_object();
+  template <class U>
+  void return_value(U&& v) { value.emplace(std::forward<U>(v)); }
+  T take() { return std::move(*value); }
+};
+
+template <>
+struct Promise<void> : PromiseBase {
+  Task<void> get_return_object();
+  void return_void() noexcept {}
+  void take() noexcept {}
+};
+
+}  // namespace detail
+
+template <class T>
 class [[nodiscard]] Task {
  public:
-  struct promise_type : detail::PromiseBase {
-    std::optional<T> value;
-    Task get_return_object() { return Task(std::coroutine_handle<promise_type>::from_promise(*this)); }
-    template <class U>
-    void return_value(U&& v) { value.emplace(std::forward<U>(v)); }
-  };
+  using promise_type = detail::Promise<T>;
 
   Task() = default;
   Task(Task&& o) noexcept : h_(std::exchange(o.h_, {})) {}
@@ -82,38 +102,7 @@ class [[nodiscard]] Task {
   }
   T await_resume() {
     if (h_.promise().error) std::rethrow_exception(h_.promise().error);
-    return std::move(*h_.promise().value);
-  }
-
- private:
-  explicit Task(std::coroutine_handle<promise_type> h) : h_(h) {}
-  void reset() { if (h_) h_.destroy(); h_ = {}; }
-  std::coroutine_handle<promise_type> h_;
-};
-
-template <>
-class [[nodiscard]] Task<void> {
- public:
-  struct promise_type : detail::PromiseBase {
-    Task get_return_object() { return Task(std::coroutine_handle<promise_type>::from_promise(*this)); }
-    void return_void() noexcept {}
-  };
-
-  Task() = default;
-  Task(Task&& o) noexcept : h_(std::exchange(o.h_, {})) {}
-  Task& operator=(Task&& o) noexcept {
-    if (this != &o) { reset(); h_ = std::exchange(o.h_, {}); }
-    return *this;
-  }
-  ~Task() { reset(); }
-
-  bool await_ready() const noexcept { return false; }
-  std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiting) noexcept {
-    h_.promise().continuation = awaiting;
-    return h_;
-  }
-  void await_resume() {
-    if (h_.promise().error) std::rethrow_exception(h_.promise().error);
+    return h_.promise().take();
   }
 
   // Runs a root task until its first suspension; `on_done(ctx)` is called
@@ -126,11 +115,28 @@ class [[nodiscard]] Task<void> {
   explicit operator bool() const noexcept { return static_cast<bool>(h_); }
   bool done() const noexcept { return h_ && h_.done(); }
   std::exception_ptr error() const noexcept { return h_ ? h_.promise().error : nullptr; }
-  void reset() { if (h_) h_.destroy(); h_ = {}; }
+  void reset() {
+    if (h_) h_.destroy();
+    h_ = {};
+  }
 
  private:
+  friend promise_type;
   explicit Task(std::coroutine_handle<promise_type> h) : h_(h) {}
   std::coroutine_handle<promise_type> h_;
 };
+
+namespace detail {
+
+template <class T>
+Task<T> Promise<T>::get_return_object() {
+  return Task<T>(std::coroutine_handle<Promise<T>>::from_promise(*this));
+}
+
+inline Task<void> Promise<void>::get_return_object() {
+  return Task<void>(std::coroutine_handle<Promise<void>>::from_promise(*this));
+}
+
+}  // namespace detail
 
 }  // namespace strata
