@@ -13,34 +13,13 @@
 #include "app/http_exception.hpp"
 #include "app/testclient.hpp"
 #include "app/workload_app.hpp"
+#include "helpers.hpp"
 
 namespace {
 
 using namespace strata;
 using namespace strata::app;
-
-struct Captured {
-  std::shared_ptr<std::vector<std::string>> lines = std::make_shared<std::vector<std::string>>();
-  AppConfig config() const {
-    AppConfig c;
-    c.threads = 2;
-    c.log = [lines = lines](std::string_view line) { lines->emplace_back(line); };
-    return c;
-  }
-  std::string all() const {
-    std::string s;
-    for (const auto& l : *lines) s += l + "\n";
-    return s;
-  }
-};
-
-std::string dump(const TestResponse& r) {
-  std::string s = "status " + std::to_string(r.status) + "\n";
-  for (const auto& [n, v] : r.headers) s += n + ": " + v + "\n";
-  s += "body(" + std::to_string(r.body.size()) + "): " + r.body.substr(0, 300);
-  if (!r.error.empty()) s += "\nerror: " + r.error;
-  return s;
-}
+using namespace strata::app::test;
 
 // ------------------------------------------------------------ thread pool
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "support/process.hpp"
+#include "header_formats.hpp"
 
 #ifndef STRATA_BIN
 #error "STRATA_BIN must name the strata binary under test"
@@ -27,6 +28,9 @@
 #endif
 
 namespace strata::test {
+
+using app::test::is_app_timing;
+using app::test::is_hex16;
 namespace {
 
 const std::string kStrataBin = STRATA_BIN;
@@ -89,28 +93,6 @@ long long json_number(std::string_view json, std::string_view key) {
   bool any = false;
   for (; i < json.size() && json[i] >= '0' && json[i] <= '9'; ++i, any = true) v = v * 10 + (json[i] - '0');
   return any ? v : -1;
-}
-
-// "0123456789abcdef": exactly 16 lower-case hex digits.
-bool is_hex16(std::string_view s) {
-  if (s.size() != 16) return false;
-  for (char c : s)
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  return true;
-}
-
-// "app;dur=" and a non-negative decimal number, e.g. "app;dur=0.125".
-bool is_app_timing(std::string_view s) {
-  constexpr std::string_view prefix = "app;dur=";
-  if (s.substr(0, prefix.size()) != prefix) return false;
-  s.remove_prefix(prefix.size());
-  size_t digits = 0, dots = 0;
-  for (char c : s) {
-    if (c >= '0' && c <= '9') ++digits;
-    else if (c == '.' && digits > 0 && dots == 0) ++dots;
-    else return false;
-  }
-  return digits > 0 && s.back() != '.';
 }
 
 // ------------------------------------------------------------ fixture

@@ -12,56 +12,13 @@
 #include "app/application.hpp"
 #include "app/http_exception.hpp"
 #include "app/testclient.hpp"
+#include "helpers.hpp"
 
 namespace {
 
 using namespace strata;
 using namespace strata::app;
-
-struct Captured {
-  std::shared_ptr<std::vector<std::string>> lines = std::make_shared<std::vector<std::string>>();
-  AppConfig config() const {
-    AppConfig c;
-    c.threads = 2;
-    c.log = [lines = lines](std::string_view line) { lines->emplace_back(line); };
-    return c;
-  }
-  std::string all() const {
-    std::string s;
-    for (const auto& l : *lines) s += l + "\n";
-    return s;
-  }
-};
-
-// "0123456789abcdef": exactly 16 lower-case hex digits.
-bool is_hex16(std::string_view s) {
-  if (s.size() != 16) return false;
-  for (char c : s)
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  return true;
-}
-
-// "app;dur=" and a non-negative decimal number, e.g. "app;dur=0.125".
-bool is_app_timing(std::string_view s) {
-  constexpr std::string_view prefix = "app;dur=";
-  if (s.substr(0, prefix.size()) != prefix) return false;
-  s.remove_prefix(prefix.size());
-  size_t digits = 0, dots = 0;
-  for (char c : s) {
-    if (c >= '0' && c <= '9') ++digits;
-    else if (c == '.' && digits > 0 && dots == 0) ++dots;
-    else return false;
-  }
-  return digits > 0 && s.back() != '.';
-}
-
-std::string dump(const TestResponse& r) {
-  std::string s = "status " + std::to_string(r.status) + "\n";
-  for (const auto& [n, v] : r.headers) s += n + ": " + v + "\n";
-  s += "body(" + std::to_string(r.body.size()) + "): " + r.body.substr(0, 300);
-  if (!r.error.empty()) s += "\nerror: " + r.error;
-  return s;
-}
+using namespace strata::app::test;
 
 Endpoint text(std::string body) {
   return [body](Request&) -> Task<Response> { co_return Response::text(body); };

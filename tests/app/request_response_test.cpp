@@ -15,11 +15,13 @@
 #include "app/application.hpp"
 #include "app/http_exception.hpp"
 #include "app/testclient.hpp"
+#include "helpers.hpp"
 
 namespace {
 
 using namespace strata;
 using namespace strata::app;
+using namespace strata::app::test;
 
 AppConfig quiet_config(size_t max_body = 1024 * 1024) {
   AppConfig c;
@@ -27,14 +29,6 @@ AppConfig quiet_config(size_t max_body = 1024 * 1024) {
   c.max_body_bytes = max_body;
   c.log = [](std::string_view) {};
   return c;
-}
-
-std::string dump(const TestResponse& r) {
-  std::string s = "status " + std::to_string(r.status) + "\n";
-  for (const auto& [n, v] : r.headers) s += n + ": " + v + "\n";
-  s += "body(" + std::to_string(r.body.size()) + "): " + r.body.substr(0, 300);
-  if (!r.error.empty()) s += "\nerror: " + r.error;
-  return s;
 }
 
 TestRequest post_request(std::string target, std::string body, size_t piece = 0) {
