@@ -241,9 +241,11 @@ int Protocol::cb_header_value(llhttp_t* p, const char* at, size_t len) {
 int Protocol::cb_header_value_complete(llhttp_t* p) {
   Protocol& c = self(p);
   if (c.phase_ != Phase::head) return 0;
-  const auto& [n, v] = c.header_spans_[c.nheaders_++];
+  auto& [n, v] = c.header_spans_[c.nheaders_++];
   const std::string_view name = c.view(n);
   const std::string_view value = trim(c.view(v));
+  // Keep the trimmed span, so the scope is built without trimming again.
+  v = {v.len ? static_cast<uint32_t>(value.data() - (c.s_.in.data() + c.base_)) : 0, static_cast<uint32_t>(value.size())};
   switch (name.size()) {
     case 4:
       if (name == "host") {
@@ -430,7 +432,7 @@ void Protocol::dispatch() {
   scope_.http_version = http10_ ? "1.0" : "1.1";
   headers_.clear();
   for (size_t i = 0; i < nheaders_; ++i)
-    headers_.push_back({view(header_spans_[i].first), trim(view(header_spans_[i].second))});
+    headers_.push_back({view(header_spans_[i].first), view(header_spans_[i].second)});
   scope_.headers = headers_;
   scope_.client = &s_.peer;
   scope_.server = &s_.local;
