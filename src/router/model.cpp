@@ -101,6 +101,8 @@ bool strip_plus(std::string_view& s) {
   return !s.empty() && s.front() != '+' && !(s.front() == '-' && (s.size() == 1 || s[1] == '+' || s[1] == '-'));
 }
 
+}  // namespace
+
 // pydantic's lax str -> int: surrounding whitespace, an optional sign, digits.
 bool parse_int_string(std::string_view s, Num& n) {
   s = trim(s);
@@ -120,6 +122,19 @@ bool parse_float_string(std::string_view s, double& d) {
   const auto r = std::from_chars(s.data(), s.data() + s.size(), d);
   return r.ec == std::errc() && r.ptr == s.data() + s.size();
 }
+
+// pydantic's lax str -> bool.
+bool parse_bool_string(std::string_view s, bool& out) {
+  static constexpr std::string_view kTrue[] = {"1", "on", "t", "true", "y", "yes"};
+  static constexpr std::string_view kFalse[] = {"0", "off", "f", "false", "n", "no"};
+  for (auto w : kTrue)
+    if (iequals(s, w)) return out = true;
+  for (auto w : kFalse)
+    if (iequals(s, w)) return !(out = false);
+  return false;
+}
+
+namespace {
 
 // ---------------------------------------------------------------- violations
 
@@ -812,8 +827,6 @@ Read Decoder::read_double(od::value v, const Path& at, Check chk, double& out) {
 }
 
 Read Decoder::read_bool(od::value v, const Path& at, bool& out) {
-  static constexpr std::string_view kTrue[] = {"1", "on", "t", "true", "y", "yes"};
-  static constexpr std::string_view kFalse[] = {"0", "off", "f", "false", "n", "no"};
   od::json_type t;
   if (!peek(v, t)) return Read::fatal;
   const std::string_view token = v.raw_json_token();
@@ -835,11 +848,7 @@ Read Decoder::read_bool(od::value v, const Path& at, bool& out) {
     case od::json_type::string: {
       std::string_view s;
       if (auto e = v.get_string().get(s)) return broken(e);
-      for (auto w : kTrue)
-        if (iequals(s, w)) return out = true, Read::ok;
-      for (auto w : kFalse)
-        if (iequals(s, w)) return out = false, Read::ok;
-      return unparsable();
+      return parse_bool_string(s, out) ? Read::ok : unparsable();
     }
     default:
       return mismatch(v, at, "bool_type", "Input should be a valid boolean") ? Read::invalid : Read::fatal;

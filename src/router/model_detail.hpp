@@ -180,6 +180,12 @@ struct Violation {
   std::string ctx;
 };
 
+// pydantic's lax readings of text, shared by JSON strings and by path,
+// query, header and cookie parameters (router/params.hpp).
+bool parse_int_string(std::string_view s, Num& n);
+bool parse_float_string(std::string_view s, double& d);
+bool parse_bool_string(std::string_view s, bool& out);
+
 std::optional<Violation> check_string(std::string_view s, Check chk);
 std::optional<Violation> check_number(const Num& n, const Constraints* c);
 std::optional<Violation> check_length(size_t n, const Constraints* c, std::string_view field_type);

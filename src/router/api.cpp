@@ -1,0 +1,338 @@
+#include "router/api.hpp"
+
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <sstream>
+
+#include "common/text.hpp"
+#include "parser/http1.hpp"
+
+#ifndef STRATA_SWAGGER_UI_DIR
+#define STRATA_SWAGGER_UI_DIR ""
+#endif
+
+namespace strata::router {
+
+namespace {
+
+std::string describe_errors(const Errors& errors) {
+  std::string s = "response does not match its model: ";
+  errors.to_json(s);
+  return s;
+}
+
+// "post_items_id" -> "Post Items Id": FastAPI titles a function name the same way.
+std::string title_case(std::string_view name) {
+  std::string out;
+  bool start = true;
+  for (char c : name) {
+    if (c == '_') {
+      if (!start) out.push_back(' ');
+      start = true;
+      continue;
+    }
+    out.push_back(start && c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c);
+    start = false;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+// "/items/{id:int}" -> "/items/{id}": OpenAPI has no converters.
+std::string openapi_path(std::string_view path) {
+  std::string out;
+  bool in_param = false;
+  for (size_t i = 0; i < path.size(); ++i) {
+    const char c = path[i];
+    if (c == '{') in_param = true;
+    if (c == '}') in_param = false;
+    if (c == ':' && in_param) {
+      while (i + 1 < path.size() && path[i + 1] != '}') ++i;
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+// The default operationId: method and path, runs of anything else as one '_'.
+std::string operation_id(std::string_view method, std::string_view path) {
+  std::string id;
+  for (char c : method) id.push_back(text::ascii_lower(c));
+  for (char c : path) {
+    const bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (word) id.push_back(c);
+    else if (id.back() != '_') id.push_back('_');
+  }
+  while (id.back() == '_') id.pop_back();
+  return id;
+}
+
+bool is_json_media_type(std::string_view value) {
+  std::string_view type = value.substr(0, value.find(';'));
+  type = text::trim_ows(type);
+  constexpr std::string_view app = "application/";
+  if (type.size() < app.size() || !text::iequals(type.substr(0, app.size()), app)) return false;
+  const std::string_view sub = type.substr(app.size());
+  return text::iequals(sub, "json") || (sub.size() > 5 && text::iequals(sub.substr(sub.size() - 5), "+json"));
+}
+
+constexpr std::string_view kValidationSchemas =
+    R"("HTTPValidationError":{"title":"HTTPValidationError","type":"object","properties":{"detail":{"title":"Detail",)"
+    R"("type":"array","items":{"$ref":"#/components/schemas/ValidationError"}}}},)"
+    R"("ValidationError":{"title":"ValidationError","type":"object","properties":{"loc":{"title":"Location",)"
+    R"("type":"array","items":{"anyOf":[{"type":"string"},{"type":"integer"}]}},"msg":{"title":"Message",)"
+    R"("type":"string"},"type":{"title":"Error Type","type":"string"}},"required":["loc","msg","type"]})";
+
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
+ResponseValidationError::ResponseValidationError(Errors errors)
+    : std::runtime_error(describe_errors(errors)), errors_(std::move(errors)) {}
+
+namespace detail {
+
+void check_content_type(Solver& s) {
+  const auto type = s.req.header("content-type");
+  if (type && is_json_media_type(*type)) return;
+  s.body_is_json = false;
+  std::string input = "null";
+  if (type) {
+    input.clear();
+    json::append_string(input, *type);
+  }
+  const Path root;
+  const Path at(&root, "body");
+  add_error(s.errors, at, "content_type", "Content-Type should be application/json", std::move(input));
+}
+
+std::optional<std::string_view> param_text(const app::Request& req, Source source, std::string_view name) {
+  switch (source) {
+    case Source::path:
+      if (const app::PathParam* p = req.path_params().find(name)) return p->text;
+      return std::nullopt;
+    case Source::query: {
+      // The last of repeated keys, as FastAPI reads query_params[name].
+      std::optional<std::string_view> last;
+      for (const auto& [key, value] : req.query_params())
+        if (key == name) last = value;
+      return last;
+    }
+    case Source::header: return req.header(name);
+    case Source::cookie: return req.cookie(name);
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string_view> param_texts(const app::Request& req, Source source, std::string_view name) {
+  if (source == Source::query) return req.query_all(name);
+  if (source == Source::header) return req.header_all(name);
+  std::vector<std::string_view> v;
+  if (auto t = param_text(req, source, name)) v.push_back(*t);
+  return v;
+}
+
+app::Response validation_error(const Errors& errors) {
+  std::string body;
+  errors.to_json(body);
+  return app::Response::json(std::move(body), 422);
+}
+
+app::Response http_error(const app::HTTPException& e) {
+  std::string body = "{\"detail\":";
+  json::append_string(body, e.detail().empty() ? http::reason_phrase(e.status()) : std::string_view(e.detail()));
+  body.push_back('}');
+  app::Response r = app::Response::json(std::move(body), e.status());
+  for (const auto& [name, value] : e.headers()) r.header(name, value);
+  return r;
+}
+
+std::string param_doc_json(Source source, std::string_view name, bool required, std::string schema) {
+  std::string out = "{\"name\":";
+  json::append_string(out, name);
+  out.append(",\"in\":\"").append(source_name(source)).append("\",\"required\":");
+  out.append(required || source == Source::path ? "true" : "false");
+  out.append(",\"schema\":").append(schema).push_back('}');
+  return out;
+}
+
+void check_path_params(std::string_view path, const std::vector<std::string_view>& names) {
+  for (std::string_view name : names) {
+    const std::string open = "{" + std::string(name);
+    bool found = false;
+    for (size_t at = path.find(open); at != std::string_view::npos; at = path.find(open, at + 1)) {
+      const char next = at + open.size() < path.size() ? path[at + open.size()] : '\0';
+      if (next == '}' || next == ':') found = true;
+    }
+    if (!found)
+      throw std::invalid_argument("route " + std::string(path) + ": Path<\"" + std::string(name) +
+                                  "\"> has no {" + std::string(name) + "} in the path");
+  }
+}
+
+}  // namespace detail
+
+// ------------------------------------------------------------------ the document
+
+struct API::DocsFiles {
+  struct File {
+    std::string body;
+    std::string_view media_type;
+  };
+  std::string dir;
+  std::string problem;  // why /docs cannot be served, when it cannot
+  std::string html;
+  std::map<std::string, File, std::less<>> files;
+};
+
+API::API(APIConfig config) : config_(std::move(config)), app_(config_.app), docs_(std::make_unique<DocsFiles>()) {
+  if (!config_.openapi_url.empty()) {
+    app_.get(config_.openapi_url, [this](app::Request&) -> Task<app::Response> {
+      co_return app::Response::json(openapi());
+    });
+    if (!config_.docs_url.empty()) serve_docs();
+  }
+  // Built when the first worker starts, not per request.
+  app_.on_startup([this] { openapi(); });
+}
+
+API::~API() = default;
+
+void API::serve_docs() {
+  DocsFiles& d = *docs_;
+  d.dir = config_.docs_dir;
+  if (d.dir.empty())
+    if (const char* env = std::getenv("STRATA_SWAGGER_UI_DIR"); env && *env) d.dir = env;
+  if (d.dir.empty()) d.dir = STRATA_SWAGGER_UI_DIR;
+
+  static constexpr std::pair<std::string_view, std::string_view> kFiles[] = {
+      {"swagger-ui.css", "text/css; charset=utf-8"},
+      {"swagger-ui-bundle.js", "text/javascript; charset=utf-8"},
+      {"favicon-32x32.png", "image/png"},
+      {"favicon-16x16.png", "image/png"},
+  };
+  for (const auto& [name, type] : kFiles) {
+    auto body = read_file(d.dir + "/" + std::string(name));
+    if (!body) {
+      if (d.problem.empty() && name.ends_with(".png") == false)
+        d.problem = "Swagger UI is not installed: " + d.dir + "/" + std::string(name) +
+                    " is missing (scripts/install-deps.sh installs swagger-ui-dist; STRATA_SWAGGER_UI_DIR points "
+                    "elsewhere)";
+      continue;
+    }
+    d.files.emplace(std::string(name), DocsFiles::File{std::move(*body), type});
+  }
+
+  // The page FastAPI's get_swagger_ui_html writes, with the assets served here
+  // instead of from a CDN.
+  const std::string base = config_.docs_url;
+  d.html = "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<title>";
+  d.html += config_.title + " - Swagger UI</title>\n<link type=\"text/css\" rel=\"stylesheet\" href=\"" + base +
+            "/swagger-ui.css\">\n<link rel=\"shortcut icon\" href=\"" + base +
+            "/favicon-32x32.png\">\n</head>\n<body>\n<div id=\"swagger-ui\"></div>\n<script src=\"" + base +
+            "/swagger-ui-bundle.js\"></script>\n<script>\nconst ui = SwaggerUIBundle({\n  url: '" +
+            config_.openapi_url +
+            "',\n  dom_id: '#swagger-ui',\n  layout: 'BaseLayout',\n  deepLinking: true,\n  showExtensions: true,\n"
+            "  showCommonExtensions: true,\n  presets: [SwaggerUIBundle.presets.apis, "
+            "SwaggerUIBundle.SwaggerUIStandalonePreset],\n})\n</script>\n</body>\n</html>\n";
+
+  const DocsFiles* docs = docs_.get();
+  app_.get(base, [docs](app::Request&) -> Task<app::Response> {
+    if (!docs->problem.empty()) co_return app::Response::text(docs->problem, 404);
+    co_return app::Response::html(docs->html);
+  });
+  app_.get(base + "/{file}", [docs](app::Request& req) -> Task<app::Response> {
+    const auto it = docs->files.find(req.path_param("file"));
+    if (it == docs->files.end()) co_return app::Response::text("Not Found", 404);
+    app::Response r = app::Response::bytes(it->second.body, it->second.media_type);
+    r.header("cache-control", "public, max-age=3600");
+    co_return r;
+  });
+}
+
+void API::add_operation(std::string_view method, std::string_view path, const RouteOptions& options,
+                        std::string parameters, std::string request_body, std::string success_content,
+                        bool validates) {
+  Operation op;
+  for (char c : method) op.method.push_back(text::ascii_lower(c));
+  op.path = openapi_path(path);
+  const std::string id = options.name.empty() ? operation_id(op.method, op.path) : options.name;
+
+  std::string& j = op.json;
+  j = "{";
+  if (!options.tags.empty()) {
+    j.append("\"tags\":[");
+    for (size_t i = 0; i < options.tags.size(); ++i) {
+      if (i) j.push_back(',');
+      json::append_string(j, options.tags[i]);
+    }
+    j.append("],");
+  }
+  j.append("\"summary\":");
+  json::append_string(j, options.summary.empty() ? title_case(id) : options.summary);
+  if (!options.description.empty()) {
+    j.append(",\"description\":");
+    json::append_string(j, options.description);
+  }
+  j.append(",\"operationId\":");
+  json::append_string(j, id);
+  if (!parameters.empty()) j.append(",\"parameters\":[").append(parameters).push_back(']');
+  if (!request_body.empty()) j.append(",\"requestBody\":").append(request_body);
+  j.append(",\"responses\":{\"");
+  json::append_int(j, options.status_code);
+  j.append("\":{\"description\":\"Successful Response\",\"content\":").append(success_content).push_back('}');
+  if (validates)
+    j.append(",\"422\":{\"description\":\"Validation Error\",\"content\":{\"application/json\":{\"schema\":"
+             "{\"$ref\":\"#/components/schemas/HTTPValidationError\"}}}}");
+  j.append("}}");
+  if (validates) schemas_validation_ = true;
+  operations_.push_back(std::move(op));
+}
+
+const std::string& API::openapi() {
+  std::call_once(built_, [this] {
+    std::string& d = openapi_;
+    d = "{\"openapi\":\"3.1.0\",\"info\":{\"title\":";
+    json::append_string(d, config_.title);
+    if (!config_.description.empty()) {
+      d.append(",\"description\":");
+      json::append_string(d, config_.description);
+    }
+    d.append(",\"version\":");
+    json::append_string(d, config_.version);
+    d.append("},\"paths\":{");
+    // Operations grouped by path, paths in the order first declared.
+    std::vector<std::string> order;
+    std::map<std::string, std::string> ops;
+    for (const auto& op : operations_) {
+      std::string& item = ops[op.path];
+      if (item.empty()) order.push_back(op.path);
+      else item.push_back(',');
+      json::append_string(item, op.method);
+      item.push_back(':');
+      item.append(op.json);
+    }
+    for (size_t i = 0; i < order.size(); ++i) {
+      if (i) d.push_back(',');
+      json::append_string(d, order[i]);
+      d.append(":{").append(ops[order[i]]).push_back('}');
+    }
+    d.append("},\"components\":{\"schemas\":");
+    std::string models;
+    schemas_.to_json(models);  // {"A":...,"B":...}
+    if (schemas_validation_) {
+      models.insert(1, std::string(kValidationSchemas) + (models.size() > 2 ? "," : ""));
+    }
+    d.append(models).append("}}");
+  });
+  return openapi_;
+}
+
+}  // namespace strata::router

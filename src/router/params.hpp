@@ -1,0 +1,225 @@
+// Where a typed handler's arguments come from (tier 4, FastAPI's Path(),
+// Query(), Header(), Cookie(), Body() and Depends()).
+//
+// A handler says where each value comes from and what type it has in its
+// parameter list; the name is written once, as a template argument:
+//
+//   [](Path<"id", int64_t> id, Query<"limit", int, 10> limit,
+//      Query<"q", std::optional<std::string>> q, Header<"x-token", std::string> token,
+//      Body<Item> item) -> Task<Item> { ... id.value ... *q ... item->name ... }
+//
+// Each wrapper holds `value` (also reachable with *, -> and an implicit
+// conversion to const T&).
+//
+// Parameters (Path, Query, Header, Cookie) take: bool, integers, double and
+// float, std::string, described enums (by enumerator name), std::optional of
+// those, and for Query and Header std::vector of those (a repeated key gives
+// the items). A parameter is required unless it is a std::optional (absent:
+// nullopt), a std::vector (absent: empty) or has a default. Defaults are
+// template arguments too: numbers and enumerators as they are, strings as
+// fixed_string{"text"}:
+//
+//   Query<"page", int, 1>   Query<"sort", Order, Order::asc>   Query<"q", std::string, fixed_string{"all"}>
+//
+// Constraints are the ones models use (router/model.hpp), given as a
+// reference to a constexpr Constraints object:
+//
+//   inline constexpr Constraints kPage{.ge = 1, .le = 1000};
+//   Query<"page", int, 1, kPage>
+//
+// Text is read with pydantic's lax rules, as FastAPI reads it: ints from
+// "3" or " +3 ", floats from "1.5" or "inf", bools from true/1/yes/on and
+// false/0/no/off (any case). A value that does not convert or breaks a
+// constraint is a 422 error at ["path"|"query"|"header"|"cookie", name]
+// (and the item index for vectors); a required one that is absent is
+// "missing" there, with input null. Header names are matched without
+// regard to case; path and query text arrives percent-decoded.
+//
+// Body<T>: the request body as JSON, decoded into T with router::decode
+// (errors at ["body", ...]). It needs a JSON Content-Type, see api.hpp.
+//
+// Depends<fn>: the value returned by `fn` (a function or a coroutine
+// returning Task<R>), whose own parameters are any of the above, solved the
+// same way. Solved once per request: every Depends<fn> of one request (in the
+// handler or in other dependencies) shares one call. `fn` may throw
+// app::HTTPException to answer the request itself.
+//
+// app::Request&: the tier-3 request, for anything the wrappers do not cover.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <vector>
+
+#include "parser/task.hpp"
+#include "router/errors.hpp"
+#include "router/model.hpp"
+
+namespace strata::router {
+
+// A string literal usable as a template argument: the names of parameters.
+template <size_t N>
+struct fixed_string {
+  char data[N]{};
+  constexpr fixed_string(const char (&s)[N]) {  // NOLINT: implicit, so "id" converts
+    for (size_t i = 0; i < N; ++i) data[i] = s[i];
+  }
+  constexpr std::string_view view() const { return {data, N - 1}; }
+};
+
+// The Default argument of a parameter without one.
+struct no_default_t {
+  constexpr bool operator==(const no_default_t&) const = default;
+};
+inline constexpr no_default_t no_default{};
+
+inline constexpr Constraints unconstrained{};
+
+enum class Source { path, query, header, cookie };
+
+std::string_view source_name(Source s);  // "path", "query", "header", "cookie"
+
+template <Source S, fixed_string Name, class T, auto Default, const Constraints& Rule>
+struct Param {
+  using value_type = T;
+  static constexpr Source source = S;
+  static constexpr std::string_view name() { return Name.view(); }
+  static constexpr bool has_default = !std::is_same_v<std::remove_cv_t<decltype(Default)>, no_default_t>;
+  static constexpr const Constraints& rule = Rule;
+  static T default_value() {
+    if constexpr (requires { Default.view(); }) return T(Default.view());
+    else return T(Default);
+  }
+
+  T value{};
+  const T& operator*() const { return value; }
+  T& operator*() { return value; }
+  const T* operator->() const { return &value; }
+  T* operator->() { return &value; }
+  operator const T&() const { return value; }  // NOLINT: implicit on purpose
+};
+
+template <fixed_string Name, class T, auto Default = no_default, const Constraints& Rule = unconstrained>
+using Path = Param<Source::path, Name, T, Default, Rule>;
+template <fixed_string Name, class T, auto Default = no_default, const Constraints& Rule = unconstrained>
+using Query = Param<Source::query, Name, T, Default, Rule>;
+template <fixed_string Name, class T, auto Default = no_default, const Constraints& Rule = unconstrained>
+using Header = Param<Source::header, Name, T, Default, Rule>;
+template <fixed_string Name, class T, auto Default = no_default, const Constraints& Rule = unconstrained>
+using Cookie = Param<Source::cookie, Name, T, Default, Rule>;
+
+template <class T>
+struct Body {
+  using value_type = T;
+  T value{};
+  const T& operator*() const { return value; }
+  T& operator*() { return value; }
+  const T* operator->() const { return &value; }
+  T* operator->() { return &value; }
+  operator const T&() const { return value; }  // NOLINT
+};
+
+namespace detail {
+
+template <class T>
+struct function_traits;
+template <class R, class... A>
+struct function_traits<R (*)(A...)> {
+  using result = R;
+  using args = std::tuple<A...>;
+};
+template <class R, class... A>
+struct function_traits<R(A...)> : function_traits<R (*)(A...)> {};
+template <class C, class R, class... A>
+struct function_traits<R (C::*)(A...) const> : function_traits<R (*)(A...)> {};
+template <class C, class R, class... A>
+struct function_traits<R (C::*)(A...)> : function_traits<R (*)(A...)> {};
+template <class F>
+  requires requires { &F::operator(); }
+struct function_traits<F> : function_traits<decltype(&F::operator())> {};
+
+template <class T>
+struct task_value {
+  using type = T;
+  static constexpr bool is_task = false;
+};
+template <class T>
+struct task_value<Task<T>> {
+  using type = T;
+  static constexpr bool is_task = true;
+};
+
+}  // namespace detail
+
+template <auto Fn>
+struct Depends {
+  using traits = detail::function_traits<std::remove_pointer_t<decltype(Fn)>>;
+  using value_type = typename detail::task_value<typename traits::result>::type;
+  static constexpr auto function = Fn;
+  value_type value{};
+  const value_type& operator*() const { return value; }
+  value_type& operator*() { return value; }
+  const value_type* operator->() const { return &value; }
+  value_type* operator->() { return &value; }
+  operator const value_type&() const { return value; }  // NOLINT
+};
+
+// ------------------------------------------------------------------ text -> value
+
+namespace detail {
+
+// Reads one parameter's text into `out` (T: bool, an integer, double, float,
+// std::string or a described enum), checking `rule`; on failure appends the
+// error at `at` and returns false.
+template <class T>
+bool from_text(std::string_view text, T& out, const Constraints* rule, const Pattern* pattern, Errors& errors,
+               const Path& at);
+
+bool text_to_int(std::string_view text, int64_t lo, int64_t hi, const Constraints* rule, Errors& errors,
+                 const Path& at, int64_t& out);
+bool text_to_double(std::string_view text, const Constraints* rule, Errors& errors, const Path& at, double& out);
+bool text_to_bool(std::string_view text, Errors& errors, const Path& at, bool& out);
+bool text_to_string(std::string_view text, Check check, Errors& errors, const Path& at, std::string& out);
+bool text_to_enum(std::string_view text, std::span<const std::string_view> names, Errors& errors, const Path& at,
+                  size_t& index);
+
+template <class T>
+bool from_text(std::string_view text, T& out, const Constraints* rule, const Pattern* pattern, Errors& errors,
+               const Path& at) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return text_to_bool(text, errors, at, out);
+  } else if constexpr (is_integer<T>) {
+    static_assert(!std::is_same_v<T, uint64_t>, "uint64_t is not supported (see router/model.hpp)");
+    int64_t v = 0;
+    if (!text_to_int(text, std::numeric_limits<T>::min(), static_cast<int64_t>(std::numeric_limits<T>::max()), rule,
+                     errors, at, v))
+      return false;
+    out = static_cast<T>(v);
+    return true;
+  } else if constexpr (std::is_floating_point_v<T>) {
+    double v = 0;
+    if (!text_to_double(text, rule, errors, at, v)) return false;
+    out = static_cast<T>(v);
+    return true;
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    return text_to_string(text, {rule, pattern}, errors, at, out);
+  } else if constexpr (is_enum<T>) {
+    size_t i = 0;
+    if (!text_to_enum(text, EnumInfo<T>::names, errors, at, i)) return false;
+    out = EnumInfo<T>::values[i];
+    return true;
+  } else {
+    static_assert(always_false<T>, "a path, query, header or cookie parameter must be a scalar (see router/params.hpp)");
+  }
+}
+
+}  // namespace detail
+
+}  // namespace strata::router
