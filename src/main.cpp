@@ -1,6 +1,7 @@
 // The strata command line: `strata serve` runs one tier of the stack alone.
 #include <csignal>
 #include <cstdio>
+#include <memory>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -12,6 +13,8 @@
 #include "loop/server.hpp"
 #include "parser/bare_app.hpp"
 #include "parser/http_server.hpp"
+#include "router/api.hpp"
+#include "router/workload.hpp"
 
 namespace {
 
@@ -21,6 +24,7 @@ struct ServeArgs {
   strata::http::Options http;
   double head_timeout = 10, idle_timeout = 5, graceful_timeout = 10;
   unsigned threads = 40;
+  bool no_validate_responses = false;
 };
 
 uint64_t to_ms(double seconds) { return static_cast<uint64_t>(seconds * 1000.0 + 0.5); }
@@ -36,7 +40,18 @@ int serve(ServeArgs& a) {
   app_config.threads = a.threads;
   app_config.max_body_bytes = a.http.max_body_bytes;
   strata::app::Application app(app_config);
-  if (a.tier == "app") {
+  // Tier 4 likewise; it builds its own Application on the same settings.
+  strata::router::APIConfig api_config;
+  api_config.app = app_config;
+  api_config.title = "strata typed tier: the seed workloads";
+  api_config.version = STRATA_VERSION;
+  api_config.validate_responses = !a.no_validate_responses;
+  std::unique_ptr<strata::router::API> api;
+  if (a.tier == "typed") {
+    api = std::make_unique<strata::router::API>(api_config);
+    strata::router::add_workload_routes(*api);
+    factory = strata::http::http_workers(a.http, api->factory());
+  } else if (a.tier == "app") {
     strata::app::add_workload_routes(app);
     factory = strata::http::http_workers(a.http, app.factory());
   } else if (a.tier == "raw") {
@@ -67,15 +82,16 @@ int main(int argc, char** argv) {
   CLI::App app{
       "strata: an HTTP stack in four tiers, each runnable alone, to measure where a request's time goes.\n"
       "Tiers: raw (libuv, crude framing), http (llhttp, HTTP/1.1, ASGI-like boundary),\n"
-      "app (Request/Response, routing, middleware, thread pool).\n"
+      "app (Request/Response, routing, middleware, thread pool),\n"
+      "typed (typed parameters, JSON validated into structs, 422s, OpenAPI).\n"
       "`strata bench` measures them side by side and prints the decay table."};
   app.set_version_flag("--version", std::string("strata ") + STRATA_VERSION);
   app.require_subcommand(1);
 
   ServeArgs a;
-  auto* serve_cmd = app.add_subcommand("serve", "Serve the seed workloads (POST /user, GET /, GET /index?name=) with one tier");
-  serve_cmd->add_option("--tier", a.tier, "Which tier answers: raw, http or app")
-      ->check(CLI::IsMember({"raw", "http", "app"}))
+  auto* serve_cmd = app.add_subcommand("serve", "Serve the seed workloads (POST /user, GET /, GET /index?name=; typed adds seed 004's /fastapi/... routes) with one tier");
+  serve_cmd->add_option("--tier", a.tier, "Which tier answers: raw, http, app or typed")
+      ->check(CLI::IsMember({"raw", "http", "app", "typed"}))
       ->capture_default_str();
   serve_cmd->add_option("--host", a.server.host, "Address to listen on")->capture_default_str();
   serve_cmd->add_option("--port", a.server.port, "Port to listen on; 0 picks a free one")->capture_default_str();
@@ -85,6 +101,8 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--threads", a.threads, "app: thread-pool size for synchronous handlers")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
+  serve_cmd->add_flag("--no-validate-responses", a.no_validate_responses,
+                      "typed: skip checking each response against its model (FastAPI always checks)");
   serve_cmd->add_option("--max-head-bytes", a.http.max_head_bytes, "http: request line + headers limit (431 above)")
       ->check(CLI::Range(256, 1 << 20))
       ->capture_default_str();

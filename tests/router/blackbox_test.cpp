@@ -1,0 +1,184 @@
+// Tier 4 as a client sees it: the real binaries on --port 0, over raw TCP.
+//   TypedBlackbox      `strata serve --tier typed` (the seed workloads through
+//                      typed endpoints)
+//   BookshelfBlackbox  strata-example-bookshelf (models with constraints, a
+//                      guarding dependency, path/query/header parameters)
+// Every server is stopped with SIGTERM at the end of its test and must exit 0.
+// /openapi.json validity and the /docs page in a browser are tests/web's.
+#include <csignal>
+
+#include <gtest/gtest.h>
+
+#include "blackbox/blackbox.hpp"
+
+#ifndef BOOKSHELF_BIN
+#error "BOOKSHELF_BIN must name the strata-example-bookshelf binary under test"
+#endif
+
+namespace strata::test {
+namespace {
+
+std::string post_json(std::string_view target, std::string_view body, std::string_view type = "application/json",
+                      std::string_view extra_headers = "") {
+  std::string r = "POST ";
+  r.append(target).append(" HTTP/1.1\r\nHost: localhost\r\n");
+  if (!type.empty()) r.append("Content-Type: ").append(type).append("\r\n");
+  r.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
+  return r.append(extra_headers).append("\r\n").append(body);
+}
+
+::testing::AssertionResult IsJson(const std::optional<Response>& r, int status, std::string_view body) {
+  if (!r) return ::testing::AssertionFailure() << "no response";
+  if (r->status != status || r->header("content-type") != "application/json" || r->body != body)
+    return ::testing::AssertionFailure() << "expected " << status << " application/json " << body << "; got "
+                                         << describe(r);
+  return ::testing::AssertionSuccess();
+}
+
+class TypedBlackbox : public BlackboxServerTest {
+ protected:
+  uint16_t start_typed(std::vector<std::string> extra = {}) {
+    extra.insert(extra.begin(), {"--tier", "typed"});
+    ServerProcess* s = start(std::move(extra));
+    return s ? s->port() : 0;
+  }
+};
+
+TEST_F(TypedBlackbox, ServesTheUserWorkloadOnOneConnection) {
+  const uint16_t port = start_typed();
+  ASSERT_NE(port, 0);
+  Client c(port);
+  ASSERT_TRUE(c.ok()) << c.error();
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(c.send(post_user()));
+    EXPECT_TRUE(IsUserOk(c.read_response()));
+  }
+  ASSERT_TRUE(c.send(get("/")));
+  EXPECT_TRUE(IsText(c.read_response(), kHello));
+  ASSERT_TRUE(c.send(get("/index?name=strata")));
+  EXPECT_TRUE(IsText(c.read_response(), "Hello strata"));
+}
+
+TEST_F(TypedBlackbox, BadInputIsA422ThatSaysWhere) {
+  const uint16_t port = start_typed();
+  ASSERT_NE(port, 0);
+  EXPECT_TRUE(IsJson(round_trip(port, post_json("/user", R"({"id": "one", "name": "user"})")), 422,
+                     R"({"detail":[{"type":"int_parsing","loc":["body","id"],"msg":"Input should be a valid )"
+                     R"(integer, unable to parse string as an integer","input":"one"},{"type":"missing","loc":)"
+                     R"(["body","email"],"msg":"Field required","input":{"id":"one","name":"user"}}]})"));
+  EXPECT_TRUE(IsJson(round_trip(port, post_json("/user", R"({"id": 1,)")), 422,
+                     R"({"detail":[{"type":"json_invalid","loc":["body",9],"msg":"JSON decode error","input":{},)"
+                     R"("ctx":{"error":"Expecting property name enclosed in double quotes"}}]})"));
+  EXPECT_TRUE(IsJson(round_trip(port, post_json("/user", kUserBody, "text/plain")), 422,
+                     R"({"detail":[{"type":"content_type","loc":["body"],"msg":"Content-Type should be )"
+                     R"(application/json","input":"text/plain"}]})"));
+  EXPECT_TRUE(IsJson(round_trip(port, get("/fastapi/async_sleep/?delay=soon")), 422,
+                     R"({"detail":[{"type":"float_parsing","loc":["query","delay"],"msg":"Input should be a )"
+                     R"(valid number, unable to parse string as a number","input":"soon"}]})"));
+  // Unknown routes and methods keep tier 3's answers.
+  auto missing = round_trip(port, get("/nowhere"));
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+  auto wrong = round_trip(port, get("/user"));
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 405);
+}
+
+TEST_F(TypedBlackbox, ServesSeed004Routes) {
+  const uint16_t port = start_typed({"--threads", "4"});
+  ASSERT_NE(port, 0);
+  const std::pair<std::string, std::string> routes[] = {
+      {"/fastapi/async_slowest/?delay=0.01", R"({"message":"async mode but use sync sleep"})"},
+      {"/fastapi/async_sleep_in_thread/?delay=0.01", R"({"message":"sleep run in thread pool"})"},
+      {"/fastapi/async_sleep/?delay=0.01", R"({"message":"async mode sleep"})"},
+      {"/fastapi/sync/?delay=0.01", R"({"message":"sync, but run in thread pool"})"},
+      {"/fastapi/sync_cpu_bound/?n=5000", R"({"data":5000,"message":"sync mode cpu operation"})"},
+      {"/fastapi/async_cpu_bound/?n=5000", R"({"data":5000,"message":"async mode cpu operation"})"},
+      {"/fastapi/async_cpu_bound_slow/?n=5000", R"({"message":"sync mode operation but run in async mode"})"},
+  };
+  Client c(port);
+  ASSERT_TRUE(c.ok()) << c.error();
+  for (const auto& [target, body] : routes) {
+    ASSERT_TRUE(c.send(get(target)));
+    EXPECT_TRUE(IsJson(c.read_response(), 200, body)) << target;
+  }
+}
+
+TEST_F(TypedBlackbox, ServesItsOpenApiDocument) {
+  const uint16_t port = start_typed({"--no-validate-responses"});
+  ASSERT_NE(port, 0);
+  auto r = round_trip(port, get("/openapi.json"));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->header("content-type"), "application/json");
+  EXPECT_EQ(r->body.rfind(R"({"openapi":"3.1.0",)", 0), 0u) << printable(r->body, 200);
+  for (const char* path : {R"("/user":)", R"("/index":)", R"("/fastapi/async_slowest/":)", R"("User":)"})
+    EXPECT_NE(r->body.find(path), std::string::npos) << path;
+  EXPECT_TRUE(IsUserOk(round_trip(port, post_user())));
+}
+
+// ------------------------------------------------------------ the example
+
+class BookshelfBlackbox : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string error;
+    proc_ = Subprocess::spawn(BOOKSHELF_BIN, {"--port", "0", "--api-key", "k3y", "--threads", "2"}, {}, &error);
+    ASSERT_TRUE(proc_) << error;
+    auto line = proc_->read_stdout_line();
+    ASSERT_TRUE(line) << "no banner";
+    std::string host, tier;
+    ASSERT_TRUE(parse_banner(*line, host, port_, tier)) << *line;
+    EXPECT_EQ(tier, "typed");
+  }
+  void TearDown() override {
+    if (!proc_) return;
+    proc_->send_signal(SIGTERM);
+    auto st = proc_->wait_exit();
+    ASSERT_TRUE(st) << "the example did not stop on SIGTERM";
+    EXPECT_TRUE(st->exited && st->code == 0) << st->describe();
+  }
+  std::optional<Response> send(const std::string& request) { return round_trip(port_, request); }
+  std::unique_ptr<Subprocess> proc_;
+  uint16_t port_ = 0;
+};
+
+TEST_F(BookshelfBlackbox, AddsListsLendsAndDeletes) {
+  const std::string key = "X-API-Key: k3y\r\n";
+  const std::string dune = R"({"title": "Dune", "author": "Frank Herbert", "year": 1965, "tags": ["sf"]})";
+  const std::string stored =
+      R"({"id":1,"title":"Dune","author":"Frank Herbert","year":1965,"tags":["sf"],"rating":null,"status":)";
+  EXPECT_TRUE(IsJson(send(post_json("/books", dune, "application/json", key)), 201, stored + R"("available"})"));
+  EXPECT_TRUE(IsJson(send(get("/books?tag=sf&limit=5")), 200,
+                     R"({"total":1,"items":[)" + stored + R"("available"}]})"));
+  EXPECT_TRUE(IsJson(send(get("/books?author=Nobody")), 200, R"({"total":0,"items":[]})"));
+  const std::string lend = "PATCH /books/1/lend HTTP/1.1\r\nHost: localhost\r\n" + key + "\r\n";
+  EXPECT_TRUE(IsJson(send(lend), 200, stored + R"("lent"})"));
+  EXPECT_TRUE(IsJson(send(lend), 409, R"({"detail":"Book already lent"})"));
+  auto gone = send("DELETE /books/1 HTTP/1.1\r\nHost: localhost\r\n" + key + "\r\n");
+  ASSERT_TRUE(gone);
+  EXPECT_EQ(gone->status, 204);
+  EXPECT_TRUE(IsJson(send(get("/books/1")), 404, R"({"detail":"Book not found"})"));
+}
+
+TEST_F(BookshelfBlackbox, RejectsWhatTheModelsForbid) {
+  EXPECT_TRUE(IsJson(send(post_json("/books", R"({"title": "Dune"})", "application/json", "X-API-Key: nope\r\n")),
+                     401, R"({"detail":"Invalid API key"})"));
+  auto bad = send(post_json("/books", R"({"title": "", "author": "A", "year": 99, "tags": [], "isbn": 1})",
+                            "application/json", "X-API-Key: k3y\r\n"));
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 422);
+  for (const char* expected : {R"("type":"string_too_short","loc":["body","title"])",
+                               R"("type":"greater_than_equal","loc":["body","year"])",
+                               R"("type":"extra_forbidden","loc":["body","isbn"])"})
+    EXPECT_NE(bad->body.find(expected), std::string::npos) << expected << " in " << bad->body;
+  EXPECT_TRUE(IsJson(send(get("/books/abc")), 422,
+                     R"({"detail":[{"type":"int_parsing","loc":["path","book_id"],"msg":"Input should be a valid )"
+                     R"(integer, unable to parse string as an integer","input":"abc"}]})"));
+  EXPECT_TRUE(IsJson(send(get("/books?limit=101")), 422,
+                     R"({"detail":[{"type":"less_than_equal","loc":["query","limit"],"msg":"Input should be less )"
+                     R"(than or equal to 100","input":"101","ctx":{"le":100}}]})"));
+}
+
+}  // namespace
+}  // namespace strata::test
