@@ -41,6 +41,9 @@ constexpr Millis kStartTimeout = 20s;  // FastAPI's imports take a while on a bu
 constexpr Millis kCheckTimeout = 5s;
 constexpr Millis kStopDeadline = 5s;
 constexpr double kRunOverheadS = 1.0;  // start, check, stop: for the time estimate only
+// An upper bound on one iteration of a CPU handler's loop: CPython's runs
+// at a few tens of ns. Only bounds how long an answer may take.
+constexpr double kSecondsPerCount = 1e-7;
 
 // A failure that ends the run: one line on stderr, this exit status.
 struct Fatal {
@@ -207,6 +210,7 @@ class Runner {
  private:
   const Options& o_;
   const Scenario* scenario_ = nullptr;
+  Scenario loaded_;  // the chosen scenario, its routes set for --delay and --work
   RunResult run_;
   std::vector<RowPlan> plans_;
   std::vector<std::string> temp_files_;
@@ -222,6 +226,7 @@ class Runner {
   void plan_rows();
   void preflight();
   void measure(RowPlan& plan, int trial);
+  Millis check_timeout(const Route& route) const;
   StartResult launch(const RowPlan& plan);
   std::unique_ptr<Child> verify(const RowPlan& plan, StartResult& started, ListenLine& listen);
   struct WrkOutcome {
@@ -257,6 +262,11 @@ void Runner::resolve_settings() {
     if (!contains(kPeerNames, p)) throw Fatal{"unknown peer '" + p + "' (choose from node, go)", 2};
   if (o_.trials < 1 || o_.duration_s < 1 || o_.warmup_s < 0 || o_.connections < 1)
     throw Fatal{"--trials, --duration and --connections must be at least 1, --warmup at least 0", 2};
+  if (const std::string wrong = check_load(o_.load); !wrong.empty()) throw Fatal{wrong, 2};
+  loaded_ = with_load(*scenario_, o_.load);
+  scenario_ = &loaded_;
+  if (const Load seed; !scenario_->takes_load && (o_.load.delay_s != seed.delay_s || o_.load.work != seed.work))
+    note("--delay and --work apply to the concurrency scenario only: ignored for " + scenario_->name);
 
   auto& s = run_.settings;
   s.scenario = scenario_->name;
@@ -269,6 +279,10 @@ void Runner::resolve_settings() {
   s.trials = o_.trials;
   s.pipeline_depth = scenario_->pipeline_depth;
   s.wrk_timeout_s = scenario_->wrk_timeout_s;
+  if (scenario_->takes_load) {
+    s.delay_s = o_.load.delay_s;
+    s.work = o_.load.work;
+  }
 
   s.wrk_binary = find_executable(o_.wrk);
   if (s.wrk_binary.empty())
@@ -320,6 +334,11 @@ void Runner::resolve_settings() {
   threads_ = std::max(1, std::min(static_cast<int>(client_cpus_.size()), connections_));
   s.connections = connections_;
   s.wrk_threads = threads_;
+  // A blocked loop answers its last connection after one sleep for each of
+  // the others: wrk must wait that long before calling it a timeout (the
+  // seed: 100 connections, 1 s sleeps, --timeout 100).
+  if (scenario_->takes_load)
+    s.wrk_timeout_s = std::max(s.wrk_timeout_s, static_cast<int>(std::ceil(connections_ * o_.load.delay_s)));
   s.server_cpus = server_cpus_;
   s.client_cpus = client_cpus_;
   run_.machine = machine_info();
@@ -348,6 +367,7 @@ void Runner::plan_rows() {
     p.result.tier = tier;
     p.result.label = label;
     p.result.route = route->label;
+    p.result.target = route->target;
     p.route = route;
     p.level = level;
     if (tier == "floor") {
@@ -382,6 +402,7 @@ void Runner::plan_rows() {
     p.result.tier = tier;
     p.result.label = label;
     p.result.route = route->label;
+    p.result.target = route->target;
     p.route = route;
     p.level = level;
     p.spawn = [py, py_dir, tier, host, port_str](int port) {
@@ -438,6 +459,7 @@ void Runner::plan_rows() {
       p.result.stack = peer;
       p.result.tier = "peer";
       p.result.route = route->label;
+      p.result.target = route->target;
       p.route = route;
       p.level = 100 + static_cast<int>(plans_.size());
       if (peer == "node") {
@@ -543,6 +565,16 @@ const std::string& Runner::script_for(const Route& route) {
   return scripts_[&route] = name;
 }
 
+Millis Runner::check_timeout(const Route& route) const {
+  // The check's request queues behind what the server already holds: after
+  // a measured run, up to one request per connection, each as slow as the
+  // handler. A bound, not a wait: a quick answer ends it.
+  double per_request_s = 0;
+  if (route.knob == "delay") per_request_s = o_.load.delay_s;
+  else if (route.knob == "n") per_request_s = static_cast<double>(o_.load.work) * kSecondsPerCount;
+  return kCheckTimeout + Millis(std::llround((connections_ + 1) * per_request_s * 1000));
+}
+
 StartResult Runner::launch(const RowPlan& plan) {
   SpawnSpec spec = plan.spawn(o_.port);
   spec.cpus = server_cpus_;
@@ -556,7 +588,8 @@ std::unique_ptr<Child> Runner::verify(const RowPlan& plan, StartResult& started,
   listen = started.listen;
   if ((plan.result.stack == "strata" || plan.result.stack == "python") && listen.tier != plan.result.tier)
     throw Fatal{plan.result.label + " said tier=" + listen.tier + ", expected tier=" + plan.result.tier, 1};
-  const std::string wrong = check_answer(listen.port, *plan.route, scenario_->pipeline_depth, kCheckTimeout);
+  const std::string wrong =
+      check_answer(listen.port, *plan.route, scenario_->pipeline_depth, check_timeout(*plan.route));
   if (!wrong.empty()) throw Fatal{plan.result.label + " answers wrongly: " + wrong, 1};
   return std::move(started.child);
 }
@@ -614,7 +647,7 @@ Runner::WrkOutcome Runner::run_wrk(const RowPlan& plan, uint16_t port, int secon
                "-t", std::to_string(threads_),
                "-c", std::to_string(connections_),
                "-d", std::to_string(seconds) + "s",
-               "--timeout", std::to_string(scenario_->wrk_timeout_s) + "s",
+               "--timeout", std::to_string(run_.settings.wrk_timeout_s) + "s",
                "--latency",
                "-s", script_for(*plan.route),
                "http://127.0.0.1:" + std::to_string(port) + plan.route->target};
@@ -694,7 +727,8 @@ void Runner::measure(RowPlan& plan, int trial) {
       } else if (!server->running()) {
         t.invalid_reason = "the server ended during the run (" + server->describe_exit() + ")";
       } else {
-        const std::string wrong = check_answer(listen.port, *plan.route, scenario_->pipeline_depth, kCheckTimeout);
+        const std::string wrong =
+            check_answer(listen.port, *plan.route, scenario_->pipeline_depth, check_timeout(*plan.route));
         if (!wrong.empty()) t.invalid_reason = "answers wrongly after the run: " + wrong;
       }
     }
@@ -741,7 +775,13 @@ int Runner::run() {
 int Runner::finish() {
   for (auto& p : plans_) run_.rows.push_back(p.result);
   summarize_rows(run_.rows);
-  const std::string md = render_markdown(run_);
+  // A handler that sleeps leaves its server idle by design: there, low CPU
+  // does not mean wrk set the pace.
+  if (o_.load.delay_s > 0)
+    for (size_t i = 0; i < plans_.size(); ++i)
+      if (plans_[i].route->knob == "delay") run_.rows[i].client_bound = false;
+  std::string md = render_markdown(run_);
+  if (scenario_->takes_load) md += render_seed004(run_, scenario_->routes);
   std::fwrite(md.data(), 1, md.size(), stdout);
   std::fflush(stdout);
 

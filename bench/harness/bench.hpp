@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "harness/scenario.hpp"
+
 namespace strata::bench {
 
 struct Options {
@@ -19,6 +21,7 @@ struct Options {
   int warmup_s = 2;
   int duration_s = 8;
   int trials = 3;
+  Load load;                 // --delay, --work: the concurrency scenario's query parameters
   std::string server_cores;  // "" : the first CPU this process may use
   std::string client_cores;  // "" : the others (or the same one on a 1-CPU machine)
   std::string reference;     // "" or "python"
@@ -39,7 +42,8 @@ inline const std::vector<std::string> kPeerNames = {"node", "go"};
 // stderr. Returns the exit status: 0 every row valid; 1 a row invalid, a
 // server that failed to start or answered wrongly, a missing tool, a file
 // that could not be written; 2 bad input (unknown scenario or tier, a
-// scenario whose tier this build lacks); 130 interrupted.
+// scenario whose tier this build lacks, --delay or --work out of range);
+// 130 interrupted.
 int run_bench(const Options& options);
 
 }  // namespace strata::bench

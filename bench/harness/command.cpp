@@ -35,6 +35,13 @@ void register_command(CLI::App& root) {
   cmd->add_option("--trials", o->trials, "Rounds over all rows (round-robin); the table shows medians and min-max")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
+  // No CLI::Range: run_bench checks the range and says why in one line.
+  cmd->add_option("--delay", o->load.delay_s,
+                  "concurrency: seconds each sleeping route sleeps, sent as ?delay= (0 to 60; seed 004: 1)")
+      ->capture_default_str();
+  cmd->add_option("--work", o->load.work,
+                  "concurrency: how far each CPU route counts, sent as ?n= (0 to 1000000000; seed 004: 5000000)")
+      ->capture_default_str();
   cmd->add_option("--server-cores", o->server_cores, "CPUs the servers are pinned to, e.g. 0 or 0-1 (default: the first one)");
   cmd->add_option("--client-cores", o->client_cores, "CPUs wrk is pinned to, one wrk thread each (default: the others)");
   cmd->add_option("--reference", o->reference,

@@ -21,6 +21,15 @@ const std::vector<PublishedRow>& published_seed003() {
   return rows;
 }
 
+const std::vector<PublishedRoute>& published_seed004() {
+  static const std::vector<PublishedRoute> rows = {
+      {"async_slowest", 0.80},   {"async_sleep_in_thread", 11.17}, {"async_sleep", 93.10},
+      {"sync", 37.24},           {"sync_cpu_bound", 9.38},         {"async_cpu_bound", 50.24},
+      {"async_cpu_bound_slow", 9.97},
+  };
+  return rows;
+}
+
 // ------------------------------------------------------------------ formatting
 
 std::string format_thousands(double v) {
@@ -44,6 +53,12 @@ std::string printf_str(const char* fmt, double v) {
 }
 
 }  // namespace
+
+std::string format_rps(double v) {
+  // Seed 004's blocked routes serve about one request a second: whole numbers would hide them.
+  if (std::isfinite(v) && std::fabs(v) < 100) return printf_str("%.2f", v);
+  return format_thousands(v);
+}
 
 std::string format_time_us(double us) {
   if (!std::isfinite(us)) return "-";
@@ -130,7 +145,7 @@ void table(std::string& md, const RunResult& run, const std::vector<size_t>& whi
       md += "| " + r.label + " | invalid | | invalid | | | | | " + notes_cell(r) + " |\n";
       continue;
     }
-    md += "| " + r.label + " | " + with_range(r.summary.rps, format_thousands) + " | " +
+    md += "| " + r.label + " | " + with_range(r.summary.rps, format_rps) + " | " +
           (has_chain ? decay_cell(r, false, base) : "") + " | " + with_range(r.summary.cpu_us, format_cpu_us) +
           " | " + (has_chain ? decay_cell(r, true, base) : "") + " | " +
           (r.summary.p50_us ? format_time_us(r.summary.p50_us->median) : "-") + " | " +
@@ -145,13 +160,77 @@ const RowResult* find_row(const RunResult& run, const std::string& chain, const 
   return nullptr;
 }
 
+const RowResult* find_route_row(const RunResult& run, const std::string& stack, const std::string& route) {
+  for (const auto& r : run.rows)
+    if (r.stack == stack && r.tier == "typed" && r.route == route) return &r;
+  return nullptr;
+}
+
+// req/s, p50, p99 of one row, or why there are none.
+std::string seed004_cells(const RowResult* r) {
+  if (!r) return " - | - | - |";
+  if (!r->available) return " skipped | | |";
+  if (!r->valid) return " invalid | | |";
+  return " " + (r->summary.rps ? format_rps(r->summary.rps->median) : std::string("-")) + " | " +
+         (r->summary.p50_us ? format_time_us(r->summary.p50_us->median) : std::string("-")) + " | " +
+         (r->summary.p99_us ? format_time_us(r->summary.p99_us->median) : std::string("-")) + " |";
+}
+
 }  // namespace
+
+std::string render_seed004(const RunResult& run, const std::vector<Route>& routes) {
+  const auto& s = run.settings;
+  const bool python = std::any_of(run.rows.begin(), run.rows.end(), [](const RowResult& r) {
+    return r.stack == "python" && r.tier == "typed";
+  });
+  // The seed measured at ?delay=1 and ?n=5000000 only.
+  const Load seed;
+  const bool published = s.delay_s && s.work && *s.delay_s == seed.delay_s && *s.work == seed.work;
+
+  std::string md = "### Seed 004's table: where each handler waits\n\n";
+  md += std::to_string(s.connections) + " connections";
+  if (s.delay_s) md += "; sleeping handlers sleep " + format_delay(*s.delay_s) + " s";
+  if (s.work) md += "; counting handlers count to " + format_thousands(static_cast<double>(*s.work));
+  md += ". On the loop, a handler that blocks (a sleep, a CPU loop) holds every connection until it returns; a "
+        "timer awaited on the loop holds none. On the pool, a worker thread blocks instead and the loop keeps "
+        "serving, as many at a time as the pool has threads. Medians over the trials.\n\n";
+  md += "| route | what it does | wait runs on | strata req/s | p50 | p99 |";
+  if (python) md += " FastAPI req/s | p50 | p99 |";
+  if (published) md += " seed 004 FastAPI req/s |";
+  md += "\n|---|---|---|---|---|---|";
+  if (python) md += "---|---|---|";
+  if (published) md += "---|";
+  md += "\n";
+  for (const auto& route : routes) {
+    md += "| " + route.target + " | " + route.what + " | " + route.waits_on + " |" +
+          seed004_cells(find_route_row(run, "strata", route.label));
+    if (python) md += seed004_cells(find_route_row(run, "python", route.label));
+    if (published) {
+      std::string cell = " - |";
+      for (const auto& p : published_seed004())
+        if (route.label == p.route) cell = " " + format_rps(p.rps) + " |";
+      md += cell;
+    }
+    md += "\n";
+  }
+  md += "\n";
+  if (python)
+    md += "FastAPI's async_cpu_bound counts in a ProcessPoolExecutor, as in the seed: its pool is processes, "
+          "not threads, and their CPU time is not in the server's figures.\n\n";
+  if (published)
+    md += "Seed 004's figures come from another machine (wrk -t4 -c100 -d15s --timeout 100): compare the shape, not "
+          "the absolute numbers.\n\n";
+  return md;
+}
 
 std::string render_markdown(const RunResult& run) {
   const auto& s = run.settings;
   std::string md;
   md += "## strata bench: " + s.scenario + "\n\n";
   md += s.scenario_description + "\n\n";
+  if (s.delay_s || s.work)
+    md += "Sleeping handlers get ?delay=" + (s.delay_s ? format_delay(*s.delay_s) : std::string("-")) +
+          " (seconds), counting handlers ?n=" + (s.work ? std::to_string(*s.work) : std::string("-")) + ".\n\n";
   md += "wrk " + (run.versions.count("wrk") ? run.versions.at("wrk") : std::string("?")) + ": " +
         std::to_string(s.connections) + " connections, " + std::to_string(s.wrk_threads) +
         (s.wrk_threads == 1 ? " thread" : " threads") +
@@ -358,6 +437,8 @@ std::string render_json(const RunResult& run) {
   w.key("wrk_threads"), w.integer(s.wrk_threads);
   w.key("pipeline_depth"), w.integer(s.pipeline_depth);
   w.key("wrk_timeout_s"), w.integer(s.wrk_timeout_s);
+  w.key("delay_s"), s.delay_s ? w.num(*s.delay_s) : w.null();
+  w.key("work"), s.work ? w.integer(*s.work) : w.null();
   w.key("warmup_s"), w.integer(s.warmup_s);
   w.key("duration_s"), w.integer(s.duration_s);
   w.key("trials"), w.integer(s.trials);
@@ -392,6 +473,7 @@ std::string render_json(const RunResult& run) {
     w.key("stack"), w.str(r.stack);
     w.key("tier"), w.str(r.tier);
     w.key("route"), w.str(r.route);
+    w.key("target"), w.str(r.target);
     w.key("available"), w.boolean(r.available);
     w.key("skip_reason"), r.available ? w.null() : w.str(r.skip_reason);
     w.key("valid"), w.boolean(r.valid);
@@ -569,7 +651,7 @@ std::string render_svg(const RunResult& run) {
              "</text>\n";
     };
     bar("rps", left1, max_rps, r->summary.rps,
-        (r->summary.rps ? format_thousands(r->summary.rps->median) : "-") + (r->client_bound ? " *" : ""));
+        (r->summary.rps ? format_rps(r->summary.rps->median) : "-") + (r->client_bound ? " *" : ""));
     bar("cpu", left2, max_cpu, r->summary.cpu_us,
         (r->summary.cpu_us ? format_cpu_us(r->summary.cpu_us->median) : "-") + " us");
     y += row_h;

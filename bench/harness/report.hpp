@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "harness/results.hpp"
+#include "harness/scenario.hpp"
 
 namespace strata::bench {
 
@@ -20,12 +21,27 @@ struct PublishedRow {
 };
 const std::vector<PublishedRow>& published_seed003();
 
+// Seed 004's published FastAPI figures (another machine, wrk -t4 -c100 -d15s,
+// ?delay=1, ?n=5000000), by route label.
+struct PublishedRoute {
+  const char* route;
+  double rps;
+};
+const std::vector<PublishedRoute>& published_seed004();
+
 std::string render_markdown(const RunResult& run);
+// The concurrency scenario's closing table, shaped like seed 004's: one line
+// per route of `routes` (what the handler does, where its wait runs, the
+// typed tier's req/s, p50 and p99), FastAPI's measured figures beside when
+// the run has them, and the seed's published req/s when the run used the
+// seed's ?delay= and ?n=.
+std::string render_seed004(const RunResult& run, const std::vector<Route>& routes);
 std::string render_json(const RunResult& run);
 std::string render_svg(const RunResult& run);
 
 // Formatting used by the tables, exposed for the tests.
 std::string format_thousands(double v);          // 148213.4 -> "148,213"
+std::string format_rps(double v);                // 0.8 -> "0.80", 93.1 -> "93.10", 148213.4 -> "148,213"
 std::string format_time_us(double us);           // 92.5 -> "93us", 1310 -> "1.31ms", 6.04e6 -> "6.04s"
 std::string format_cpu_us(double us);            // 5.123 -> "5.12", 48.31 -> "48.3", 144.9 -> "145"
 std::string format_decay(std::optional<double> percent, bool baseline);  // "(- 100%)", "(↓ 55.5%)", "(↑ 12.0%)"

@@ -42,6 +42,7 @@ struct RowResult {
   std::string tier;   // "floor", "raw", "http", "app", "typed", "peer"
   std::string label;  // what the table says
   std::string route;  // the route's label
+  std::string target; // the route's path and query, as requested
   bool available = true;
   std::string skip_reason;     // when !available
   std::vector<TrialFigures> trials;
@@ -58,6 +59,9 @@ struct RunSettings {
   int warmup_s = 2, duration_s = 8, trials = 3;
   int pipeline_depth = 1;
   int wrk_timeout_s = 2;
+  // The concurrency scenario's ?delay= and ?n=; unset for scenarios without them.
+  std::optional<double> delay_s;
+  std::optional<long long> work;
   std::vector<int> server_cpus, client_cpus;
   std::vector<std::string> tiers;
   std::string reference;            // "" or "python"

@@ -1,8 +1,25 @@
 #include "harness/scenario.hpp"
 
+#include <charconv>
+#include <cmath>
+#include <utility>
+
 namespace strata::bench {
 
 namespace {
+
+// A route outside seed 004's table.
+Route plain(std::string label, std::string method, std::string target, std::string content_type, std::string body,
+            std::string expected_body) {
+  Route r;
+  r.label = std::move(label);
+  r.method = std::move(method);
+  r.target = std::move(target);
+  r.content_type = std::move(content_type);
+  r.body = std::move(body);
+  r.expected_body = std::move(expected_body);
+  return r;
+}
 
 std::vector<Scenario> make_scenarios() {
   std::vector<Scenario> all;
@@ -10,38 +27,33 @@ std::vector<Scenario> make_scenarios() {
   Scenario user;
   user.name = "user";
   user.description = "seed 003: POST /user {\"id\": 1, \"name\": \"user\", \"email\": \"user@email.com\"} -> the User as JSON";
-  user.routes.push_back({"user", "POST", "/user", "application/json",
-                         R"({"id": 1, "name": "user", "email": "user@email.com"})",
-                         R"({"id":1,"name":"user","email":"user@email.com"})"});
+  user.routes.push_back(plain("user", "POST", "/user", "application/json",
+                              R"({"id": 1, "name": "user", "email": "user@email.com"})",
+                              R"({"id":1,"name":"user","email":"user@email.com"})"));
   all.push_back(user);
 
   Scenario hello;
   hello.name = "hello";
   hello.description = "seed 002: GET /index?name=strata -> Hello strata";
-  hello.routes.push_back({"hello", "GET", "/index?name=strata", "", "", "Hello strata"});
+  hello.routes.push_back(plain("hello", "GET", "/index?name=strata", "", "", "Hello strata"));
   all.push_back(hello);
 
   Scenario pipelined;
   pipelined.name = "pipelined";
   pipelined.description = "TechEmpower plaintext style: GET / pipelined 16 deep -> Hello ASGI World!";
-  pipelined.routes.push_back({"pipelined", "GET", "/", "", "", "Hello ASGI World!"});
+  pipelined.routes.push_back(plain("pipelined", "GET", "/", "", "", "Hello ASGI World!"));
   pipelined.pipeline_depth = 16;
   all.push_back(pipelined);
 
   // Seed 004's FastAPI routes, served by the typed tier. The paths and
-  // answers below are the seed's; the typed tier must serve exactly these
-  // for the scenario to post a number (the harness checks every answer).
+  // answers are the seed's; the typed tier must serve exactly these for the
+  // scenario to post a number (the harness checks every answer).
   Scenario concurrency;
   concurrency.name = "concurrency";
   concurrency.description =
       "seed 004: blocking, threaded and async handlers of the typed tier at 100 connections";
-  concurrency.routes = {
-      {"async_slowest", "GET", "/fastapi/async_slowest/", "", "", R"({"message":"async mode but use sync sleep"})"},
-      {"async_sleep_in_thread", "GET", "/fastapi/async_sleep_in_thread/", "", "",
-       R"({"message":"sleep run in thread pool"})"},
-      {"async_sleep", "GET", "/fastapi/async_sleep/", "", "", R"({"message":"async mode sleep"})"},
-      {"sync", "GET", "/fastapi/sync/", "", "", R"({"message":"sync, but run in thread pool"})"},
-  };
+  concurrency.routes = concurrency_routes(Load{});
+  concurrency.takes_load = true;
   concurrency.connections = 100;
   concurrency.wrk_timeout_s = 100;  // as the seed: a 1 s sleep behind 100 others is not an error
   concurrency.typed_only = true;
@@ -66,6 +78,58 @@ std::vector<std::string> scenario_names() {
   std::vector<std::string> names;
   for (const auto& s : scenarios()) names.push_back(s.name);
   return names;
+}
+
+std::string format_delay(double seconds) {
+  // Fixed, not scientific: "1e-05" is a float to Python but not to every parser.
+  char buf[400];
+  auto r = std::to_chars(buf, buf + sizeof buf, seconds, std::chars_format::fixed);
+  if (r.ec != std::errc{}) r = std::to_chars(buf, buf + sizeof buf, seconds);
+  return std::string(buf, r.ptr);
+}
+
+std::string check_load(const Load& load) {
+  // Written so that NaN fails too.
+  if (!(load.delay_s >= 0 && load.delay_s <= kMaxDelayS))
+    return "--delay " + format_delay(load.delay_s) + " is out of range: the handlers sleep 0 to " +
+           format_delay(kMaxDelayS) + " seconds (seed 004: 1)";
+  if (load.work < 0 || load.work > kMaxWork)
+    return "--work " + std::to_string(load.work) + " is out of range: the handlers count 0 to " +
+           std::to_string(kMaxWork) + " (seed 004: 5000000)";
+  return {};
+}
+
+std::vector<Route> concurrency_routes(const Load& load) {
+  const std::string delay = "?delay=" + format_delay(load.delay_s);
+  const std::string n = std::to_string(load.work);
+  auto route = [](const std::string& label, const std::string& query, const std::string& answer,
+                  const std::string& what, const std::string& waits_on, const std::string& knob) {
+    return Route{label, "GET", "/fastapi/" + label + "/" + query, "", "", answer, what, waits_on, knob};
+  };
+  auto message = [](const std::string& text) { return R"({"message":")" + text + R"("})"; };
+  auto data = [&](const std::string& text) { return R"({"data":)" + n + R"(,"message":")" + text + R"("})"; };
+  // The seed's order: its four sleeping routes, then its three counting ones.
+  return {
+      route("async_slowest", delay, message("async mode but use sync sleep"), "blocking sleep in async handler",
+            "loop", "delay"),
+      route("async_sleep_in_thread", delay, message("sleep run in thread pool"),
+            "async handler awaits a sleep sent to the pool", "pool", "delay"),
+      route("async_sleep", delay, message("async mode sleep"), "async handler awaits a timer", "loop", "delay"),
+      route("sync", delay, message("sync, but run in thread pool"), "sync handler sleeps, run on the pool", "pool",
+            "delay"),
+      route("sync_cpu_bound", "?n=" + n, data("sync mode cpu operation"), "CPU loop in sync handler, run on the pool",
+            "pool", "n"),
+      route("async_cpu_bound", "?n=" + n, data("async mode cpu operation"),
+            "async handler awaits a CPU loop sent to the pool", "pool", "n"),
+      route("async_cpu_bound_slow", "?n=" + n, message("sync mode operation but run in async mode"),
+            "CPU loop inline in async handler", "loop", "n"),
+  };
+}
+
+Scenario with_load(const Scenario& scenario, const Load& load) {
+  Scenario s = scenario;
+  if (s.takes_load) s.routes = concurrency_routes(load);
+  return s;
 }
 
 }  // namespace strata::bench

@@ -1,10 +1,13 @@
 // Pure tests of the benchmark harness: wrk's report, /proc/PID/stat, the
-// statistics and decay, scripts, CPU lists, the answer check's response
-// parser and the report renderers. No process, no socket.
+// statistics and decay, scripts, seed 004's routes and their --delay and
+// --work, CPU lists, the answer check's response parser and the report
+// renderers. No process, no socket.
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <string>
 
 #include "harness/check.hpp"
@@ -181,6 +184,142 @@ TEST(Scenarios, KnownNames) {
   EXPECT_EQ(find_scenario("user")->routes[0].expected_body, R"({"id":1,"name":"user","email":"user@email.com"})");
   EXPECT_TRUE(find_scenario("concurrency")->typed_only);
   EXPECT_EQ(find_scenario("concurrency")->connections, 100);
+}
+
+// ------------------------------------------------------------------ seed 004's routes, --delay, --work
+
+TEST(Load, DefaultsAreTheSeeds) {
+  const Load load;
+  EXPECT_EQ(load.delay_s, 1.0);
+  EXPECT_EQ(load.work, 5000000);
+  const Scenario* s = find_scenario("concurrency");
+  ASSERT_NE(s, nullptr);
+  EXPECT_TRUE(s->takes_load);
+  ASSERT_EQ(s->routes.size(), 7u);
+  EXPECT_EQ(s->routes[0].target, "/fastapi/async_slowest/?delay=1");
+  EXPECT_EQ(s->routes[4].target, "/fastapi/sync_cpu_bound/?n=5000000");
+  EXPECT_EQ(s->routes[4].expected_body, R"({"data":5000000,"message":"sync mode cpu operation"})");
+}
+
+TEST(Load, EverySeedRouteWithItsQueryAndAnswer) {
+  const auto routes = concurrency_routes(Load{0.01, 1000});
+  struct Want {
+    const char *label, *target, *body, *what, *waits_on, *knob;
+  };
+  const Want want[] = {
+      {"async_slowest", "/fastapi/async_slowest/?delay=0.01", R"({"message":"async mode but use sync sleep"})",
+       "blocking sleep in async handler", "loop", "delay"},
+      {"async_sleep_in_thread", "/fastapi/async_sleep_in_thread/?delay=0.01",
+       R"({"message":"sleep run in thread pool"})", "async handler awaits a sleep sent to the pool", "pool", "delay"},
+      {"async_sleep", "/fastapi/async_sleep/?delay=0.01", R"({"message":"async mode sleep"})",
+       "async handler awaits a timer", "loop", "delay"},
+      {"sync", "/fastapi/sync/?delay=0.01", R"({"message":"sync, but run in thread pool"})",
+       "sync handler sleeps, run on the pool", "pool", "delay"},
+      {"sync_cpu_bound", "/fastapi/sync_cpu_bound/?n=1000", R"({"data":1000,"message":"sync mode cpu operation"})",
+       "CPU loop in sync handler, run on the pool", "pool", "n"},
+      {"async_cpu_bound", "/fastapi/async_cpu_bound/?n=1000", R"({"data":1000,"message":"async mode cpu operation"})",
+       "async handler awaits a CPU loop sent to the pool", "pool", "n"},
+      {"async_cpu_bound_slow", "/fastapi/async_cpu_bound_slow/?n=1000",
+       R"({"message":"sync mode operation but run in async mode"})", "CPU loop inline in async handler", "loop", "n"},
+  };
+  ASSERT_EQ(routes.size(), std::size(want));
+  for (size_t i = 0; i < routes.size(); ++i) {
+    SCOPED_TRACE(want[i].label);
+    EXPECT_EQ(routes[i].label, want[i].label);
+    EXPECT_EQ(routes[i].method, "GET");
+    EXPECT_EQ(routes[i].target, want[i].target);
+    EXPECT_EQ(routes[i].expected_body, want[i].body);
+    EXPECT_EQ(routes[i].what, want[i].what);
+    EXPECT_EQ(routes[i].waits_on, want[i].waits_on);
+    EXPECT_EQ(routes[i].knob, want[i].knob);
+    EXPECT_TRUE(routes[i].body.empty());
+    EXPECT_TRUE(routes[i].content_type.empty());
+  }
+}
+
+TEST(Load, ZeroAndLargestValues) {
+  auto routes = concurrency_routes(Load{0, 0});
+  EXPECT_EQ(routes[2].target, "/fastapi/async_sleep/?delay=0");
+  EXPECT_EQ(routes[5].target, "/fastapi/async_cpu_bound/?n=0");
+  EXPECT_EQ(routes[5].expected_body, R"({"data":0,"message":"async mode cpu operation"})");
+  routes = concurrency_routes(Load{kMaxDelayS, kMaxWork});
+  EXPECT_EQ(routes[3].target, "/fastapi/sync/?delay=60");
+  EXPECT_EQ(routes[4].expected_body, R"({"data":1000000000,"message":"sync mode cpu operation"})");
+}
+
+TEST(Load, DelayTextReadsBackTheSame) {
+  EXPECT_EQ(format_delay(1), "1");
+  EXPECT_EQ(format_delay(0), "0");
+  EXPECT_EQ(format_delay(0.01), "0.01");
+  EXPECT_EQ(format_delay(2.5), "2.5");
+  EXPECT_EQ(format_delay(60), "60");
+  EXPECT_EQ(format_delay(0.00001), "0.00001");  // never "1e-05"
+  EXPECT_EQ(format_delay(0.1 + 0.2), "0.30000000000000004");
+  EXPECT_EQ(std::stod(format_delay(0.1 + 0.2)), 0.1 + 0.2);
+}
+
+TEST(Load, RangeChecks) {
+  EXPECT_EQ(check_load(Load{}), "");
+  EXPECT_EQ(check_load(Load{0, 0}), "");
+  EXPECT_EQ(check_load(Load{60, 1000000000}), "");
+  EXPECT_EQ(check_load(Load{0.001, 1}), "");
+  auto bad_delay = [](double d) {
+    const std::string why = check_load(Load{d, 1000});
+    EXPECT_EQ(why.rfind("--delay ", 0), 0u) << why;
+    EXPECT_NE(why.find("0 to 60 seconds"), std::string::npos) << why;
+    EXPECT_EQ(why.find('\n'), std::string::npos) << why;
+  };
+  bad_delay(60.001);
+  bad_delay(-0.5);
+  bad_delay(std::numeric_limits<double>::quiet_NaN());
+  bad_delay(std::numeric_limits<double>::infinity());
+  EXPECT_EQ(check_load(Load{61, 1000}),
+            "--delay 61 is out of range: the handlers sleep 0 to 60 seconds (seed 004: 1)");
+  auto bad_work = [](long long n) {
+    const std::string why = check_load(Load{1, n});
+    EXPECT_EQ(why.rfind("--work ", 0), 0u) << why;
+    EXPECT_NE(why.find("0 to 1000000000"), std::string::npos) << why;
+    EXPECT_EQ(why.find('\n'), std::string::npos) << why;
+  };
+  bad_work(-1);
+  bad_work(1000000001);
+  EXPECT_EQ(check_load(Load{1, -1}),
+            "--work -1 is out of range: the handlers count 0 to 1000000000 (seed 004: 5000000)");
+}
+
+TEST(Load, OnlyTheConcurrencyScenarioTakesIt) {
+  const Load load{0.25, 42};
+  for (const auto& name : scenario_names()) {
+    const Scenario* s = find_scenario(name);
+    const Scenario loaded = with_load(*s, load);
+    ASSERT_EQ(loaded.routes.size(), s->routes.size()) << name;
+    EXPECT_EQ(loaded.name, s->name);
+    EXPECT_EQ(loaded.connections, s->connections);
+    for (size_t i = 0; i < s->routes.size(); ++i) {
+      if (!s->takes_load) {
+        EXPECT_EQ(loaded.routes[i].target, s->routes[i].target) << name;
+        EXPECT_EQ(loaded.routes[i].expected_body, s->routes[i].expected_body) << name;
+      } else {
+        EXPECT_EQ(loaded.routes[i].target, concurrency_routes(load)[i].target);
+        EXPECT_EQ(loaded.routes[i].expected_body, concurrency_routes(load)[i].expected_body);
+      }
+    }
+  }
+  EXPECT_EQ(with_load(*find_scenario("concurrency"), load).routes[1].target,
+            "/fastapi/async_sleep_in_thread/?delay=0.25");
+  EXPECT_EQ(with_load(*find_scenario("concurrency"), load).routes[5].expected_body,
+            R"({"data":42,"message":"async mode cpu operation"})");
+}
+
+TEST(WrkScript, ConcurrencyPathCarriesTheQuery) {
+  const auto routes = concurrency_routes(Load{0.01, 1000});
+  std::string script = wrk_script(routes[3], 1);
+  EXPECT_NE(script.find("wrk.method = \"GET\""), std::string::npos) << script;
+  EXPECT_NE(script.find("wrk.path = \"/fastapi/sync/?delay=0.01\""), std::string::npos) << script;
+  EXPECT_EQ(script.find("wrk.body"), std::string::npos) << script;
+  EXPECT_EQ(script.find("Content-Type"), std::string::npos) << script;
+  script = wrk_script(routes[6], 1);
+  EXPECT_NE(script.find("wrk.path = \"/fastapi/async_cpu_bound_slow/?n=1000\""), std::string::npos) << script;
 }
 
 // ------------------------------------------------------------------ /proc
@@ -370,6 +509,8 @@ TEST(Check, RequestBytesAsWrkSendsThem) {
             "Content-Length: 52\r\n\r\n{\"id\": 1, \"name\": \"user\", \"email\": \"user@email.com\"}");
   const Route& hello = find_scenario("hello")->routes[0];
   EXPECT_EQ(request_bytes(hello, "h:1"), "GET /index?name=strata HTTP/1.1\r\nHost: h:1\r\n\r\n");
+  const Route cpu = concurrency_routes(Load{0.01, 1000})[4];
+  EXPECT_EQ(request_bytes(cpu, "h:1"), "GET /fastapi/sync_cpu_bound/?n=1000 HTTP/1.1\r\nHost: h:1\r\n\r\n");
 }
 
 TEST(Check, ParsesContentLengthResponses) {
@@ -457,6 +598,33 @@ TEST(Report, Formatting) {
   EXPECT_EQ(format_decay(std::nullopt, true), "(- 100%)");
   EXPECT_EQ(format_decay(-55.53, false), "(\u2193 55.5%)");
   EXPECT_EQ(format_decay(12.04, false), "(\u2191 12.0%)");
+  EXPECT_EQ(format_rps(0.8), "0.80");
+  EXPECT_EQ(format_rps(11.171), "11.17");
+  EXPECT_EQ(format_rps(99.994), "99.99");
+  EXPECT_EQ(format_rps(100.4), "100");
+  EXPECT_EQ(format_rps(148213.4), "148,213");
+}
+
+// Every table line of `md` has as many cells as its table's header.
+::testing::AssertionResult tables_are_rectangular(const std::string& md) {
+  size_t pos = 0;
+  int header_cells = -1;
+  while (pos < md.size()) {
+    size_t eol = md.find('\n', pos);
+    std::string line = md.substr(pos, eol - pos);
+    pos = eol + 1;
+    if (line.empty() || line[0] != '|') {
+      header_cells = -1;
+      continue;
+    }
+    int cells = 0;
+    for (size_t i = 0; i < line.size(); ++i)
+      if (line[i] == '|' && (i == 0 || line[i - 1] != '\\')) ++cells;
+    if (header_cells < 0) header_cells = cells;
+    if (cells != header_cells)
+      return ::testing::AssertionFailure() << cells << " cells, the header has " << header_cells << ": " << line;
+  }
+  return ::testing::AssertionSuccess();
 }
 
 TEST(Report, MarkdownTableInTheSeedsFormat) {
@@ -479,23 +647,9 @@ TEST(Report, MarkdownTableInTheSeedsFormat) {
   EXPECT_NE(md.find("| Uvicorn | 46,426 | (\u2193 55.5%) |"), std::string::npos) << md;
   EXPECT_NE(md.find("another machine"), std::string::npos) << md;
   EXPECT_NE(md.find("- skipping strata/typed"), std::string::npos) << md;
-  // Every table line has as many cells as its header.
-  size_t pos = 0;
-  int header_cells = -1;
-  while (pos < md.size()) {
-    size_t eol = md.find('\n', pos);
-    std::string line = md.substr(pos, eol - pos);
-    pos = eol + 1;
-    if (line.empty() || line[0] != '|') {
-      header_cells = -1;
-      continue;
-    }
-    int cells = 0;
-    for (size_t i = 0; i < line.size(); ++i)
-      if (line[i] == '|' && (i == 0 || line[i - 1] != '\\')) ++cells;
-    if (header_cells < 0) header_cells = cells;
-    EXPECT_EQ(cells, header_cells) << line;
-  }
+  EXPECT_TRUE(tables_are_rectangular(md));
+  // Not the concurrency scenario: no ?delay= line.
+  EXPECT_EQ(md.find("?delay="), std::string::npos) << md;
 }
 
 TEST(Report, JsonParsesAndHoldsRawFigures) {
@@ -531,6 +685,9 @@ TEST(Report, JsonParsesAndHoldsRawFigures) {
   simdjson::dom::array published;
   ASSERT_EQ(doc["published_seed003"]["rows"].get(published), simdjson::SUCCESS);
   EXPECT_EQ(published.size(), 5u);
+  // Not the concurrency scenario: no ?delay= or ?n= was sent.
+  EXPECT_TRUE(doc["settings"]["delay_s"].is_null());
+  EXPECT_TRUE(doc["settings"]["work"].is_null());
 }
 
 size_t count(const std::string& haystack, const std::string& needle) {
@@ -570,6 +727,184 @@ TEST(Report, SvgHasTwoBarsPerValidRow) {
   EXPECT_EQ(count(svg, "class=\"bar cpu\""), 5u);
   EXPECT_EQ(count(svg, "class=\"invalid\""), 1u);  // strata/http
   EXPECT_TRUE(well_formed(svg));
+}
+
+// ------------------------------------------------------------------ seed 004's table
+
+TrialFigures timed(int n, double rps, double p50_us, double p99_us, bool valid = true) {
+  TrialFigures t = trial(n, rps, 10, 1.0, valid);
+  t.wrk.p50_us = p50_us;
+  t.wrk.p99_us = p99_us;
+  return t;
+}
+
+RowResult route_row(const std::string& stack, const Route& route, std::vector<TrialFigures> trials) {
+  RowResult r;
+  r.id = stack + "/typed";
+  r.stack = stack;
+  r.tier = "typed";
+  r.label = (stack == "strata" ? "strata typed " : "FastAPI ") + route.target;
+  r.route = route.label;
+  r.target = route.target;
+  r.trials = std::move(trials);
+  return r;
+}
+
+// Fixed figures for the seven routes; FastAPI's sync_cpu_bound skipped and
+// its async_cpu_bound_slow invalid.
+RunResult concurrency_run(const Load& load, bool python) {
+  RunResult run;
+  run.settings.scenario = "concurrency";
+  run.settings.scenario_description = find_scenario("concurrency")->description;
+  run.settings.connections = 100;
+  run.settings.trials = 3;
+  run.settings.server_cpus = {0};
+  run.settings.client_cpus = {1};
+  run.settings.delay_s = load.delay_s;
+  run.settings.work = load.work;
+  run.settings.reference = python ? "python" : "";
+  run.settings.python_binary = "/usr/bin/python3";
+  run.machine.cpu_model = "Test CPU";
+  run.machine.cores_online = 2;
+  run.versions["wrk"] = "4.1.0";
+  const auto routes = concurrency_routes(load);
+  const std::vector<std::vector<TrialFigures>> strata = {
+      {timed(1, 1.0, 6.04e6, 12.07e6), timed(2, 0.8, 6.04e6, 12.07e6), timed(3, 0.9, 6.04e6, 12.07e6)},
+      {timed(1, 3900, 25100, 40200)},
+      {timed(1, 9500, 10400, 12000)},
+      {timed(1, 3950.6, 25000, 41000)},
+      {timed(1, 30000, 3300, 9000)},
+      {timed(1, 29000, 3400, 9100)},
+      {timed(1, 45000, 2200, 4000)},
+  };
+  const std::vector<std::vector<TrialFigures>> fastapi = {
+      {timed(1, 0.80, 6.04e6, 12.07e6)},
+      {timed(1, 11.17, 8.03e6, 9.04e6)},
+      {timed(1, 93.1, 1.01e6, 1.02e6)},
+      {timed(1, 37.24, 2.03e6, 3.03e6)},
+      {},
+      {timed(1, 50.24, 1.91e6, 2.34e6)},
+      {timed(1, 9.97, 1.84e6, 13.07e6, false)},
+  };
+  for (size_t i = 0; i < routes.size(); ++i) {
+    run.rows.push_back(route_row("strata", routes[i], strata[i]));
+    if (!python) continue;
+    run.rows.push_back(route_row("python", routes[i], fastapi[i]));
+    if (routes[i].label == "sync_cpu_bound") {
+      run.rows.back().available = false;
+      run.rows.back().skip_reason = "/usr/bin/python3 lacks fastapi (install with: make bench-python)";
+    }
+  }
+  summarize_rows(run.rows);
+  return run;
+}
+
+TEST(Seed004Table, StrataBesideFastApi) {
+  const Load load{0.01, 1000};
+  const RunResult run = concurrency_run(load, true);
+  const std::string md = render_seed004(run, concurrency_routes(load));
+  EXPECT_EQ(md.rfind("### Seed 004's table", 0), 0u) << md;
+  EXPECT_NE(md.find("100 connections; sleeping handlers sleep 0.01 s; counting handlers count to 1,000."),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| route | what it does | wait runs on | strata req/s | p50 | p99 | FastAPI req/s | p50 | p99 |\n"
+                    "|---|---|---|---|---|---|---|---|---|\n"),
+            std::string::npos)
+      << md;
+  const char* lines[] = {
+      // Median of three trials: 0.90.
+      "| /fastapi/async_slowest/?delay=0.01 | blocking sleep in async handler | loop | 0.90 | 6.04s | 12.07s | "
+      "0.80 | 6.04s | 12.07s |\n",
+      "| /fastapi/async_sleep_in_thread/?delay=0.01 | async handler awaits a sleep sent to the pool | pool | 3,900 | "
+      "25.10ms | 40.20ms | 11.17 | 8.03s | 9.04s |\n",
+      "| /fastapi/async_sleep/?delay=0.01 | async handler awaits a timer | loop | 9,500 | 10.40ms | 12.00ms | 93.10 | "
+      "1.01s | 1.02s |\n",
+      "| /fastapi/sync/?delay=0.01 | sync handler sleeps, run on the pool | pool | 3,951 | 25.00ms | 41.00ms | 37.24 | "
+      "2.03s | 3.03s |\n",
+      "| /fastapi/sync_cpu_bound/?n=1000 | CPU loop in sync handler, run on the pool | pool | 30,000 | 3.30ms | 9.00ms "
+      "| skipped | | |\n",
+      "| /fastapi/async_cpu_bound/?n=1000 | async handler awaits a CPU loop sent to the pool | pool | 29,000 | 3.40ms "
+      "| 9.10ms | 50.24 | 1.91s | 2.34s |\n",
+      "| /fastapi/async_cpu_bound_slow/?n=1000 | CPU loop inline in async handler | loop | 45,000 | 2.20ms | 4.00ms | "
+      "invalid | | |\n",
+  };
+  size_t last = 0;
+  for (const char* line : lines) {
+    const size_t at = md.find(line);
+    EXPECT_NE(at, std::string::npos) << line << "\n" << md;
+    if (at != std::string::npos) {
+      EXPECT_GT(at, last) << "out of the seed's order: " << line;
+      last = at;
+    }
+  }
+  EXPECT_NE(md.find("ProcessPoolExecutor"), std::string::npos) << md;
+  // Not the seed's ?delay= and ?n=: its published figures would mislead.
+  EXPECT_EQ(md.find("seed 004 FastAPI req/s"), std::string::npos) << md;
+  EXPECT_TRUE(tables_are_rectangular(md));
+}
+
+TEST(Seed004Table, SeedSettingsShowThePublishedFigures) {
+  const RunResult run = concurrency_run(Load{}, false);
+  const std::string md = render_seed004(run, concurrency_routes(Load{}));
+  EXPECT_NE(md.find("| route | what it does | wait runs on | strata req/s | p50 | p99 | seed 004 FastAPI req/s |\n"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| /fastapi/async_slowest/?delay=1 | blocking sleep in async handler | loop | 0.90 | 6.04s | "
+                    "12.07s | 0.80 |\n"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| /fastapi/async_cpu_bound/?n=5000000 | async handler awaits a CPU loop sent to the pool | pool "
+                    "| 29,000 | 3.40ms | 9.10ms | 50.24 |\n"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("another machine"), std::string::npos) << md;
+  // No FastAPI rows in this run: no measured FastAPI columns, no note on its process pool.
+  EXPECT_EQ(md.find("FastAPI req/s | p50"), std::string::npos) << md;
+  EXPECT_EQ(md.find("ProcessPoolExecutor"), std::string::npos) << md;
+  EXPECT_EQ(published_seed004().size(), 7u);
+  EXPECT_TRUE(tables_are_rectangular(md));
+}
+
+TEST(Seed004Table, RouteWithoutRowHasDashes) {
+  const Load load{0.5, 10};
+  RunResult run = concurrency_run(load, false);
+  run.rows.erase(run.rows.begin() + 2);  // async_sleep
+  const std::string md = render_seed004(run, concurrency_routes(load));
+  EXPECT_NE(md.find("| /fastapi/async_sleep/?delay=0.5 | async handler awaits a timer | loop | - | - | - |\n"),
+            std::string::npos)
+      << md;
+  EXPECT_TRUE(tables_are_rectangular(md));
+}
+
+TEST(Seed004Table, MarkdownAndJsonCarryDelayAndWork) {
+  const Load load{0.01, 1000};
+  const RunResult run = concurrency_run(load, true);
+  const std::string md = render_markdown(run);
+  EXPECT_NE(md.find("Sleeping handlers get ?delay=0.01 (seconds), counting handlers ?n=1000.\n"), std::string::npos)
+      << md;
+  EXPECT_NE(md.find("### Routes"), std::string::npos) << md;
+  EXPECT_NE(md.find("| strata typed /fastapi/async_slowest/?delay=0.01 | 0.90 (0.80-1.00) |"), std::string::npos)
+      << md;
+  EXPECT_TRUE(tables_are_rectangular(md));
+
+  const std::string text = render_json(run);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.parse(text).get(doc), simdjson::SUCCESS) << text;
+  double delay = 0;
+  int64_t work = 0;
+  ASSERT_EQ(doc["settings"]["delay_s"].get(delay), simdjson::SUCCESS) << text;
+  EXPECT_DOUBLE_EQ(delay, 0.01);
+  ASSERT_EQ(doc["settings"]["work"].get(work), simdjson::SUCCESS) << text;
+  EXPECT_EQ(work, 1000);
+  simdjson::dom::array rows;
+  ASSERT_EQ(doc["rows"].get(rows), simdjson::SUCCESS);
+  EXPECT_EQ(rows.size(), 14u);
+  std::string_view target, route;
+  ASSERT_EQ(rows.at(0)["target"].get(target), simdjson::SUCCESS);
+  EXPECT_EQ(target, "/fastapi/async_slowest/?delay=0.01");
+  ASSERT_EQ(rows.at(13)["route"].get(route), simdjson::SUCCESS);
+  EXPECT_EQ(route, "async_cpu_bound_slow");
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // Black-box tests of `strata bench`: a short real run (raw and http, 1 s,
-// one trial) must produce the table, the JSON and the chart; bad input must
-// end with one line and a non-zero exit; and no server may outlive the run.
+// one trial) must produce the table, the JSON and the chart; so must seed
+// 004's concurrency scenario against the typed tier, with its closing
+// table; bad input must end with one line and a non-zero exit; and no
+// server may outlive the run.
 // Nothing here asserts a timing or a rate beyond "some requests were served".
 //
 // The test process makes itself a child subreaper, so any server the
@@ -195,6 +197,95 @@ TEST_F(BenchSmoke, RawAndHttpProduceTheTableJsonAndChart) {
   EXPECT_EQ(count(chart, "class=\"bar rps\""), 2u);
   EXPECT_EQ(count(chart, "class=\"bar cpu\""), 2u);
   EXPECT_EQ(count(chart, "<svg"), 1u);
+}
+
+TEST_F(BenchSmoke, ConcurrencyRunsSeed004sRoutesWithDelayAndWork) {
+  const std::string json = dir_ + "/out.json", md = dir_ + "/out.md";
+  // Short sleeps and loops: seven 1 s rows, and the blocked loop's backlog
+  // (100 connections x 10 ms) drains in about a second.
+  Ran r = run_bench({"--scenario", "concurrency", "--duration", "1", "--warmup", "0", "--trials", "1", "--delay",
+                     "0.01", "--work", "1000", "--json", json, "--markdown", md},
+                    110s);
+  ASSERT_TRUE(r.finished) << r.err;
+  ASSERT_EQ(r.code, 0) << "stderr: " << r.err << "\nstdout: " << r.out;
+
+  EXPECT_NE(r.out.find("Sleeping handlers get ?delay=0.01 (seconds), counting handlers ?n=1000."), std::string::npos)
+      << r.out;
+  // The normal report first, then seed 004's table, one line per route in the seed's order.
+  const size_t routes_table = r.out.find("### Routes");
+  const size_t seed_table = r.out.find("### Seed 004's table");
+  ASSERT_NE(routes_table, std::string::npos) << r.out;
+  ASSERT_NE(seed_table, std::string::npos) << r.out;
+  EXPECT_LT(routes_table, seed_table);
+  EXPECT_NE(r.out.find("| route | what it does | wait runs on | strata req/s | p50 | p99 |\n", seed_table),
+            std::string::npos)
+      << r.out;
+  const auto routes = concurrency_routes(Load{0.01, 1000});
+  ASSERT_EQ(routes.size(), 7u);
+  size_t last = seed_table;
+  for (const auto& route : routes) {
+    const std::string line = "| " + route.target + " | " + route.what + " | " + route.waits_on + " | ";
+    const size_t at = r.out.find(line, last);
+    EXPECT_NE(at, std::string::npos) << line << "\n" << r.out;
+    if (at != std::string::npos) last = at;
+  }
+  // No Python in this run, and not the seed's settings: neither set of FastAPI figures.
+  EXPECT_EQ(r.out.find("FastAPI req/s"), std::string::npos) << r.out;
+  EXPECT_EQ(slurp(md), r.out);
+
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  const std::string text = slurp(json);
+  ASSERT_EQ(parser.parse(text).get(doc), simdjson::SUCCESS) << text;
+  std::string_view scenario;
+  double delay = 0;
+  int64_t work = 0, connections = 0;
+  EXPECT_EQ(doc["settings"]["scenario"].get(scenario), simdjson::SUCCESS);
+  EXPECT_EQ(scenario, "concurrency");
+  EXPECT_EQ(doc["settings"]["delay_s"].get(delay), simdjson::SUCCESS) << text;
+  EXPECT_DOUBLE_EQ(delay, 0.01);
+  EXPECT_EQ(doc["settings"]["work"].get(work), simdjson::SUCCESS) << text;
+  EXPECT_EQ(work, 1000);
+  EXPECT_EQ(doc["settings"]["connections"].get(connections), simdjson::SUCCESS);
+  EXPECT_EQ(connections, 100);
+  simdjson::dom::array rows;
+  ASSERT_EQ(doc["rows"].get(rows), simdjson::SUCCESS);
+  ASSERT_EQ(rows.size(), routes.size());
+  size_t i = 0;
+  for (simdjson::dom::element row : rows) {
+    std::string_view id, target;
+    bool valid = false;
+    int64_t requests = 0;
+    EXPECT_EQ(row["id"].get(id), simdjson::SUCCESS);
+    EXPECT_EQ(id, "strata/typed");
+    EXPECT_EQ(row["target"].get(target), simdjson::SUCCESS);
+    EXPECT_EQ(target, routes[i++].target);
+    EXPECT_EQ(row["valid"].get(valid), simdjson::SUCCESS);
+    EXPECT_TRUE(valid) << target;
+    EXPECT_EQ(row["trials"].at(0)["requests"].get(requests), simdjson::SUCCESS);
+    EXPECT_GT(requests, 0) << target;
+  }
+}
+
+TEST_F(BenchSmoke, OutOfRangeDelayOrWorkIsOneSentenceAndExit2) {
+  // Checked before any server starts: the same answer with or without the typed tier.
+  for (const char* delay : {"61", "-0.5", "nan"}) {
+    Ran r = run_bench({"--scenario", "concurrency", "--delay", delay, "--duration", "1", "--warmup", "0"}, 30s);
+    ASSERT_TRUE(r.finished);
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_EQ(lines(r.err), 1u) << r.err;
+    EXPECT_NE(r.err.find(std::string("--delay ") + delay + " is out of range: the handlers sleep 0 to 60 seconds"),
+              std::string::npos)
+        << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+  Ran r = run_bench({"--scenario", "concurrency", "--work", "1000000001", "--duration", "1", "--warmup", "0"}, 30s);
+  ASSERT_TRUE(r.finished);
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_EQ(lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find("--work 1000000001 is out of range: the handlers count 0 to 1000000000"), std::string::npos)
+      << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
 }
 
 TEST_F(BenchSmoke, UnknownScenarioIsOneLineAndExit2) {
