@@ -6,6 +6,8 @@
 #             builds, run with /usr/bin/python3 (a pyenv or venv python3 earlier
 #             on PATH does not see them)
 #   --print   list the packages of the chosen set and exit
+# The default set then installs web/node_modules with npm (swagger-ui-dist,
+# which the typed tier serves under /docs/, and the tools of tests/web).
 set -euo pipefail
 
 packages=(
@@ -19,6 +21,10 @@ packages=(
   libbenchmark-dev  # microbenchmarks (bench/micro)
   curl              # black-box tests talk to the binary with curl too
   wrk               # load generator for `make bench`
+  valgrind          # `strata profile --instructions` (callgrind and its <valgrind/callgrind.h>)
+  nodejs            # runs web/'s scripts: the OpenAPI validator and the /docs page test
+  npm               # installs web/node_modules (swagger-ui-dist is part of the build)
+  chromium          # tests/web drives the /docs page in headless Chromium
 )
 python_packages=(
   python3            # /usr/bin/python3, the interpreter the packages below are built for
@@ -30,24 +36,45 @@ python_packages=(
   python3-pydantic   # FastAPI's models (1.10)
 )
 print=0
+python=0
 for arg in "$@"; do
   case "$arg" in
-    --python) packages=("${python_packages[@]}") ;;
+    --python) packages=("${python_packages[@]}"); python=1 ;;
     --print) print=1 ;;
     *) echo "install-deps.sh: unknown option '$arg' (use --python, --print)" >&2; exit 2 ;;
   esac
 done
 if [ "$print" = 1 ]; then printf '%s\n' "${packages[@]}"; exit 0; fi
 
+# A package also counts as there when an installed one provides it:
+# NodeSource's nodejs provides npm and conflicts with Debian's, and installing
+# that one would swap the machine's Node for an older one.
+provided=$(dpkg-query -W -f='${db:Status-Abbrev}|${Provides}\n' 2>/dev/null |
+  awk -F'|' '$1 ~ /^ii/ { n = split($2, p, ","); for (i = 1; i <= n; i++) { split(p[i], w, " "); print w[1] } }')
 missing=()
 for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" && continue
+  grep -qxF "$p" <<<"$provided" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
 
-echo "installing: ${missing[*]}"
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+[ "$python" = 1 ] && exit 0
+
+# npm writes node_modules/.package-lock.json last, so it marks a finished
+# install: reinstall when it is missing or older than the lock file (a pull
+# that changed the dependencies). Install scripts are not run: none of these
+# packages needs one, and the one swagger-ui-dist pulls in (@scarf/scarf) would
+# try to send install analytics.
+web="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/web"
+stamp="$web/node_modules/.package-lock.json"
+if [ ! -e "$stamp" ] || [ "$web/package-lock.json" -nt "$stamp" ]; then
+  echo "installing: web/node_modules (npm ci)"
+  (cd "$web" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null)
+fi

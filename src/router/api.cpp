@@ -2,7 +2,6 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <iterator>
 #include <map>
 #include <sstream>
 
@@ -71,6 +70,7 @@ std::string operation_id(std::string_view method, std::string_view path) {
 }
 
 bool is_json_media_type(std::string_view value) {
+  if (value == "application/json") return true;  // what nearly every client sends
   std::string_view type = value.substr(0, value.find(';'));
   type = text::trim_ows(type);
   constexpr std::string_view app = "application/";
@@ -87,9 +87,12 @@ constexpr std::string_view kValidationSchemas =
     R"("type":"string"},"type":{"title":"Error Type","type":"string"}},"required":["loc","msg","type"]})";
 
 std::optional<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) return std::nullopt;
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  std::string body(static_cast<size_t>(in.tellg()), '\0');
+  in.seekg(0);
+  if (!in.read(body.data(), static_cast<std::streamsize>(body.size()))) return std::nullopt;
+  return body;
 }
 
 }  // namespace
@@ -100,7 +103,10 @@ ResponseValidationError::ResponseValidationError(Errors errors)
 namespace detail {
 
 void check_content_type(Solver& s) {
-  const auto type = s.req.header("content-type");
+  // Tier 2 lower-cases header names, so the scope's exact lookup will do.
+  const std::string_view found = s.req.scope().header("content-type");
+  const std::optional<std::string_view> type =
+      found.data() ? std::optional<std::string_view>(found) : std::nullopt;
   if (type && is_json_media_type(*type)) return;
   s.body_is_json = false;
   std::string input = "null";
