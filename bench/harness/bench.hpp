@@ -16,7 +16,7 @@ namespace strata::bench {
 
 struct Options {
   std::string scenario = "user";
-  std::vector<std::string> tiers = {"floor", "raw", "http", "app", "typed"};
+  std::vector<std::string> tiers = {"floor", "raw", "http", "app", "typed", "typed-novalidate"};
   int connections = 10;
   int warmup_s = 2;
   int duration_s = 8;
@@ -35,7 +35,7 @@ struct Options {
   std::string reference_dir;                 // "" : bench/reference in the source tree
 };
 
-inline const std::vector<std::string> kTierNames = {"floor", "raw", "http", "app", "typed"};
+inline const std::vector<std::string> kTierNames = {"floor", "raw", "http", "app", "typed", "typed-novalidate"};
 inline const std::vector<std::string> kPeerNames = {"node", "go"};
 
 // Runs the benchmark: the table on stdout, progress and one-line errors on

@@ -20,7 +20,7 @@ void register_command(CLI::App& root) {
                   "Workload: user (seed 003 POST /user), hello (seed 002 GET /index?name=strata), pipelined "
                   "(GET / 16 deep), concurrency (seed 004 routes; needs the typed tier). One of: " + scenarios)
       ->capture_default_str();
-  cmd->add_option("--tiers", o->tiers, "Rows to run, top to bottom: floor,raw,http,app,typed (a subset is fine)")
+  cmd->add_option("--tiers", o->tiers, "Rows to run, top to bottom: floor,raw,http,app,typed,typed-novalidate (a subset is fine; typed-novalidate is the typed tier with --no-validate-responses, beside the chain)")
       ->delimiter(',')
       ->capture_default_str();
   cmd->add_option("--connections", o->connections, "wrk connections (the concurrency scenario uses 100)")

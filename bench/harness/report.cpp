@@ -264,7 +264,7 @@ std::string render_markdown(const RunResult& run) {
     md += "\n";
   }
   if (!other_rows.empty()) {
-    md += s.scenario == "concurrency" ? "### Routes\n\n" : "### Peers\n\n";
+    md += s.scenario == "concurrency" ? "### Routes\n\n" : "### Variants and peers (beside the chains, no decay)\n\n";
     table(md, run, other_rows);
     md += "\n";
   }
