@@ -7,6 +7,9 @@
 #include <CLI/CLI.hpp>
 
 #include "app/application.hpp"
+#include "cli/admin.hpp"
+#include "cli/profile.hpp"
+#include "common/probe.hpp"
 #include "harness/command.hpp"
 #include "app/workload_app.hpp"
 #include "loop/raw.hpp"
@@ -25,11 +28,21 @@ struct ServeArgs {
   double head_timeout = 10, idle_timeout = 5, graceful_timeout = 10;
   unsigned threads = 40;
   bool no_validate_responses = false;
+  bool probes = false, server_timing = false;
+  int admin_port = -1;  // -1: no admin server
 };
 
 uint64_t to_ms(double seconds) { return static_cast<uint64_t>(seconds * 1000.0 + 0.5); }
 
 int serve(ServeArgs& a) {
+  // Probes: Server-Timing and /metrics need them, so either turns them on.
+  if (a.probes || a.server_timing || a.admin_port >= 0) {
+    if (!strata::probe::set_enabled(true)) {
+      std::fprintf(stderr, "strata: this build has no probes (configured with -DSTRATA_PROBES=OFF)\n");
+      return 2;
+    }
+    strata::probe::set_server_timing(a.server_timing);
+  }
   a.server.graceful_ms = to_ms(a.graceful_timeout);
   a.http.head_timeout_ms = to_ms(a.head_timeout);
   a.http.idle_timeout_ms = to_ms(a.idle_timeout);
@@ -70,8 +83,23 @@ int serve(ServeArgs& a) {
   const bool v6 = a.server.host.find(':') != std::string::npos;
   std::printf("listening on http://%s%s%s:%u tier=%s\n", v6 ? "[" : "", a.server.host.c_str(), v6 ? "]" : "",
               server.port(), a.tier.c_str());
+  strata::cli::AdminServer admin;
+  if (a.admin_port >= 0) {
+    if (!admin.start(a.server.host, static_cast<uint16_t>(a.admin_port), error)) {
+      std::fprintf(stderr, "strata: %s\n", error.c_str());
+      return 1;
+    }
+    std::printf("admin on http://%s%s%s:%u/metrics\n", v6 ? "[" : "", a.server.host.c_str(), v6 ? "]" : "",
+                admin.port());
+  }
   std::fflush(stdout);
-  return server.run();
+  const int rc = server.run();
+  admin.stop();
+  if (strata::probe::enabled()) {
+    const std::string table = strata::probe::format_table(strata::probe::read_totals());
+    std::fprintf(stderr, "strata: time per phase (self time, per request; write: per write)\n%s", table.c_str());
+  }
+  return rc;
 }
 
 }  // namespace
@@ -84,7 +112,8 @@ int main(int argc, char** argv) {
       "Tiers: raw (libuv, crude framing), http (llhttp, HTTP/1.1, ASGI-like boundary),\n"
       "app (Request/Response, routing, middleware, thread pool),\n"
       "typed (typed parameters, JSON validated into structs, 422s, OpenAPI).\n"
-      "`strata bench` measures them side by side and prints the decay table."};
+      "`strata bench` measures them side by side and prints the decay table;\n"
+      "`strata profile` splits one request's cost by phase (ns, instructions, cold start)."};
   app.set_version_flag("--version", std::string("strata ") + STRATA_VERSION);
   app.require_subcommand(1);
 
@@ -122,7 +151,16 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
 
+  serve_cmd->add_flag("--probes", a.probes,
+                      "Time each request's phases (parse, route, handler, ...); print the table on stop");
+  serve_cmd->add_flag("--server-timing", a.server_timing,
+                      "Add a Server-Timing header with each response's phase times (implies --probes)");
+  serve_cmd->add_option("--admin-port", a.admin_port,
+                        "Serve GET /metrics (Prometheus text) on this port, 0 picks one (implies --probes)")
+      ->check(CLI::Range(0, 65535));
+
   strata::bench::register_command(app);
+  strata::cli::register_profile_command(app);
 
   try {
     app.parse(argc, argv);

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "app/http_exception.hpp"
+#include "common/probe.hpp"
 #include "common/text.hpp"
 #include "app/response.hpp"
 
@@ -28,6 +29,9 @@ Middleware server_errors(Logger log) {
   return [log](http::App next) -> http::App {
     return [next = std::move(next), log](const http::Scope& scope, http::Receive& receive,
                                          http::Send& send) -> Task<void> {
+      // Outermost: the middleware phase is this stack's time minus what
+      // routing and the endpoint claim inside it.
+      probe::Span span(probe::Phase::middleware);
       ForwardingSend tracked(send);
       std::exception_ptr error;
       try {
@@ -174,12 +178,17 @@ class TaggingSend : public ForwardingSend {
       : ForwardingSend(inner), header_(header), id_(std::move(id)), t0_(std::chrono::steady_clock::now()) {}
   Task<void> start(http::ResponseStart r) override {
     started_ = true;
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0_).count();
-    char timing[48];
-    std::snprintf(timing, sizeof timing, "app;dur=%.3f", ms);
     std::vector<http::Header> hs(r.headers.begin(), r.headers.end());
     hs.push_back({header_, id_});
-    hs.push_back({"server-timing", timing});
+    // With the server's own Server-Timing on (probes), its phases already
+    // break this time down; a second, coarser "app" entry would only
+    // contradict them.
+    char timing[48];
+    if (!probe::server_timing()) {
+      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0_).count();
+      std::snprintf(timing, sizeof timing, "app;dur=%.3f", ms);
+      hs.push_back({"server-timing", timing});
+    }
     co_await inner_.start({r.status, hs});
   }
 

@@ -82,7 +82,10 @@ Middleware cors(CorsOptions options);
 
 // Tags each response with a request id (the client's X-Request-ID when it
 // sent a sane one, else a fresh one) and a Server-Timing entry "app" with
-// the time spent inside, in milliseconds.
+// the time spent inside, in milliseconds. When the server writes its own
+// Server-Timing (`strata serve --server-timing`, probe::server_timing()),
+// the "app" entry is left out: the server's per-phase entries replace it,
+// in the one Server-Timing field tier 2 writes.
 Middleware request_id(std::string header = "x-request-id");
 
 }  // namespace strata::app

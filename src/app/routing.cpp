@@ -4,6 +4,8 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "common/probe.hpp"
+
 namespace strata::app {
 
 namespace {
@@ -161,7 +163,12 @@ Router& Router::route_sync(std::string_view path, std::initializer_list<std::str
   route(path, methods,
         [fn = std::move(ep)](Request& req) -> Task<Response> {
           co_await req.body();
-          co_return co_await req.run_in_threadpool([&fn, &req] { return fn(req); });
+          // The function's own spans, on the pool thread, belong to this request.
+          probe::Record* rec = probe::current();
+          co_return co_await req.run_in_threadpool([&fn, &req, rec] {
+            probe::Bind bind(rec);
+            return fn(req);
+          });
         },
         std::move(name));
   routes_.back()->sync = true;
@@ -254,12 +261,20 @@ LoopContext& loop_context() {
 
 http::App Router::as_app() const {
   return [this](const http::Scope& scope, http::Receive& receive, http::Send& send) -> Task<void> {
-    Match m = match(scope.method, scope.path);
+    Match m = [&] {
+      probe::Span span(probe::Phase::route);
+      return match(scope.method, scope.path);
+    }();
     switch (m.kind) {
       case Match::found: {
+        probe::Record* rec = probe::current();
+        probe::Span span(probe::Phase::handler);
         const LoopContext& ctx = loop_context();
         Request req(scope, receive, m.params, ctx.executor, ctx.max_body_bytes);
         Response resp = co_await m.route->endpoint(req);
+        // A thread-pool endpoint resumes here from the executor, outside
+        // tier 2's Bind: what follows still belongs to this request.
+        probe::Bind bind(rec);
         co_await resp.send(send);
         co_return;
       }

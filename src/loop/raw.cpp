@@ -60,6 +60,7 @@ Frame frame_request(std::string_view bytes) {
 }
 
 void respond(const Frame& f, workload::UserEndpoint& user, std::string& scratch, std::string& out) {
+  probe::Span app_span(probe::Phase::app);
   scratch.clear();
   std::string_view status = "200 OK";
   std::string_view type = workload::text_type;
@@ -76,18 +77,38 @@ void respond(const Frame& f, workload::UserEndpoint& user, std::string& scratch,
   } else {
     status = "400 Bad Request";
   }
+  app_span.end();
+  probe::Span send_span(probe::Phase::send);
   out.append("HTTP/1.1 ").append(status).append("\r\nContent-Length: ");
   json::append_int(out, static_cast<int64_t>(scratch.size()));
-  out.append("\r\nContent-Type: ").append(type).append("\r\nConnection: keep-alive\r\n\r\n");
-  out.append(scratch);
+  out.append("\r\nContent-Type: ").append(type).append("\r\nConnection: keep-alive\r\n");
+  if (probe::server_timing()) {
+    if (const probe::Record* r = probe::current()) {
+      out.append("Server-Timing: ");
+      probe::append_server_timing(out, r->elapsed_ns(), r->seen);
+      out.append("\r\n");
+    }
+  }
+  out.append("\r\n").append(scratch);
 }
 
 void Protocol::on_data() {
   size_t used = 0;
   for (;;) {
-    const Frame f = frame_request(s_.in.view().substr(used));
+    Frame f;
+    {
+      probe::Bind bind(probe_);
+      {
+        probe::Span span(probe::Phase::parse);
+        f = frame_request(s_.in.view().substr(used));
+      }
+      if (f.kind == Frame::complete) respond(f, ctx_.user, ctx_.scratch, s_.out());
+    }
     if (f.kind == Frame::complete) {
-      respond(f, ctx_.user, ctx_.scratch, s_.out());
+      if (probe::enabled()) {
+        probe::commit(probe_);
+        probe_.reset();
+      }
       used += f.size;
       continue;
     }

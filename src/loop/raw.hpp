@@ -3,6 +3,11 @@
 // an optional Content-Length, that many body bytes), the shared workload,
 // and a reply with a fixed status line and fixed headers. No Date header,
 // no validation, no timers. Whatever it cannot frame closes the connection.
+//
+// Probes (common/probe.hpp) mark parse (framing), app (the workload) and
+// send (the reply's bytes); the transport marks write. The reply headers
+// stay fixed, with one exception: when Server-Timing is on, the reply
+// carries a Server-Timing field with those phases.
 #pragma once
 
 #include <cstddef>
@@ -10,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/probe.hpp"
 #include "common/workload.hpp"
 #include "loop/server.hpp"
 #include "loop/stream.hpp"
@@ -32,7 +38,8 @@ struct Frame {
 Frame frame_request(std::string_view bytes);
 
 // Appends the reply for one framed request: the seed 003 workload for any
-// request with a body, seed 002's hello for GET / and GET /index.
+// request with a body, seed 002's hello for GET / and GET /index. With
+// Server-Timing on, the reply reports the current probe Record's phases.
 void respond(const Frame& f, workload::UserEndpoint& user, std::string& scratch, std::string& out);
 
 class Protocol {
@@ -55,6 +62,7 @@ class Protocol {
  private:
   Stream& s_;
   Context& ctx_;
+  probe::Record probe_;  // the request being framed, when probes are on
 };
 
 class RawWorker final : public Worker {

@@ -18,6 +18,7 @@
 
 #include <uv.h>
 
+#include "common/probe.hpp"
 #include "loop/stream.hpp"
 
 namespace strata::loop {
@@ -164,6 +165,7 @@ class TcpConnection final : public Stream, public ConnectionNode {
   void flush() override {
     if (closing_ || writing_ || out_[pending_].empty()) return;
     std::string& out = out_[pending_];
+    probe::Span span(probe::Phase::write);
     // Try the write now: a response usually fits the socket buffer, and
     // then no write request, callback or extra loop turn is needed.
     uv_buf_t buf = uv_buf_init(out.data(), static_cast<unsigned>(out.size()));

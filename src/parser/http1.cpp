@@ -382,7 +382,12 @@ void Protocol::parse() {
   const size_t avail = s_.in.size() - parse_pos_;
   if (avail == 0) return;
   const char* start = s_.in.data() + parse_pos_;
-  const llhttp_errno_t err = llhttp_execute(&parser_, start, avail);
+  llhttp_errno_t err;
+  {
+    probe::Bind bind(probe_);
+    probe::Span span(probe::Phase::parse);
+    err = llhttp_execute(&parser_, start, avail);
+  }
   if (err == HPE_OK) {
     parse_pos_ = s_.in.size();
   } else if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
@@ -405,6 +410,8 @@ void Protocol::parse() {
 }
 
 void Protocol::dispatch() {
+  probe::Bind bind(probe_);
+  probe::Span dispatch_span(probe::Phase::dispatch);
   phase_ = Phase::app;
   char* base = s_.in.data() + base_;
   std::string_view target = view(url_);
@@ -442,6 +449,8 @@ void Protocol::dispatch() {
   declared_length_ = -1;
   body_sent_ = 0;
   app_running_ = true;
+  dispatch_span.end();
+  probe::Span app_span(probe::Phase::app);
   try {
     app_task_ = ctx_.app(scope_, receive_, send_);
   } catch (const std::exception& e) {
@@ -488,6 +497,10 @@ void Protocol::app_finished() {
 }
 
 void Protocol::next_request() {
+  if (probe::enabled()) {
+    probe::commit(probe_);
+    probe_.reset();
+  }
   phase_ = Phase::idle;
   response_started_ = response_complete_ = head_open_ = chunked_ = false;
   base_ = parse_pos_;
@@ -551,7 +564,21 @@ void Protocol::write_simple(int status, std::string_view body, bool close) {
 void Protocol::wake(std::coroutine_handle<>& slot) {
   std::coroutine_handle<> h = slot;
   slot = {};
+  probe::Bind bind(probe_);
+  probe::Span span(probe::Phase::app, probe::Span::if_idle);
   h.resume();
+}
+
+void Protocol::append_server_timing(std::string& o, std::span<const Header> app_headers) {
+  o.append("Server-Timing: ");
+  size_t entries = probe::append_server_timing(o, probe_.elapsed_ns(), probe_.seen);
+  for (const Header& h : app_headers) {
+    if (!iequals(h.name, "server-timing") || h.value.empty()) continue;
+    if (entries++) o.append(", ");
+    o.append(h.value);
+  }
+  if (entries == 0) o.resize(o.size() - 15);  // nothing to say: no field at all
+  else o.append("\r\n");
 }
 
 void Protocol::reclaim_body() {
@@ -659,6 +686,7 @@ Task<ReceiveEvent> Protocol::receive() {
 
 Task<void> Protocol::send_start(ResponseStart r) {
   if (disconnected_ || failed_) co_return;
+  probe::Span span(probe::Phase::send);
   if (response_started_) throw std::logic_error("response already started");
   if (r.status < 200 || r.status > 999) throw std::logic_error("response status must be 200..999");
   int64_t declared = -1;
@@ -687,14 +715,18 @@ Task<void> Protocol::send_start(ResponseStart r) {
       if (h.value.find("close") != std::string_view::npos) keep_alive_ = false;
       continue;
     }
+    // With Server-Timing on, the app's entries join ours in one field.
+    if (probe::server_timing() && iequals(h.name, "server-timing")) continue;
     o.append(h.name).append(": ").append(h.value).append("\r\n");
   }
+  if (probe::server_timing()) append_server_timing(o, r.headers);
   head_open_ = true;
   co_return;
 }
 
 Task<void> Protocol::send_body(ResponseBody b) {
   if (disconnected_ || failed_) co_return;
+  probe::Span span(probe::Phase::send);
   if (!response_started_) throw std::logic_error("response body before response start");
   if (response_complete_) throw std::logic_error("response body after the final body event");
   std::string& o = s_.out();
@@ -736,6 +768,7 @@ Task<void> Protocol::send_body(ResponseBody b) {
     response_complete_ = true;
     if (declared_length_ >= 0 && body_sent_ != static_cast<uint64_t>(declared_length_) && !is_head_) keep_alive_ = false;
   }
+  span.end();  // the write is a phase of its own
   if (!in_drive_) s_.flush();  // inside the driver, one write carries every response
   if (s_.queued_bytes() >= opt_.high_water) {
     // Wait for the drain only if the flush could not write it all at once.

@@ -20,6 +20,12 @@
 //   500 the app failed or returned without starting a response
 //   501 a transfer coding other than chunked
 //   505 an HTTP version other than 1.0 and 1.1
+//
+// Probes (common/probe.hpp): each connection owns its current request's
+// probe Record and marks parse, dispatch, app and send; the transport marks
+// write. With Server-Timing on, the response head carries one
+// Server-Timing field: the phases so far, then whatever the app put in
+// Server-Timing headers of its own, merged into the same field.
 #pragma once
 
 #include <coroutine>
@@ -31,6 +37,7 @@
 
 #include <llhttp.h>
 
+#include "common/probe.hpp"
 #include "loop/stream.hpp"
 #include "parser/asgi.hpp"
 
@@ -136,6 +143,7 @@ class Protocol {
   void fail(int status, std::string_view reason);
   void write_simple(int status, std::string_view body, bool close);
   void wake(std::coroutine_handle<>& slot);
+  void append_server_timing(std::string& o, std::span<const Header> app_headers);
   void reclaim_body();
   void update_reading();
   int extend(Span& s, const char* at, size_t len);
@@ -198,6 +206,8 @@ class Protocol {
   bool app_running_ = false;
   std::coroutine_handle<> body_waiter_;
   std::coroutine_handle<> drain_waiter_;
+
+  probe::Record probe_;  // this request's phase times, when probes are on
 
   // response
   bool response_started_ = false;

@@ -1,6 +1,7 @@
 // Proves the steady-state claim: after a warm-up, thousands of keep-alive
 // requests (single, pipelined, every workload endpoint) through tiers 1 and
-// 2 make no heap allocation on the server's thread.
+// 2 make no heap allocation on the server's thread, with the probes off and
+// with them on.
 //
 // malloc, calloc and realloc are interposed for the whole test binary, and
 // counted only on the server thread while counting is switched on. That is
@@ -17,6 +18,7 @@
 #include <string>
 #include <thread>
 
+#include "common/probe.hpp"
 #include "loop/raw.hpp"
 #include "parser/bare_app.hpp"
 #include "parser/http_server.hpp"
@@ -133,6 +135,34 @@ TEST(Allocations, RawTierSteadyStateAllocatesNothing) {
 TEST(Allocations, HttpTierSteadyStateAllocatesNothing) {
   http::HttpWorker worker(0, loop::ServerConfig{}, http::Options{}, [](http::AppHost&) { return http::make_bare_app(); });
   expect_no_allocations(worker);
+}
+
+// The same with every probe on and a Server-Timing header on each response:
+// per-request phase records live in the connection, each thread's
+// aggregates are allocated once, during the warm-up.
+class ProbesOn {
+ public:
+  ProbesOn() {
+    strata::probe::set_server_timing(true);
+    strata::probe::clear_totals();
+  }
+  ~ProbesOn() { strata::probe::set_enabled(false); }
+};
+
+TEST(Allocations, RawTierWithProbesOnAllocatesNothing) {
+  if (!probe::compiled_in()) GTEST_SKIP() << "probes compiled out";
+  ProbesOn on;
+  loop::raw::RawWorker worker(0, loop::ServerConfig{});
+  expect_no_allocations(worker);
+  EXPECT_GE(probe::read_totals().requests, 36000u);
+}
+
+TEST(Allocations, HttpTierWithProbesOnAllocatesNothing) {
+  if (!probe::compiled_in()) GTEST_SKIP() << "probes compiled out";
+  ProbesOn on;
+  http::HttpWorker worker(0, loop::ServerConfig{}, http::Options{}, [](http::AppHost&) { return http::make_bare_app(); });
+  expect_no_allocations(worker);
+  EXPECT_GE(probe::read_totals().requests, 36000u);
 }
 
 TEST(Allocations, CounterSeesServerThreadAllocations) {
