@@ -45,6 +45,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -58,6 +59,7 @@
 #include "app/request.hpp"
 #include "app/response.hpp"
 #include "common/json.hpp"
+#include "common/probe.hpp"
 #include "router/model.hpp"
 #include "router/params.hpp"
 
@@ -309,17 +311,37 @@ void extract(Solver& s, P& p) {
 
 template <class T>
 void extract(Solver& s, Body<T>& b) {
+  probe::Span span(probe::Phase::body);
   if (s.body_is_json) decode<T>(s.body, b.value, s.errors, "body");
 }
 
 inline void extract(Solver& s, app::Request*& r) { r = &s.req; }
 
-template <DependsArg D>
-void extract(Solver&, D&) {}  // solved by solve(), which may suspend
+// One pass of extract_all: the arguments that belong to it.
+template <int Pass, class A>
+void extract_pass(Solver& s, A& a) {
+  if constexpr (ParamArg<A>) {
+    if constexpr (static_cast<int>(A::source) == Pass) extract(s, a);
+  } else if constexpr (is_body<A> || std::is_same_v<A, app::Request*>) {
+    if constexpr (Pass == 4) extract(s, a);
+  }
+}
 
+// Extracts every argument but the dependencies (solve_all's), in FastAPI's
+// order, which is the order of the errors in a 422: path, query, header and
+// cookie parameters, then the body.
 template <class Stored>
 void extract_all(Solver& s, Stored& args) {
-  std::apply([&s](auto&... a) { (extract(s, a), ...); }, args);
+  probe::Span span(probe::Phase::params);
+  std::apply(
+      [&s](auto&... a) {
+        (extract_pass<0>(s, a), ...);
+        (extract_pass<1>(s, a), ...);
+        (extract_pass<2>(s, a), ...);
+        (extract_pass<3>(s, a), ...);
+        (extract_pass<4>(s, a), ...);
+      },
+      args);
 }
 
 template <class A>
@@ -360,9 +382,9 @@ Task<void> solve_one(Solver& s, D& d) {
   static_assert(arg_flags<Args>::check());
   typename stored_tuple<Args>::type args;
   const size_t before = s.errors.size();
-  extract_all(s, args);
   if constexpr (arg_flags<Args>::depends)
     co_await solve_all(s, args, std::make_index_sequence<std::tuple_size_v<Args>>{});
+  extract_all(s, args);
   if (s.errors.size() != before) {
     s.solved.push_back({&key, nullptr});
     co_return;
@@ -386,12 +408,31 @@ app::Response respond(R&& result, int status, bool validate_response) {
   } else {
     if (validate_response) {
       Errors errors;
-      if (!validate(result, errors, {"response"})) throw ResponseValidationError(std::move(errors));
+      const Path root;
+      const Path at(&root, "response");
+      validate_value(result, errors, at, {});  // router::validate without building a Loc per call
+      if (!errors.empty()) throw ResponseValidationError(std::move(errors));
     }
     std::string out;
     encode(result, out);
     return app::Response::json(std::move(out), status);
   }
+}
+
+// Runs a sync handler on the pool with its time charged to the handler
+// phase of this request: the job runs on another thread, so the request's
+// probe record goes with it.
+template <class Job>
+Task<std::invoke_result_t<Job&>> run_handler_in_pool(app::Request& req, Job job) {
+  probe::Record* const rec = probe::enabled() ? probe::current() : nullptr;
+  using J = std::invoke_result_t<Job&>;
+  auto in_pool = [&job, rec]() -> J {
+    probe::Bind bind(rec);
+    probe::Span span(probe::Phase::handler);
+    return job();
+  };
+  if constexpr (std::is_void_v<J>) co_await req.run_in_threadpool(in_pool);
+  else co_return co_await req.run_in_threadpool(in_pool);
 }
 
 template <class F>
@@ -404,32 +445,43 @@ app::Endpoint make_endpoint(F fn, int status, bool validate_response) {
   static_assert(arg_flags<Args>::bodies <= 1, "one Body<T> per handler (put several values in one model)");
   return [fn = std::move(fn), status, validate_response](app::Request& req) -> Task<app::Response> {
     try {
+      probe::Record* const rec = probe::enabled() ? probe::current() : nullptr;
       Solver s(req);
       typename stored_tuple<Args>::type args;
       if constexpr (needs_body_of<Args>::value) {
+        probe::Span span(probe::Phase::body);
         s.body = co_await req.body();
         check_content_type(s);
       }
-      extract_all(s, args);
-      if constexpr (arg_flags<Args>::depends)
+      // Dependencies first, as FastAPI solves them (and lists their errors) first.
+      if constexpr (arg_flags<Args>::depends) {
+        probe::Span span(probe::Phase::depends);
         co_await solve_all(s, args, std::make_index_sequence<std::tuple_size_v<Args>>{});
+      }
+      extract_all(s, args);
       if (!s.errors.empty()) co_return validation_error(s.errors);
-      if constexpr (task_value<Result>::is_task) {
-        if constexpr (std::is_void_v<R>) {
+
+      if constexpr (std::is_void_v<R>) {
+        if constexpr (task_value<Result>::is_task) {
+          probe::Span span(probe::Phase::handler);
           co_await call<Args>(fn, args);
-          co_return app::Response::json("null", status);
         } else {
-          co_return respond(co_await call<Args>(fn, args), status, validate_response);
+          co_await run_handler_in_pool(req, [&] { call<Args>(fn, args); });
         }
+        probe::Bind back(rec);  // resumed from the pool or a timer: outside the tier's own binding
+        co_return app::Response::json("null", status);
       } else {
-        // A plain function runs on the thread pool, as FastAPI runs `def` endpoints.
-        if constexpr (std::is_void_v<R>) {
-          co_await req.run_in_threadpool([&] { call<Args>(fn, args); });
-          co_return app::Response::json("null", status);
+        std::optional<R> result;
+        if constexpr (task_value<Result>::is_task) {
+          probe::Span span(probe::Phase::handler);
+          result.emplace(co_await call<Args>(fn, args));
         } else {
-          co_return respond(co_await req.run_in_threadpool([&] { return call<Args>(fn, args); }), status,
-                            validate_response);
+          // A plain function runs on the thread pool, as FastAPI runs `def` endpoints.
+          result.emplace(co_await run_handler_in_pool(req, [&] { return call<Args>(fn, args); }));
         }
+        probe::Bind back(rec);  // resumed from the pool or a timer: outside the tier's own binding
+        probe::Span span(probe::Phase::serialize);
+        co_return respond(std::move(*result), status, validate_response);
       }
     } catch (const app::HTTPException& e) {
       co_return http_error(e);

@@ -212,6 +212,23 @@ TEST(TypedDepends, SolvedOncePerRequestAndShared) {
   EXPECT_NE(bad.body.find(R"("loc":["query","limit"])"), std::string::npos) << bad.body;
 }
 
+TEST(TypedBody, ErrorsComeInFastApisOrder) {
+  // Dependencies, then path, query, header and cookie parameters, then the
+  // body, whatever order the handler declares them in.
+  API api(no_docs());
+  api.post("/o/{id}", [](Body<Item>, Cookie<"c", int>, Query<"q", int>, Depends<current_user>, Path<"id", int>)
+                          -> Task<void> { co_return; });
+  TestClient c(api.application());
+  auto r = c.post("/o/x", "{}");
+  EXPECT_EQ(r.status, 422);
+  std::vector<std::string> locs;
+  for (size_t at = r.body.find("\"loc\":"); at != std::string::npos; at = r.body.find("\"loc\":", at + 1))
+    locs.push_back(r.body.substr(at + 6, r.body.find(']', at) - at - 5));
+  const std::vector<std::string> expected = {R"(["header","x-token"])", R"(["path","id"])", R"(["query","q"])",
+                                             R"(["cookie","c"])", R"(["body","name"])", R"(["body","price"])"};
+  EXPECT_EQ(locs, expected) << r.body;
+}
+
 // ------------------------------------------------------------------ where handlers run, what they return
 
 TEST(TypedHandlers, SyncHandlersRunOnThePoolAsyncOnTheLoop) {
