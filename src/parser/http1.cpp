@@ -530,7 +530,7 @@ void Protocol::finish_drive() {
 }
 
 void Protocol::update_reading() {
-  s_.set_reading(!failed_ && s_.in.free_space() > 0 && s_.queued_bytes() < opt_.high_water);
+  s_.set_reading(!failed_ && !peer_done_ && s_.in.free_space() > 0 && s_.queued_bytes() < opt_.high_water);
 }
 
 void Protocol::fail(int status, std::string_view reason) {
@@ -603,6 +603,7 @@ void Protocol::reclaim_body() {
 
 void Protocol::on_eof() {
   keep_alive_ = false;
+  peer_done_ = true;
   if (app_running_) {
     // The request can never complete: the app sees a disconnect.
     if (!message_complete_) {

@@ -171,6 +171,7 @@ class Protocol {
   bool failed_ = false;
   bool stopping_ = false;
   bool disconnected_ = false;
+  bool peer_done_ = false;  // the peer's FIN arrived: reading again would only see EOF again
   uint64_t head_started_ms_ = 0;
   uint64_t idle_since_ms_ = 0;
 

@@ -236,6 +236,28 @@ TEST(Http1, AsyncAppHoldsThePipelineUntilItFinishes) {
   EXPECT_LT(slow, fast);
 }
 
+TEST(Http1, NoReadingAfterThePeersFinWhileTheAppRuns) {
+  // The peer half-closes while its request is still being handled: another
+  // read could only report EOF again, so asking for one would spin the loop
+  // until the app finishes.
+  Gate gate;
+  Harness h([&](const Scope&, http::Receive&, http::Send& send) -> Task<void> {
+    co_await gate.wait();
+    co_await send.start({200, {}});
+    co_await send.body({"late", false});
+  });
+  h.feed("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n");
+  ASSERT_TRUE(h.p->busy());
+  h.s->set_reading(false);  // what the transport does on EOF, before telling the engine
+  h.p->on_eof();
+  EXPECT_FALSE(h.s->reading);
+  EXPECT_FALSE(h.s->closed());  // the response can still be written
+  gate.open();
+  EXPECT_FALSE(h.s->reading);
+  EXPECT_NE(h.s->written.find("\r\n\r\nlate"), std::string::npos) << h.s->written;
+  EXPECT_TRUE(h.s->closed());
+}
+
 TEST(Http1, BodyArrivesAsItIsReceived) {
   std::vector<Seen> log;
   Harness h(recording_app(log));
