@@ -86,9 +86,21 @@ enum class Source { path, query, header, cookie };
 
 std::string_view source_name(Source s);  // "path", "query", "header", "cookie"
 
-template <Source S, fixed_string Name, class T, auto Default, const Constraints& Rule>
-struct Param {
+// What every wrapper holds: the value, reachable as `value`, `*`, `->` or
+// through an implicit conversion.
+template <class T>
+struct Holder {
   using value_type = T;
+  T value{};
+  const T& operator*() const { return value; }
+  T& operator*() { return value; }
+  const T* operator->() const { return &value; }
+  T* operator->() { return &value; }
+  operator const T&() const { return value; }  // NOLINT: implicit on purpose
+};
+
+template <Source S, fixed_string Name, class T, auto Default, const Constraints& Rule>
+struct Param : Holder<T> {
   static constexpr Source source = S;
   static constexpr std::string_view name() { return Name.view(); }
   static constexpr bool has_default = !std::is_same_v<std::remove_cv_t<decltype(Default)>, no_default_t>;
@@ -97,13 +109,6 @@ struct Param {
     if constexpr (requires { Default.view(); }) return T(Default.view());
     else return T(Default);
   }
-
-  T value{};
-  const T& operator*() const { return value; }
-  T& operator*() { return value; }
-  const T* operator->() const { return &value; }
-  T* operator->() { return &value; }
-  operator const T&() const { return value; }  // NOLINT: implicit on purpose
 };
 
 template <fixed_string Name, class T, auto Default = no_default, const Constraints& Rule = unconstrained>
@@ -116,15 +121,7 @@ template <fixed_string Name, class T, auto Default = no_default, const Constrain
 using Cookie = Param<Source::cookie, Name, T, Default, Rule>;
 
 template <class T>
-struct Body {
-  using value_type = T;
-  T value{};
-  const T& operator*() const { return value; }
-  T& operator*() { return value; }
-  const T* operator->() const { return &value; }
-  T* operator->() { return &value; }
-  operator const T&() const { return value; }  // NOLINT
-};
+struct Body : Holder<T> {};
 
 namespace detail {
 
@@ -159,16 +156,11 @@ struct task_value<Task<T>> {
 }  // namespace detail
 
 template <auto Fn>
-struct Depends {
+struct Depends
+    : Holder<typename detail::task_value<
+          typename detail::function_traits<std::remove_pointer_t<decltype(Fn)>>::result>::type> {
   using traits = detail::function_traits<std::remove_pointer_t<decltype(Fn)>>;
-  using value_type = typename detail::task_value<typename traits::result>::type;
   static constexpr auto function = Fn;
-  value_type value{};
-  const value_type& operator*() const { return value; }
-  value_type& operator*() { return value; }
-  const value_type* operator->() const { return &value; }
-  value_type* operator->() { return &value; }
-  operator const value_type&() const { return value; }  // NOLINT
 };
 
 // ------------------------------------------------------------------ text -> value
