@@ -359,18 +359,26 @@ void Runner::plan_rows() {
   const std::string host = "127.0.0.1";
   auto port_str = [](int p) { return std::to_string(p); };
 
-  auto strata_row = [&](const std::string& tier, const std::string& label, const Route* route, int level) {
+  // What every row of a chain shares; the caller adds how to start it.
+  auto chain_row = [&](const std::string& stack, const std::string& tier, const std::string& label,
+                       const Route* route, int level) {
     RowPlan p;
-    p.result.id = tier == "floor" ? "floor" : "strata/" + tier;
-    p.result.chain = scenario_->typed_only ? "" : "strata";
-    p.result.stack = tier == "floor" ? "floor" : "strata";
+    p.result.id = stack + "/" + tier;
+    p.result.chain = scenario_->typed_only ? "" : stack;
+    p.result.stack = stack;
     p.result.tier = tier;
     p.result.label = label;
     p.result.route = route->label;
     p.result.target = route->target;
     p.route = route;
     p.level = level;
+    return p;
+  };
+
+  auto strata_row = [&](const std::string& tier, const std::string& label, const Route* route, int level) {
+    RowPlan p = chain_row("strata", tier, label, route, level);
     if (tier == "floor") {
+      p.result.id = p.result.stack = "floor";  // first row of strata's chain, but not strata's code
       const std::string bin = s.floor_binary;
       if (bin.empty()) {
         p.result.available = false;
@@ -395,16 +403,7 @@ void Runner::plan_rows() {
   const std::string py = o_.python;
   const std::string py_dir = reference_dir_ + "/python";
   auto python_row = [&](const std::string& tier, const std::string& label, const Route* route, int level) {
-    RowPlan p;
-    p.result.id = "python/" + tier;
-    p.result.chain = scenario_->typed_only ? "" : "python";
-    p.result.stack = "python";
-    p.result.tier = tier;
-    p.result.label = label;
-    p.result.route = route->label;
-    p.result.target = route->target;
-    p.route = route;
-    p.level = level;
+    RowPlan p = chain_row("python", tier, label, route, level);
     p.spawn = [py, py_dir, tier, host, port_str](int port) {
       SpawnSpec spec;
       // -E -s: ignore PYTHON* variables and the user's site-packages, so
