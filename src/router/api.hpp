@@ -414,6 +414,7 @@ app::Response respond(R&& result, int status, bool validate_response) {
       if (!errors.empty()) throw ResponseValidationError(std::move(errors));
     }
     std::string out;
+    out.reserve(256);  // one allocation for a typical body, not a doubling series
     encode(result, out);
     return app::Response::json(std::move(out), status);
   }
