@@ -25,7 +25,7 @@ struct ServeArgs {
   std::string tier = "http";
   strata::loop::ServerConfig server;
   strata::http::Options http;
-  double head_timeout = 10, idle_timeout = 5, graceful_timeout = 10;
+  double head_timeout = 10, idle_timeout = 5, body_timeout = 10, send_timeout = 10, graceful_timeout = 10;
   unsigned threads = 40;
   bool no_validate_responses = false;
   bool probes = false, server_timing = false;
@@ -46,6 +46,8 @@ int serve(ServeArgs& a) {
   a.server.graceful_ms = to_ms(a.graceful_timeout);
   a.http.head_timeout_ms = to_ms(a.head_timeout);
   a.http.idle_timeout_ms = to_ms(a.idle_timeout);
+  a.http.body_timeout_ms = to_ms(a.body_timeout);
+  a.server.send_timeout_ms = to_ms(a.send_timeout);
 
   strata::loop::Server::WorkerFactory factory;
   // Tier 3 keeps one Application for every worker; it must outlive the server.
@@ -146,9 +148,24 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--idle-timeout", a.idle_timeout, "http: seconds an idle keep-alive connection stays open")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  serve_cmd->add_option("--body-timeout", a.body_timeout,
+                        "http: seconds without request-body bytes while the app waits for them (408 after)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  serve_cmd->add_option("--send-timeout", a.send_timeout,
+                        "Seconds a response may make no progress (the client reads nothing) before the connection closes")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   serve_cmd->add_option("--graceful-timeout", a.graceful_timeout,
-                        "Seconds in-flight responses get after SIGINT/SIGTERM before connections are cut")
+                        "Seconds in-flight responses get after SIGINT/SIGTERM; then connections are cut and "
+                        "the process exits, abandoning handlers still running")
       ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  serve_cmd->add_option("--limit-concurrency", a.http.limit_concurrency,
+                        "http: requests in progress at once, all workers together; 503 above (0: no limit)")
+      ->capture_default_str();
+  serve_cmd->add_option("--max-connections", a.server.max_connections,
+                        "Open connections, all workers together; new ones are closed at once above (0: no limit)")
       ->capture_default_str();
 
   serve_cmd->add_flag("--probes", a.probes,

@@ -93,6 +93,7 @@ void respond(const Frame& f, workload::UserEndpoint& user, std::string& scratch,
 }
 
 void Protocol::on_data() {
+  read_since_tick_ = true;
   size_t used = 0;
   for (;;) {
     Frame f;

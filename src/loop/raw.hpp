@@ -2,7 +2,15 @@
 // what that server did: keep-alive connections, crude framing (end of head,
 // an optional Content-Length, that many body bytes), the shared workload,
 // and a reply with a fixed status line and fixed headers. No Date header,
-// no validation, no timers. Whatever it cannot frame closes the connection.
+// no validation. Whatever it cannot frame closes the connection: a malformed
+// head, a Content-Length the buffer could never hold, a head that fills the
+// buffer without ending.
+//
+// Unlike asyncio's raw server it does not let a connection hang forever:
+// one timer per worker (a tick a second) closes a connection that has
+// received nothing for quiet_timeout_ms, whatever state it is in (half a
+// request, or idle), and the transport's send timeout closes one whose
+// peer stops reading. Per request this costs one store.
 //
 // Probes (common/probe.hpp) mark parse (framing), app (the workload) and
 // send (the reply's bytes); the transport marks write. The reply headers
@@ -14,6 +22,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "common/probe.hpp"
 #include "common/workload.hpp"
@@ -25,6 +34,9 @@ namespace strata::loop::raw {
 // Read buffer per connection; a request (head plus body) larger than this
 // cannot be framed and closes the connection.
 inline constexpr size_t read_capacity = 16 * 1024;
+// A connection that receives nothing for this long is closed.
+inline constexpr uint64_t quiet_timeout_ms = 30'000;
+inline constexpr unsigned tick_ms = 1'000;
 
 struct Frame {
   enum Kind { incomplete, complete, invalid } kind = incomplete;
@@ -54,7 +66,10 @@ class Protocol {
   void on_data();
   void on_eof() { s_.finish(); }
   void on_drained() {}
-  void on_tick(uint64_t) {}
+  void on_tick(uint64_t now_ms) {
+    if (std::exchange(read_since_tick_, false)) quiet_since_ms_ = now_ms;
+    else if (now_ms - quiet_since_ms_ >= quiet_timeout_ms) s_.close();
+  }
   void on_stop() { s_.finish(); }
   void on_closed() {}
   bool busy() const { return false; }
@@ -62,12 +77,14 @@ class Protocol {
  private:
   Stream& s_;
   Context& ctx_;
+  bool read_since_tick_ = true;  // a new connection counts as having just been heard from
+  uint64_t quiet_since_ms_ = 0;
   probe::Record probe_;  // the request being framed, when probes are on
 };
 
 class RawWorker final : public Worker {
  public:
-  RawWorker(int index, const ServerConfig& config) : Worker(index, config, 0) {}
+  RawWorker(int index, const ServerConfig& config) : Worker(index, config, tick_ms) {}
 
  protected:
   void accept(uv_stream_t* listener) override {

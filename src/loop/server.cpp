@@ -1,6 +1,7 @@
 #include "loop/server.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include <csignal>
@@ -99,6 +100,16 @@ void Worker::on_connection(uv_stream_t* listener, int status) {
     return;
   }
   if (w->stopping_) return;
+  const size_t max = w->config_.max_connections;
+  if (max > 0 && w->total_ && w->total_->load(std::memory_order_relaxed) >= max) {
+    // Over the limit: take the connection off the backlog and close it, so
+    // the peer learns at once instead of waiting in a queue that never moves.
+    auto* t = new uv_tcp_t;
+    uv_tcp_init(&w->loop_, t);
+    uv_accept(listener, reinterpret_cast<uv_stream_t*>(t));
+    uv_close(reinterpret_cast<uv_handle_t*>(t), [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
+    return;
+  }
   w->accept(listener);
 }
 
@@ -161,6 +172,7 @@ void Worker::link(ConnectionNode* c) {
   if (head_) head_->prev = c;
   head_ = c;
   ++count_;
+  if (total_) total_->fetch_add(1, std::memory_order_relaxed);
 }
 
 void Worker::unlink(ConnectionNode* c) {
@@ -168,6 +180,7 @@ void Worker::unlink(ConnectionNode* c) {
   if (c->next) c->next->prev = c->prev;
   c->prev = c->next = nullptr;
   --count_;
+  if (total_) total_->fetch_sub(1, std::memory_order_relaxed);
   maybe_finish_stop();
 }
 
@@ -210,6 +223,7 @@ bool Server::listen(std::string& error) {
       error = std::string("start-up failed: ") + e.what();
       return false;
     }
+    w->share_connection_count(&connections_);
     std::string why;
     if (w->listen(reinterpret_cast<sockaddr*>(&addr), reuseport, why) != 0) {
       error = "cannot listen on " + config_.host + ":" + std::to_string(port_ ? port_ : config_.port) + ": " + why;
@@ -233,10 +247,14 @@ bool Server::listen(std::string& error) {
 // announcement is caught (libuv installs the handler at uv_signal_start) and
 // acted on once run() starts.
 struct Server::Control {
+  // After the workers' deadline, how long the process still waits for the
+  // work they abandoned to notice (it usually ends at once) before exiting.
+  static constexpr uint64_t kAbandonAfterMs = 250;
   Server* server = nullptr;
   uv_loop_t loop{};
   uv_signal_t sigint{}, sigterm{};
   uv_async_t stop{}, done{};
+  uv_timer_t deadline{};
   int signals = 0;
   std::atomic<int> running{0};
 
@@ -256,6 +274,8 @@ struct Server::Control {
       if (c->running.load() == 0) c->close();
     });
     done.data = this;
+    uv_timer_init(&loop, &deadline);
+    deadline.data = this;
   }
   // First request: graceful stop; any further one: abort open connections.
   void escalate() {
@@ -263,10 +283,26 @@ struct Server::Control {
     for (auto& w : server->workers_) {
       if (signals == 1) w->request_stop(); else w->request_abort();
     }
+    // The workers close every connection at the graceful deadline, but
+    // work that is still running (a handler asleep on a timer or in the
+    // thread pool) would keep the process alive past it: a little after
+    // the deadline, that work is abandoned and the process exits.
+    if (signals == 1) {
+      uv_timer_start(&deadline, [](uv_timer_t* t) {
+        auto* c = static_cast<Control*>(t->data);
+        if (c->running.load() == 0) return;
+        std::fprintf(stderr, "strata: still busy %llu ms after the graceful timeout; exiting without waiting\n",
+                     static_cast<unsigned long long>(kAbandonAfterMs));
+        std::fflush(stdout);
+        std::fflush(stderr);
+        std::_Exit(0);
+      }, server->config_.graceful_ms + kAbandonAfterMs, 0);
+    }
   }
   void close() {
     for (uv_handle_t* h : {reinterpret_cast<uv_handle_t*>(&sigint), reinterpret_cast<uv_handle_t*>(&sigterm),
-                           reinterpret_cast<uv_handle_t*>(&stop), reinterpret_cast<uv_handle_t*>(&done)})
+                           reinterpret_cast<uv_handle_t*>(&stop), reinterpret_cast<uv_handle_t*>(&done),
+                           reinterpret_cast<uv_handle_t*>(&deadline)})
       if (!uv_is_closing(h)) uv_close(h, nullptr);
   }
   ~Control() {

@@ -27,8 +27,18 @@ struct ServerConfig {
   std::string host = "127.0.0.1";
   uint16_t port = 8000;          // 0 picks a free port
   int workers = 1;               // event loops, one thread each, sharing the port
-  uint64_t graceful_ms = 10000;  // deadline for in-flight responses after SIGINT/SIGTERM
+  // Deadline for in-flight responses after SIGINT/SIGTERM; it also bounds
+  // the process: work still running then (a handler that sleeps) is
+  // abandoned and the process exits.
+  uint64_t graceful_ms = 10000;
   int backlog = 1024;
+  // A connection whose output makes no progress for this long (the peer
+  // does not read) is closed. Checked by the worker's tick.
+  uint64_t send_timeout_ms = 10000;
+  // Open connections across every worker; above it, new connections are
+  // accepted and closed at once, so a flood of them cannot use up the
+  // process's descriptors. 0: no limit.
+  size_t max_connections = 0;
 };
 
 // A node in a worker's list of live connections, so the worker can sweep
@@ -70,6 +80,9 @@ class Worker {
   void link(ConnectionNode* c);
   void unlink(ConnectionNode* c);
   size_t connection_count() const { return count_; }
+  // The server's count of open connections, shared by its workers for
+  // ServerConfig::max_connections; it must outlive the worker.
+  void share_connection_count(std::atomic<size_t>* total) { total_ = total; }
 
  protected:
   // Accept one pending connection from `listener` and start serving it.
@@ -100,6 +113,7 @@ class Worker {
   uint64_t last_emfile_log_ = 0;
   ConnectionNode* head_ = nullptr;
   size_t count_ = 0;
+  std::atomic<size_t>* total_ = nullptr;
 };
 
 // Runs N workers on N threads sharing one port and handles SIGINT/SIGTERM:
@@ -125,10 +139,12 @@ class Server {
  private:
   ServerConfig config_;
   WorkerFactory factory_;
+  std::atomic<size_t> connections_{0};  // declared before workers_: outlives them
   struct Control;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<Control> ctl_;  // declared after workers_: destroyed before them
   uint16_t port_ = 0;
+
 };
 
 // The libuv TCP transport for protocol P. P must provide:
@@ -178,6 +194,7 @@ class TcpConnection final : public Stream, public ConnectionNode {
     if (sent > 0) buf = uv_buf_init(out.data() + sent, static_cast<unsigned>(out.size() - static_cast<size_t>(sent)));
     if (uv_write(&write_req_, stream(), &buf, 1, on_write) != 0) return close();
     writing_ = true;
+    write_left_ = SIZE_MAX;  // the next tick starts the send timeout's clock
     pending_ ^= 1;
   }
 
@@ -213,7 +230,20 @@ class TcpConnection final : public Stream, public ConnectionNode {
     if (handle_closed_ && !proto_.busy()) delete this;
   }
 
-  void tick(uint64_t now_ms) override { if (!closed()) proto_.on_tick(now_ms); }
+  void tick(uint64_t now_ms) override {
+    if (writing_) {
+      // Progress is bytes leaving the write queue; a peer that reads
+      // nothing leaves it unchanged until the send timeout closes.
+      const size_t left = uv_stream_get_write_queue_size(stream());
+      if (left != write_left_) {
+        write_left_ = left;
+        write_since_ms_ = now_ms;
+      } else if (now_ms - write_since_ms_ >= worker_.config().send_timeout_ms) {
+        return close();
+      }
+    }
+    if (!closed()) proto_.on_tick(now_ms);
+  }
   void stop() override { if (!closed()) proto_.on_stop(); }
   void abort() override { close(); }
 
@@ -274,6 +304,8 @@ class TcpConnection final : public Stream, public ConnectionNode {
   bool closing_ = false;
   bool closing_after_write_ = false;
   bool handle_closed_ = false;
+  size_t write_left_ = 0;
+  uint64_t write_since_ms_ = 0;
   P proto_;
 };
 

@@ -1,9 +1,12 @@
 #include "parser/http1.hpp"
 
+#include <uv.h>
+
 #include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 #include "common/text.hpp"
 #include "common/url.hpp"
@@ -88,6 +91,8 @@ void format_http_date(std::time_t t, char out[29]) {
   std::memcpy(out, buf, 29);
 }
 
+uint64_t Context::now() const { return loop ? uv_now(loop) : now_ms; }
+
 void Context::refresh_date(std::time_t now) {
   if (now == date_second && date_line[0] != 0) return;
   date_second = now;
@@ -152,6 +157,9 @@ const llhttp_settings_t Protocol::settings = [] {
   s.on_headers_complete = cb_headers_complete;
   s.on_body = cb_body;
   s.on_message_complete = cb_message_complete;
+  s.on_chunk_header = cb_chunk_header;
+  s.on_chunk_extension_name = cb_chunk_extension;
+  s.on_chunk_extension_value = cb_chunk_extension;
   return s;
 }();
 
@@ -170,9 +178,17 @@ Protocol::~Protocol() = default;
 int Protocol::extend(Span& sp, const char* at, size_t len) {
   const auto rel = static_cast<uint32_t>(at - (s_.in.data() + base_));
   // Pieces of one span arrive adjacent: reads append to the same buffer,
-  // which is never compacted while a request head is being parsed.
+  // which is never compacted while a request head is being parsed. The one
+  // exception is obs-fold, a value continued on the next line: refused, so
+  // the app never sees a CR or LF in a value (RFC 9112 5.2 allows that).
   if (sp.len == 0) sp.off = rel;
+  else if (rel != sp.off + sp.len) {
+    error_status_ = 400;
+    error_reason_ = "obsolete line folding is not accepted";
+    return HPE_USER;
+  }
   sp.len += static_cast<uint32_t>(len);
+  if (rel + len > head_end_) head_end_ = rel + static_cast<uint32_t>(len);
   if (rel + len > opt_.max_head_bytes) {
     error_status_ = 431;
     error_reason_ = "request line and headers are too large";
@@ -184,10 +200,16 @@ int Protocol::extend(Span& sp, const char* at, size_t len) {
 int Protocol::cb_message_begin(llhttp_t* p) {
   Protocol& c = self(p);
   c.phase_ = Phase::head;
-  c.head_started_ms_ = c.ctx_.now_ms;
+  c.head_started_ms_ = c.ctx_.now();
   c.url_ = {};
   c.nheaders_ = 0;
   c.in_field_ = false;
+  c.head_end_ = c.framing_run_ = 0;
+  c.te_seen_ = c.in_trailers_ = false;
+  c.trailer_name_len_ = 0;
+  c.ext_bytes_ = 0;
+  c.framing_from_ = 0;
+  c.trailer_value_end_ = kNoValue;
   c.host_count_ = 0;
   c.host_invalid_ = c.te_unsupported_ = c.expect_continue_ = c.expect_unknown_ = false;
   c.body_seen_ = false;
@@ -205,10 +227,19 @@ int Protocol::cb_url(llhttp_t* p, const char* at, size_t len) {
 }
 
 // Chunked trailers arrive through the header callbacks after the head is
-// complete; like ASGI, the app is not shown them, so they are skipped.
+// complete; like ASGI, the app is not shown them, so they are only checked
+// (names are tokens; their size counts in the framing budget) and dropped.
 int Protocol::cb_header_field(llhttp_t* p, const char* at, size_t len) {
   Protocol& c = self(p);
-  if (c.phase_ != Phase::head) return 0;
+  if (c.phase_ != Phase::head) {
+    c.trailer_name_len_ += static_cast<uint32_t>(len);
+    if (!token_chars.all({at, len})) {
+      c.error_status_ = 400;
+      c.error_reason_ = "invalid trailer field name";
+      return HPE_USER;
+    }
+    return c.count_framing(len);
+  }
   if (!c.in_field_) {
     if (c.nheaders_ >= c.opt_.max_headers) {
       c.error_status_ = 431;
@@ -223,24 +254,52 @@ int Protocol::cb_header_field(llhttp_t* p, const char* at, size_t len) {
 
 int Protocol::cb_header_field_complete(llhttp_t* p) {
   Protocol& c = self(p);
-  if (c.phase_ != Phase::head) return 0;
-  c.in_field_ = false;
+  auto invalid = [&] {
+    c.error_status_ = 400;
+    c.error_reason_ = "invalid header field name";
+    return HPE_USER;
+  };
+  if (c.phase_ != Phase::head) {
+    if (std::exchange(c.trailer_name_len_, 0) == 0) return invalid();
+    return 0;
+  }
+  // llhttp (built lenient) lets any byte but ':' into a name; a field name
+  // is a token (RFC 9110 5.1), and an empty one is no name at all.
+  if (!std::exchange(c.in_field_, false)) return invalid();
   // ASGI hands header names over in lower case; do it once, in place.
   const Span name = c.header_spans_[c.nheaders_].first;
   char* b = c.s_.in.data() + c.base_ + name.off;
-  for (uint32_t i = 0; i < name.len; ++i) b[i] = ascii_lower(b[i]);
+  unsigned char bad = 0;
+  for (uint32_t i = 0; i < name.len; ++i) {
+    bad |= !token_chars.in[static_cast<unsigned char>(b[i])];
+    b[i] = ascii_lower(b[i]);
+  }
+  if (bad || name.len == 0) return invalid();
   return 0;
 }
 
 int Protocol::cb_header_value(llhttp_t* p, const char* at, size_t len) {
   Protocol& c = self(p);
-  if (c.phase_ != Phase::head) return 0;
+  if (c.phase_ != Phase::head) {
+    // A trailer value in two pieces that are not adjacent is obs-fold.
+    const size_t off = static_cast<size_t>(at - c.s_.in.data());
+    if (c.trailer_value_end_ != kNoValue && off != c.trailer_value_end_) {
+      c.error_status_ = 400;
+      c.error_reason_ = "obsolete line folding is not accepted";
+      return HPE_USER;
+    }
+    c.trailer_value_end_ = off + len;
+    return c.count_framing(len);
+  }
   return c.extend(c.header_spans_[c.nheaders_].second, at, len);
 }
 
 int Protocol::cb_header_value_complete(llhttp_t* p) {
   Protocol& c = self(p);
-  if (c.phase_ != Phase::head) return 0;
+  if (c.phase_ != Phase::head) {
+    c.trailer_value_end_ = kNoValue;
+    return 0;
+  }
   auto& [n, v] = c.header_spans_[c.nheaders_++];
   const std::string_view name = c.view(n);
   const std::string_view value = trim(c.view(v));
@@ -260,7 +319,9 @@ int Protocol::cb_header_value_complete(llhttp_t* p) {
       }
       break;
     case 17:
-      if (name == "transfer-encoding" && !supported_transfer_coding(value)) {
+      if (name != "transfer-encoding") break;
+      c.te_seen_ = true;
+      if (!supported_transfer_coding(value)) {
         c.te_unsupported_ = true;
         c.error_status_ = 501;
         c.error_reason_ = "only the chunked transfer coding is supported";
@@ -281,6 +342,13 @@ int Protocol::cb_headers_complete(llhttp_t* p) {
   const bool v10 = p->http_major == 1 && p->http_minor == 0;
   const bool v11 = p->http_major == 1 && p->http_minor == 1;
   if (!v10 && !v11) return reject(505, "only HTTP/1.0 and HTTP/1.1 are supported");
+  // The head's size, with the CRLFs that end it: after the last field value
+  // (or the request target, when there are none) come exactly "\r\n\r\n"
+  // (or " HTTP/1.x\r\n\r\n"); llhttp refuses bare LFs there.
+  if (c.head_end_ + (c.nheaders_ ? 4 : 13) > c.opt_.max_head_bytes)
+    return reject(431, "request line and headers are too large");
+  // RFC 9112 6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing.
+  if (v10 && c.te_seen_) return reject(400, "Transfer-Encoding is not allowed in HTTP/1.0");
   if (c.te_unsupported_) return reject(501, "only the chunked transfer coding is supported");
   if (v11 && c.host_count_ != 1) return reject(400, "HTTP/1.1 requires exactly one Host header");
   if (c.host_count_ > 1) return reject(400, "more than one Host header");
@@ -289,7 +357,11 @@ int Protocol::cb_headers_complete(llhttp_t* p) {
   if ((p->flags & F_CONTENT_LENGTH) && p->content_length > c.opt_.max_body_bytes)
     return reject(413, "request body is too large");
   c.http10_ = v10;
-  c.keep_alive_ = llhttp_should_keep_alive(p) && !c.stopping_;
+  c.framing_from_ = c.head_end_;
+  // Upgrade and CONNECT turn the connection into something else, which no
+  // tier speaks: the request is answered as a plain one, then the
+  // connection closes, so nothing after it is misread as HTTP.
+  c.keep_alive_ = llhttp_should_keep_alive(p) && !c.stopping_ && !p->upgrade;
   c.is_head_ = p->method == HTTP_HEAD;
   c.phase_ = Phase::ready;
   return 0;
@@ -314,6 +386,35 @@ int Protocol::cb_body(llhttp_t* p, const char* at, size_t len) {
   // behind llhttp's position move.
   if (rel != c.body_end_) std::memmove(base + c.body_end_, at, len);
   c.body_end_ += static_cast<uint32_t>(len);
+  // A body byte ends a run of framing; the next one starts after this piece.
+  c.framing_run_ = c.ext_bytes_ = 0;
+  c.framing_from_ = rel + static_cast<uint32_t>(len);
+  return 0;
+}
+
+// Chunk extensions are parsed and dropped: what they may hold is bounded
+// like a head, so a chunk-size line cannot go on for ever.
+int Protocol::cb_chunk_extension(llhttp_t* p, const char*, size_t len) { return self(p).count_framing(len); }
+
+int Protocol::count_framing(size_t len) {
+  ext_bytes_ += len;
+  if (ext_bytes_ <= opt_.max_head_bytes) return 0;
+  error_status_ = in_trailers_ ? 431 : 400;
+  error_reason_ = in_trailers_ ? "trailer section is too large" : "chunk extensions are too long";
+  return HPE_USER;
+}
+
+int Protocol::cb_chunk_header(llhttp_t* p) {
+  Protocol& c = self(p);
+  // Refuse a chunk that announces more than the limit before reading it,
+  // so no bytes after it (a pipelined request) are swallowed as its data.
+  if (p->content_length > c.opt_.max_body_bytes - c.body_total_) {
+    c.error_status_ = 413;
+    c.error_reason_ = "request body is too large";
+    return HPE_USER;
+  }
+  if (p->content_length == 0) c.in_trailers_ = true;
+  c.ext_bytes_ = 0;  // a new chunk-size line; trailers then share one budget
   return 0;
 }
 
@@ -396,6 +497,7 @@ void Protocol::parse() {
     // Protocol upgrades are not supported: answer, then close.
     if (err == HPE_PAUSED_UPGRADE) keep_alive_ = false;
   } else {
+    if (retry_with_tabs_as_spaces(err)) return parse();
     const char* reason = llhttp_get_error_reason(&parser_);
     if (err == HPE_INVALID_VERSION && !error_status_ && reason && std::strcmp(reason, "Invalid HTTP version") == 0) {
       // A well-formed version llhttp will not parse (1.2, 3.0); 2.0 reaches
@@ -406,13 +508,91 @@ void Protocol::parse() {
     return fail(error_status_ ? error_status_ : 400, why ? why : "malformed request");
   }
   if (phase_ == Phase::head && parse_pos_ - base_ > opt_.max_head_bytes)
-    fail(431, "request line and headers are too large");
+    return fail(431, "request line and headers are too large");
+  if (phase_ == Phase::ready || phase_ == Phase::app) {
+    if (!message_complete_ && !check_framing()) return;
+    // Without this, framing the app never reads (a long chunk extension, a
+    // trailer section) could fill the buffer and stop reading for good.
+    if (!message_complete_ && s_.in.free_space() < s_.in.capacity() / 4) reclaim_framing();
+  }
+}
+
+// Bytes parsed since the last body byte (chunk-size lines, extensions,
+// trailers; the head's final CRLFs) are framing: a few per chunk in honest
+// traffic. A long run of them is refused rather than parsed forever.
+bool Protocol::check_framing() {
+  const size_t run = framing_run_ + (parse_pos_ - base_ - framing_from_);
+  if (run <= opt_.max_head_bytes) return true;
+  if (in_trailers_) fail(431, "trailer section is too large");
+  else fail(400, "chunk-size line or chunk extensions are too long");
+  return false;
+}
+
+// Drops framing already parsed from the read buffer; what lies before it
+// (the head the app's views point into, body not yet delivered) stays put.
+void Protocol::reclaim_framing() {
+  const size_t from = base_ + (body_seen_ ? body_end_ : head_end_);
+  if (parse_pos_ <= from) return;
+  framing_run_ += static_cast<uint32_t>(parse_pos_ - base_ - framing_from_);
+  s_.in.erase(from, parse_pos_ - from);
+  parse_pos_ = from;
+  framing_from_ = static_cast<uint32_t>(from - base_);
+  // A trailer value being parsed continues where the next bytes now land.
+  if (trailer_value_end_ != kNoValue) trailer_value_end_ = from;
+}
+
+// llhttp 8.1 refuses a horizontal tab as trailing whitespace of a
+// Content-Length or Transfer-Encoding value, though RFC 9110 5.5 makes it
+// OWS like a space. On that error only (so the common path pays nothing),
+// the head's trailing tabs become spaces and the request is parsed again.
+// Each retry turns at least one tab into a space, so retries are bounded by
+// the head's size.
+bool Protocol::retry_with_tabs_as_spaces(llhttp_errno_t err) {
+  if (body_seen_) return false;
+  char* const head = s_.in.data() + base_;
+  char* const end = s_.in.data() + s_.in.size();
+  bool changed = false;
+  if (err == HPE_INVALID_CONTENT_LENGTH) {
+    // llhttp stops at the tab itself: the rest of the line may not be here yet.
+    char* c = const_cast<char*>(llhttp_get_error_pos(&parser_));
+    if (c < head || c >= end || *c != '\t') return false;
+    for (; c < end && (*c == '\t' || *c == ' '); ++c) *c = ' ';
+    changed = true;
+  } else if (err == HPE_INVALID_TRANSFER_ENCODING) {
+    // Found when the head is complete: every line's trailing whitespace is there.
+    const std::string_view bytes{head, static_cast<size_t>(end - head)};
+    const size_t stop = bytes.find("\r\n\r\n");
+    if (stop == std::string_view::npos) return false;
+    for (size_t eol = bytes.find("\r\n"); eol <= stop; eol = bytes.find("\r\n", eol + 2)) {
+      for (size_t i = eol; i > 0 && (head[i - 1] == '\t' || head[i - 1] == ' '); --i) {
+        changed |= head[i - 1] == '\t';
+        head[i - 1] = ' ';
+      }
+    }
+  }
+  if (!changed) return false;
+  llhttp_init(&parser_, HTTP_REQUEST, &settings);
+  parser_.data = this;
+  error_status_ = 0;
+  error_reason_ = nullptr;
+  parse_pos_ = base_;
+  phase_ = Phase::idle;
+  return true;
 }
 
 void Protocol::dispatch() {
   probe::Bind bind(probe_);
   probe::Span dispatch_span(probe::Phase::dispatch);
   phase_ = Phase::app;
+  if (ctx_.in_flight && opt_.limit_concurrency) {
+    // uvicorn's --limit-concurrency: over the limit, 503 and close, so a
+    // flood of requests cannot pile work up without bound.
+    if (ctx_.in_flight->fetch_add(1, std::memory_order_relaxed) >= opt_.limit_concurrency) {
+      ctx_.in_flight->fetch_sub(1, std::memory_order_relaxed);
+      return fail(503, "too many requests in progress");
+    }
+    counted_ = true;
+  }
   char* base = s_.in.data() + base_;
   std::string_view target = view(url_);
   if (url_.len == 0) target = {base, 0};
@@ -465,6 +645,7 @@ void Protocol::on_app_done(void* self) { static_cast<Protocol*>(self)->app_finis
 
 void Protocol::app_finished() {
   app_running_ = false;
+  if (std::exchange(counted_, false)) ctx_.in_flight->fetch_sub(1, std::memory_order_relaxed);
   if (app_task_) {
     if (auto e = app_task_.error()) {
       try {
@@ -504,7 +685,7 @@ void Protocol::next_request() {
   phase_ = Phase::idle;
   response_started_ = response_complete_ = head_open_ = chunked_ = false;
   base_ = parse_pos_;
-  idle_since_ms_ = ctx_.now_ms;
+  idle_since_ms_ = ctx_.now();
   if (!keep_alive_ || stopping_) s_.finish();
 }
 
@@ -585,11 +766,7 @@ void Protocol::reclaim_body() {
   // Called when the app asks for more body: what it was given before is
   // dead, and so is the chunk framing left behind de-chunking.
   if (!body_seen_) return;
-  const size_t gap_from = base_ + body_end_;
-  if (parse_pos_ > gap_from) {
-    s_.in.erase(gap_from, parse_pos_ - gap_from);
-    parse_pos_ = gap_from;
-  }
+  reclaim_framing();
   const uint32_t dead = deliver_from_ - body_begin_;
   if (dead > 0) {
     s_.in.erase(base_ + body_begin_, dead);
@@ -632,7 +809,26 @@ void Protocol::on_drained() {
 }
 
 void Protocol::on_tick(uint64_t now_ms) {
-  if (app_running_ || failed_) return;
+  if (failed_) return;
+  if (app_running_) {
+    // The app waits for body the client does not send: a slow body, or a
+    // Content-Length larger than what follows. Every read restarts the clock.
+    if (!body_waiter_ || message_complete_) {
+      body_waiting_ = false;
+    } else if (std::exchange(read_since_tick_, false) || !body_waiting_) {
+      body_waiting_ = true;
+      body_wait_since_ms_ = now_ms;
+    } else if (now_ms - body_wait_since_ms_ >= opt_.body_timeout_ms) {
+      fail(408, "request body not received in time");
+      // The app learns at once that no more body will come.
+      disconnected_ = true;
+      in_drive_ = true;
+      if (body_waiter_) wake(body_waiter_);
+      in_drive_ = false;
+      drive();
+    }
+    return;
+  }
   if (phase_ == Phase::head) {
     if (now_ms - head_started_ms_ >= opt_.head_timeout_ms) {
       failed_ = true;
@@ -676,7 +872,8 @@ Task<ReceiveEvent> Protocol::receive() {
       co_return ReceiveEvent{ReceiveEvent::body, piece, more};
     }
     if (message_complete_ && response_complete_) co_return ReceiveEvent{ReceiveEvent::disconnect, {}, false};
-    if (expect_continue_ && !continue_sent_ && !response_started_) {
+    // RFC 9110 10.1.1: never a 1xx to an HTTP/1.0 client.
+    if (expect_continue_ && !http10_ && !continue_sent_ && !response_started_) {
       continue_sent_ = true;
       s_.out().append("HTTP/1.1 100 Continue\r\n\r\n");
       s_.flush();

@@ -12,14 +12,32 @@
 //
 // What it answers by itself (then closes the connection):
 //   400 malformed request, Content-Length with Transfer-Encoding, two
-//       Content-Lengths, HTTP/1.1 without exactly one valid Host
-//   408 request head not complete within head_timeout_ms
-//   413 body larger than max_body_bytes
+//       Content-Lengths, HTTP/1.1 without exactly one valid Host, a field
+//       name that is not a token, obs-fold (a header line continued on the
+//       next), Transfer-Encoding in an HTTP/1.0 request, chunk framing
+//       (size line, extensions) over max_head_bytes in a row
+//   408 request head not complete within head_timeout_ms; no body bytes
+//       for body_timeout_ms while the app waits for them
+//   413 body larger than max_body_bytes, or a chunk announcing so
 //   417 an Expect other than 100-continue
-//   431 request line + headers over max_head_bytes, or over max_headers
+//   431 request line + headers over max_head_bytes, or over max_headers;
+//       a trailer section over max_head_bytes
 //   500 the app failed or returned without starting a response
 //   501 a transfer coding other than chunked
+//   503 more than limit_concurrency requests in the app at once
 //   505 an HTTP version other than 1.0 and 1.1
+//
+// Protocol upgrades (Upgrade, CONNECT) are not supported: the request is
+// answered as any other, with Connection: close, and the connection ends.
+//
+// The rule behind the limits and timeouts: no input leaves a connection
+// with reading paused and nothing running that will resume it. Framing
+// bytes the app never sees (chunk-size lines, extensions, trailers) are
+// dropped from the read buffer as they are parsed, and each state has a
+// deadline: the head (head_timeout_ms), a body the app waits for
+// (body_timeout_ms, reset by every read), an idle connection
+// (idle_timeout_ms), and output the peer does not read (the transport's
+// send timeout, loop::ServerConfig).
 //
 // Probes (common/probe.hpp): each connection owns its current request's
 // probe Record and marks parse, dispatch, app and send; the transport marks
@@ -28,6 +46,7 @@
 // Server-Timing headers of its own, merged into the same field.
 #pragma once
 
+#include <atomic>
 #include <coroutine>
 #include <cstdint>
 #include <ctime>
@@ -41,6 +60,8 @@
 #include "loop/stream.hpp"
 #include "parser/asgi.hpp"
 
+struct uv_loop_s;
+
 namespace strata::http {
 
 struct Options {
@@ -49,6 +70,8 @@ struct Options {
   size_t max_body_bytes = 1024 * 1024;
   uint64_t head_timeout_ms = 10'000;
   uint64_t idle_timeout_ms = 5'000;  // uvicorn's keep-alive default
+  uint64_t body_timeout_ms = 10'000; // longest wait for more body while the app waits for it
+  size_t limit_concurrency = 0;      // requests in the app at once (per process); 0 = no limit
   size_t high_water = 64 * 1024;     // output bytes queued before reading stops
 
   // The read buffer holds one request head whole, with room to spare for
@@ -65,6 +88,14 @@ struct Context {
   Options options;
   App app;
   uint64_t now_ms = 0;  // coarse loop time, advanced by the worker's tick
+  // The worker's loop, when there is one: time stamps that start a
+  // deadline read its clock, so a deadline never fires early because the
+  // tick's time had gone stale.
+  uv_loop_s* loop = nullptr;
+  uint64_t now() const;
+  // Requests in the app across every worker, for limit_concurrency; shared
+  // by the workers of one server (null: no limit is enforced).
+  std::atomic<size_t>* in_flight = nullptr;
   // "Date: <IMF-fixdate>\r\n", rebuilt once a second by refresh_date().
   char date_line[39] = {};
   std::time_t date_second = 0;
@@ -85,7 +116,10 @@ class Protocol {
   Protocol& operator=(const Protocol&) = delete;
 
   // loop::TcpConnection's protocol interface (see loop/server.hpp).
-  void on_data() { drive(); }
+  void on_data() {
+    read_since_tick_ = true;
+    drive();
+  }
   void on_eof();
   void on_drained();
   void on_tick(uint64_t now_ms);
@@ -129,6 +163,9 @@ class Protocol {
   static int cb_headers_complete(llhttp_t*);
   static int cb_body(llhttp_t*, const char*, size_t);
   static int cb_message_complete(llhttp_t*);
+  static int cb_chunk_header(llhttp_t*);
+  static int cb_chunk_extension(llhttp_t*, const char*, size_t);
+  int count_framing(size_t len);
   static const llhttp_settings_t settings;
   static void on_app_done(void* self);
 
@@ -145,6 +182,9 @@ class Protocol {
   void wake(std::coroutine_handle<>& slot);
   void append_server_timing(std::string& o, std::span<const Header> app_headers);
   void reclaim_body();
+  void reclaim_framing();
+  bool check_framing();
+  bool retry_with_tabs_as_spaces(llhttp_errno_t err);
   void update_reading();
   int extend(Span& s, const char* at, size_t len);
   std::string_view view(Span s) const { return {s_.in.data() + base_ + s.off, s.len}; }
@@ -174,12 +214,25 @@ class Protocol {
   bool peer_done_ = false;  // the peer's FIN arrived: reading again would only see EOF again
   uint64_t head_started_ms_ = 0;
   uint64_t idle_since_ms_ = 0;
+  uint64_t body_wait_since_ms_ = 0;  // last tick that saw body bytes arrive, while the app waited
+  bool body_waiting_ = false;        // body_wait_since_ms_ is running
+  bool read_since_tick_ = false;     // set per read, so the hot path never reads a clock
+  bool counted_ = false;             // this request holds a place in ctx_.in_flight
 
   // request
   Span url_;
   std::vector<std::pair<Span, Span>> header_spans_;  // capacity max_headers + 1
   size_t nheaders_ = 0;
   bool in_field_ = false;
+  uint32_t head_end_ = 0;    // just past the last head byte seen; framing after it is dead
+  uint32_t framing_run_ = 0;   // framing bytes dropped since the last body byte
+  uint32_t framing_from_ = 0;  // where parsed bytes became framing again (after the head, a body piece)
+  size_t ext_bytes_ = 0;       // chunk extension bytes of this chunk-size line, or trailer bytes
+  static constexpr size_t kNoValue = SIZE_MAX;
+  size_t trailer_value_end_ = kNoValue;  // absolute end of the trailer value being parsed
+  bool te_seen_ = false;
+  bool in_trailers_ = false;
+  uint32_t trailer_name_len_ = 0;
   int host_count_ = 0;
   bool host_invalid_ = false;
   bool te_unsupported_ = false;

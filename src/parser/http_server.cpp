@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <memory>
 
 namespace strata::http {
 
@@ -10,16 +11,18 @@ namespace {
 // The tick drives timeouts and the Date line: often enough for both, and
 // never so often that an idle server wakes up for nothing.
 unsigned tick_interval(const Options& o) {
-  const uint64_t shortest = std::min(o.head_timeout_ms, o.idle_timeout_ms);
+  const uint64_t shortest = std::min({o.head_timeout_ms, o.idle_timeout_ms, o.body_timeout_ms});
   return static_cast<unsigned>(std::clamp<uint64_t>(shortest / 4, 5, 250));
 }
 
 }  // namespace
 
 HttpWorker::HttpWorker(int index, const loop::ServerConfig& config, const Options& options,
-                       const AppFactory& make_app)
+                       const AppFactory& make_app, std::atomic<size_t>* in_flight)
     : Worker(index, config, tick_interval(options)) {
   ctx_.options = options;
+  ctx_.loop = loop();
+  ctx_.in_flight = in_flight;
   host_.loop = loop();
   host_.worker_index = index;
   ctx_.app = make_app(host_);
@@ -47,8 +50,9 @@ HttpWorker::~HttpWorker() {
 }
 
 loop::Server::WorkerFactory http_workers(Options options, AppFactory make_app) {
-  return [options, make_app](int index, const loop::ServerConfig& config) -> std::unique_ptr<loop::Worker> {
-    return std::make_unique<HttpWorker>(index, config, options, make_app);
+  auto in_flight = std::make_shared<std::atomic<size_t>>(0);
+  return [options, make_app, in_flight](int index, const loop::ServerConfig& config) -> std::unique_ptr<loop::Worker> {
+    return std::make_unique<HttpWorker>(index, config, options, make_app, in_flight.get());
   };
 }
 

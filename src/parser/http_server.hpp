@@ -32,7 +32,10 @@ using AppFactory = std::function<App(AppHost&)>;
 
 class HttpWorker final : public loop::Worker {
  public:
-  HttpWorker(int index, const loop::ServerConfig& config, const Options& options, const AppFactory& make_app);
+  // `in_flight` counts requests in the app across the server's workers
+  // (for Options::limit_concurrency); it must outlive the worker.
+  HttpWorker(int index, const loop::ServerConfig& config, const Options& options, const AppFactory& make_app,
+             std::atomic<size_t>* in_flight = nullptr);
   // A worker that never ran (another worker failed to start) still runs
   // its shutdown hooks, so the app can close its loop handles.
   ~HttpWorker() override;
@@ -48,7 +51,7 @@ class HttpWorker final : public loop::Worker {
   bool shut_down_ = false;
 };
 
-// A WorkerFactory for loop::Server.
+// A WorkerFactory for loop::Server; its workers share one in-flight count.
 loop::Server::WorkerFactory http_workers(Options options, AppFactory make_app);
 
 }  // namespace strata::http
