@@ -70,8 +70,9 @@ int serve(ServeArgs& a) {
     strata::app::add_workload_routes(app);
     factory = strata::http::http_workers(a.http, app.factory());
   } else if (a.tier == "raw") {
-    factory = [](int index, const strata::loop::ServerConfig& c) -> std::unique_ptr<strata::loop::Worker> {
-      return std::make_unique<strata::loop::raw::RawWorker>(index, c);
+    factory = [quiet = a.http.idle_timeout_ms](int index, const strata::loop::ServerConfig& c)
+        -> std::unique_ptr<strata::loop::Worker> {
+      return std::make_unique<strata::loop::raw::RawWorker>(index, c, quiet);
     };
   } else {
     factory = strata::http::http_workers(a.http, [](strata::http::AppHost&) { return strata::http::make_bare_app(); });
@@ -145,7 +146,7 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--head-timeout", a.head_timeout, "http: seconds allowed to send a request head (408 after)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  serve_cmd->add_option("--idle-timeout", a.idle_timeout, "http: seconds an idle keep-alive connection stays open")
+  serve_cmd->add_option("--idle-timeout", a.idle_timeout, "Seconds an idle keep-alive connection stays open (raw: one that sends nothing)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   serve_cmd->add_option("--body-timeout", a.body_timeout,

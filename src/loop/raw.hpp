@@ -7,8 +7,8 @@
 // buffer without ending.
 //
 // Unlike asyncio's raw server it does not let a connection hang forever:
-// one timer per worker (a tick a second) closes a connection that has
-// received nothing for quiet_timeout_ms, whatever state it is in (half a
+// one timer per worker closes a connection that has received nothing for
+// its quiet timeout (`--idle-timeout`), whatever state it is in (half a
 // request, or idle), and the transport's send timeout closes one whose
 // peer stops reading. Per request this costs one store.
 //
@@ -18,6 +18,7 @@
 // carries a Server-Timing field with those phases.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -34,9 +35,8 @@ namespace strata::loop::raw {
 // Read buffer per connection; a request (head plus body) larger than this
 // cannot be framed and closes the connection.
 inline constexpr size_t read_capacity = 16 * 1024;
-// A connection that receives nothing for this long is closed.
-inline constexpr uint64_t quiet_timeout_ms = 30'000;
-inline constexpr unsigned tick_ms = 1'000;
+// A connection that receives nothing for this long is closed, by default.
+inline constexpr uint64_t default_quiet_timeout_ms = 5'000;
 
 struct Frame {
   enum Kind { incomplete, complete, invalid } kind = incomplete;
@@ -59,6 +59,7 @@ class Protocol {
   struct Context {
     workload::UserEndpoint user;
     std::string scratch;
+    uint64_t quiet_timeout_ms = default_quiet_timeout_ms;
   };
 
   Protocol(Stream& s, Context& ctx) : s_(s), ctx_(ctx) {}
@@ -68,7 +69,7 @@ class Protocol {
   void on_drained() {}
   void on_tick(uint64_t now_ms) {
     if (std::exchange(read_since_tick_, false)) quiet_since_ms_ = now_ms;
-    else if (now_ms - quiet_since_ms_ >= quiet_timeout_ms) s_.close();
+    else if (now_ms - quiet_since_ms_ >= ctx_.quiet_timeout_ms) s_.close();
   }
   void on_stop() { s_.finish(); }
   void on_closed() {}
@@ -84,7 +85,10 @@ class Protocol {
 
 class RawWorker final : public Worker {
  public:
-  RawWorker(int index, const ServerConfig& config) : Worker(index, config, tick_ms) {}
+  RawWorker(int index, const ServerConfig& config, uint64_t quiet_timeout_ms = default_quiet_timeout_ms)
+      : Worker(index, config, tick_for(std::min(quiet_timeout_ms, config.send_timeout_ms))) {
+    ctx_.quiet_timeout_ms = quiet_timeout_ms;
+  }
 
  protected:
   void accept(uv_stream_t* listener) override {
@@ -92,6 +96,10 @@ class RawWorker final : public Worker {
   }
 
  private:
+  // Often enough that a timeout is late by at most a quarter of itself.
+  static unsigned tick_for(uint64_t timeout_ms) {
+    return static_cast<unsigned>(std::clamp<uint64_t>(timeout_ms / 4, 5, 1000));
+  }
   Protocol::Context ctx_;
 };
 

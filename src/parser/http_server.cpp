@@ -10,8 +10,8 @@ namespace {
 
 // The tick drives timeouts and the Date line: often enough for both, and
 // never so often that an idle server wakes up for nothing.
-unsigned tick_interval(const Options& o) {
-  const uint64_t shortest = std::min({o.head_timeout_ms, o.idle_timeout_ms, o.body_timeout_ms});
+unsigned tick_interval(const Options& o, const loop::ServerConfig& c) {
+  const uint64_t shortest = std::min({o.head_timeout_ms, o.idle_timeout_ms, o.body_timeout_ms, c.send_timeout_ms});
   return static_cast<unsigned>(std::clamp<uint64_t>(shortest / 4, 5, 250));
 }
 
@@ -19,7 +19,7 @@ unsigned tick_interval(const Options& o) {
 
 HttpWorker::HttpWorker(int index, const loop::ServerConfig& config, const Options& options,
                        const AppFactory& make_app, std::atomic<size_t>* in_flight)
-    : Worker(index, config, tick_interval(options)) {
+    : Worker(index, config, tick_interval(options, config)) {
   ctx_.options = options;
   ctx_.loop = loop();
   ctx_.in_flight = in_flight;
