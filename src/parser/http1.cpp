@@ -42,6 +42,17 @@ constexpr CharClass field_value_chars = [] {
   return c;
 }();
 
+// A field-name byte lower-cased, or 0 when it is not a token character: one
+// load per byte both checks a name and lower-cases it in place.
+struct LowerToken {
+  unsigned char to[256] = {};
+  constexpr LowerToken() {
+    for (int c = 0; c < 256; ++c)
+      if (token_chars.in[c]) to[c] = static_cast<unsigned char>(ascii_lower(static_cast<char>(c)));
+  }
+};
+constexpr LowerToken lower_token;
+
 bool valid_host(std::string_view v) { return host_chars.all(v); }
 
 // Transfer-Encoding we can decode: "chunked", once, and nothing else.
@@ -268,13 +279,13 @@ int Protocol::cb_header_field_complete(llhttp_t* p) {
   if (!std::exchange(c.in_field_, false)) return invalid();
   // ASGI hands header names over in lower case; do it once, in place.
   const Span name = c.header_spans_[c.nheaders_].first;
-  char* b = c.s_.in.data() + c.base_ + name.off;
-  unsigned char bad = 0;
+  auto* b = reinterpret_cast<unsigned char*>(c.s_.in.data() + c.base_ + name.off);
+  bool token = name.len != 0;
   for (uint32_t i = 0; i < name.len; ++i) {
-    bad |= !token_chars.in[static_cast<unsigned char>(b[i])];
-    b[i] = ascii_lower(b[i]);
+    b[i] = lower_token.to[b[i]];
+    token &= b[i] != 0;
   }
-  if (bad || name.len == 0) return invalid();
+  if (!token) return invalid();
   return 0;
 }
 
