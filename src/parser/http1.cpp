@@ -211,6 +211,7 @@ int Protocol::extend(Span& sp, const char* at, size_t len) {
 int Protocol::cb_message_begin(llhttp_t* p) {
   Protocol& c = self(p);
   c.phase_ = Phase::head;
+  c.is_head_ = false;  // an error answer to this request has a body, whatever the last one was
   c.head_started_ms_ = c.ctx_.now();
   c.url_ = {};
   c.nheaders_ = 0;
@@ -670,16 +671,16 @@ void Protocol::app_finished() {
     // May run inside the task's final suspension; nothing touches the frame after.
     app_task_.reset();
   }
-  if (!disconnected_ && !failed_) {
-    if (!response_started_) {
-      write_simple(500, "Internal Server Error", !keep_alive_);
-    } else if (!response_complete_ || head_open_) {
-      keep_alive_ = false;  // a half-sent response can only be ended by closing
-      if (head_open_) {
-        // The app never sent a body event: end the head honestly, then close.
-        s_.out().append("Connection: close\r\n\r\n");
-        head_open_ = false;
-      }
+  if (!response_started_) {
+    if (!disconnected_ && !failed_) write_simple(500, "Internal Server Error", !keep_alive_);
+  } else if (!response_complete_ || head_open_) {
+    keep_alive_ = false;  // a half-sent response can only be ended by closing
+    if (head_open_) {
+      // The app never sent a body event (it may have seen the peer's FIN
+      // and given up): end the head honestly, then close, so no peer ever
+      // receives half a head.
+      s_.out().append("Connection: close\r\n\r\n");
+      head_open_ = false;
     }
   }
   // A body still arriving that the app did not read: stop here rather than
@@ -722,7 +723,10 @@ void Protocol::finish_drive() {
 }
 
 void Protocol::update_reading() {
-  s_.set_reading(!failed_ && !peer_done_ && s_.in.free_space() > 0 && s_.queued_bytes() < opt_.high_water);
+  // While a response head is open it cannot be sent, so it is no reason to
+  // stop reading: the app may be waiting for the very body behind it.
+  s_.set_reading(!failed_ && !peer_done_ && s_.in.free_space() > 0 &&
+                 (head_open_ || s_.queued_bytes() < opt_.high_water));
 }
 
 void Protocol::fail(int status, std::string_view reason) {

@@ -315,3 +315,57 @@ TEST(ConformanceTimeouts, AnAppThatDoesNotWaitForBodyIsNotTimedOut) {
 }
 
 }  // namespace
+
+namespace {
+
+// ---- cases the fuzzer found (tests/fuzz/regressions/fuzz_http1/)
+
+// An app that starts its response, then reads the body before sending it.
+App head_then_read() {
+  return [](const Scope&, http::Receive& receive, http::Send& send) -> Task<void> {
+    const Header headers[] = {{"content-type", "text/plain"}};
+    co_await send.start({200, headers});
+    std::string body;
+    for (;;) {
+      ReceiveEvent ev = co_await receive();
+      if (ev.type == ReceiveEvent::disconnect) co_return;  // gives up without a body event
+      body.append(ev.bytes);
+      if (!ev.more_body) break;
+    }
+    co_await send.body({body, false});
+  };
+}
+
+TEST(ConformanceFuzzFound, EofWhileTheResponseHeadIsOpenEndsTheHead) {
+  Harness h(head_then_read());
+  h.feed("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n");
+  h.p->on_eof();
+  EXPECT_TRUE(h.s->closed());
+  EXPECT_TRUE(h.s->written.ends_with("\r\n\r\n")) << h.s->written;
+  EXPECT_NE(h.s->written.find("Connection: close\r\n"), std::string::npos) << h.s->written;
+  EXPECT_FALSE(h.p->busy());
+}
+
+TEST(ConformanceFuzzFound, AnErrorAfterAHeadRequestHasItsBody) {
+  const Result r = run({"HEAD / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nBad Header: x\r\n\r\n"});
+  const size_t second = r.written.find("HTTP/1.1 400");
+  ASSERT_NE(second, std::string::npos) << r.written;
+  const std::string error = r.written.substr(second);
+  const size_t cl = error.find("Content-Length: ");
+  ASSERT_NE(cl, std::string::npos);
+  const size_t body = error.find("\r\n\r\n") + 4;
+  EXPECT_EQ(std::to_string(error.size() - body), error.substr(cl + 16, error.find("\r\n", cl) - cl - 16)) << error;
+}
+
+TEST(ConformanceFuzzFound, AnOpenHeadOverTheHighWaterMarkDoesNotStopReading) {
+  http::Options o;
+  o.high_water = 64;  // the head alone is over it
+  Harness h(head_then_read(), o);
+  h.feed("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n");
+  EXPECT_TRUE(h.s->reading);
+  h.feed("hello");
+  EXPECT_TRUE(h.s->written.ends_with("hello")) << h.s->written;
+  EXPECT_FALSE(h.p->busy());
+}
+
+}  // namespace
