@@ -415,9 +415,12 @@ std::optional<Violation> check_string(std::string_view s, Check chk) {
 std::optional<Violation> check_number(const Num& n, const Constraints* c) {
   // pydantic-core's order: le, lt, ge, gt; the first that fails is reported.
   if (!c) return std::nullopt;
-  if (c->le && above(n, *c->le)) return bound_violation("less_than_equal", "less than or equal to", "le", *c->le);
+  // Written so that NaN, which compares unordered, fails every bound.
+  if (c->le && !(compare(n, *c->le) <= 0))
+    return bound_violation("less_than_equal", "less than or equal to", "le", *c->le);
   if (c->lt && !below(n, *c->lt)) return bound_violation("less_than", "less than", "lt", *c->lt);
-  if (c->ge && below(n, *c->ge)) return bound_violation("greater_than_equal", "greater than or equal to", "ge", *c->ge);
+  if (c->ge && !(compare(n, *c->ge) >= 0))
+    return bound_violation("greater_than_equal", "greater than or equal to", "ge", *c->ge);
   if (c->gt && !above(n, *c->gt)) return bound_violation("greater_than", "greater than", "gt", *c->gt);
   return std::nullopt;
 }
@@ -786,7 +789,7 @@ Read Decoder::read_int(od::value v, const Path& at, Check chk, int64_t lo, int64
   return Read::ok;
 }
 
-Read Decoder::read_double(od::value v, const Path& at, Check chk, double& out) {
+Read Decoder::read_double(od::value v, const Path& at, Check chk, double& out, bool to_float) {
   od::json_type t;
   if (!peek(v, t)) return Read::fatal;
   const std::string_view token = v.raw_json_token();
@@ -817,6 +820,13 @@ Read Decoder::read_double(od::value v, const Path& at, Check chk, double& out) {
     }
     default:
       return mismatch(v, at, "float_type", "Input should be a valid number") ? Read::invalid : Read::fatal;
+  }
+  // A float field keeps the value rounded to float: the bounds hold for
+  // what is stored (999.99999999 rounds to 1000.0f, which lt=1000 refuses).
+  if (to_float) {
+    // Out of float's range the cast is undefined; IEEE rounding gives infinity.
+    d = std::isfinite(d) && std::fabs(d) > std::numeric_limits<float>::max() ? std::copysign(HUGE_VAL, d)
+                                                                              : static_cast<float>(d);
   }
   if (auto bad = check_number(Num::of(d), chk.c)) {
     report(at, *bad, token);

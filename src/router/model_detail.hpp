@@ -254,7 +254,7 @@ class Decoder {
   bool read_map(od::value v, std::map<std::string, U>& out, const Path& at, Check chk);
 
   Read read_int(od::value v, const Path& at, Check chk, int64_t lo, int64_t hi, int64_t& out);
-  Read read_double(od::value v, const Path& at, Check chk, double& out);
+  Read read_double(od::value v, const Path& at, Check chk, double& out, bool to_float);
   Read read_bool(od::value v, const Path& at, bool& out);
   Read read_string(od::value v, const Path& at, Check chk, std::string& out);
   Read read_enum(od::value v, const Path& at, std::span<const std::string_view> names, size_t& index);
@@ -341,7 +341,7 @@ bool Decoder::read(od::value v, T& out, const Path& at, Check chk) {
     return r != Read::fatal;
   } else if constexpr (std::is_floating_point_v<T>) {
     double d = 0;
-    const Read r = read_double(v, at, chk, d);
+    const Read r = read_double(v, at, chk, d, std::is_same_v<T, float>);
     if (r == Read::ok) out = static_cast<T>(d);
     return r != Read::fatal;
   } else if constexpr (std::is_same_v<T, std::string>) {
