@@ -18,13 +18,14 @@ packages=(
   libcli11-dev      # command line
   libboost1.81-dev  # Boost.Describe: reflection for tier 4 models (header-only)
   libgtest-dev      # tests
-  libbenchmark-dev  # microbenchmarks (bench/micro)
+  catch2            # microbenchmarks (bench/micro): Catch2 v2 BENCHMARK, header-only
   curl              # black-box tests talk to the binary with curl too
   wrk               # load generator for `make bench`
   valgrind          # `strata profile --instructions` (callgrind and its <valgrind/callgrind.h>)
   nodejs            # runs web/'s scripts: the OpenAPI validator and the /docs page test
   npm               # installs web/node_modules (swagger-ui-dist is part of the build)
   chromium          # tests/web drives the /docs page in headless Chromium
+  clang-14 libclang-rt-14-dev  # tests/fuzz: libFuzzer with ASan + UBSan (scripts/fuzz.sh)
 )
 python_packages=(
   python3            # /usr/bin/python3, the interpreter the packages below are built for

@@ -1,12 +1,19 @@
-// How route matching time grows with the size of the route table.
+// How route matching time grows with the size of the route table
+// (Catch2 benchmarks, `bench_route_match`).
 //
-// BM_TreeMatch: strata's segment tree (src/app/routing.hpp).
-// BM_LinearRegexScan: the strategy of Starlette's router, one compiled
-// regex per route tried in order, reproduced with std::regex as a baseline.
+// "tree match":        strata's segment tree (src/app/routing.hpp), the
+//                      request matching the last route added
+// "tree miss":         the same tree asked for a path no route has (a 404)
+// "linear regex scan": the strategy of Starlette's router, one compiled
+//                      regex per route tried in order, reproduced with
+//                      std::regex as a baseline; the last route matches,
+//                      the worst case for a scan
 //
-// Each table has N routes "/r<i>/items/{id:int}"; the request matches the
-// last route added (the worst case for a scan) or the middle one.
-#include <benchmark/benchmark.h>
+// Each table has N routes "/r<i>/items/{id:int}", N = 10, 100 and 1000.
+
+// As in main.cpp, which holds the runner: both sides must see one Catch2.
+#define CATCH_CONFIG_ENABLE_BENCHMARKING
+#include <catch2/catch.hpp>
 
 #include <regex>
 #include <string>
@@ -19,6 +26,8 @@ namespace {
 using strata::app::Match;
 using strata::app::Router;
 
+constexpr int kRouteCounts[] = {10, 100, 1000};
+
 Router make_router(int n) {
   Router r;
   for (int i = 0; i < n; ++i)
@@ -27,43 +36,43 @@ Router make_router(int n) {
   return r;
 }
 
-void BM_TreeMatch(benchmark::State& state) {
-  const int n = static_cast<int>(state.range(0));
-  const Router r = make_router(n);
-  const std::string last = "/r" + std::to_string(n - 1) + "/items/42";
-  for (auto _ : state) {
-    Match m = r.match("GET", last);
-    benchmark::DoNotOptimize(m);
-    if (m.kind != Match::found) state.SkipWithError("no match");
-  }
-}
-
-void BM_TreeMatchMiss(benchmark::State& state) {
-  const Router r = make_router(static_cast<int>(state.range(0)));
-  for (auto _ : state) {
-    Match m = r.match("GET", "/nowhere/items/42");
-    benchmark::DoNotOptimize(m);
-  }
-}
-
-void BM_LinearRegexScan(benchmark::State& state) {
-  const int n = static_cast<int>(state.range(0));
-  std::vector<std::regex> routes;
-  for (int i = 0; i < n; ++i) routes.emplace_back("^/r" + std::to_string(i) + "/items/([0-9]+)$");
-  const std::string last = "/r" + std::to_string(n - 1) + "/items/42";
-  for (auto _ : state) {
-    std::smatch sm;
-    bool found = false;
-    for (const auto& re : routes)
-      if ((found = std::regex_match(last, sm, re))) break;
-    benchmark::DoNotOptimize(found);
-  }
-}
-
-BENCHMARK(BM_TreeMatch)->Arg(10)->Arg(100)->Arg(1000);
-BENCHMARK(BM_TreeMatchMiss)->Arg(10)->Arg(100)->Arg(1000);
-BENCHMARK(BM_LinearRegexScan)->Arg(10)->Arg(100)->Arg(1000);
+std::string last_path(int n) { return "/r" + std::to_string(n - 1) + "/items/42"; }
 
 }  // namespace
 
-BENCHMARK_MAIN();
+// Tables are built outside the measured lambdas: Catch2 times only the
+// lambda, so building 1000 routes (or compiling 1000 regexes) stays out of
+// the figures. Each table is checked once before it is timed.
+TEST_CASE("tree match", "[route]") {
+  for (const int n : kRouteCounts) {
+    const Router r = make_router(n);
+    const std::string last = last_path(n);
+    REQUIRE(r.match("GET", last).kind == Match::found);
+    BENCHMARK("tree match, " + std::to_string(n) + " routes") { return r.match("GET", last); };
+  }
+}
+
+TEST_CASE("tree miss", "[route]") {
+  for (const int n : kRouteCounts) {
+    const Router r = make_router(n);
+    REQUIRE(r.match("GET", "/nowhere/items/42").kind == Match::not_found);
+    BENCHMARK("tree miss, " + std::to_string(n) + " routes") { return r.match("GET", "/nowhere/items/42"); };
+  }
+}
+
+TEST_CASE("linear regex scan", "[route][regex]") {
+  for (const int n : kRouteCounts) {
+    std::vector<std::regex> routes;
+    for (int i = 0; i < n; ++i) routes.emplace_back("^/r" + std::to_string(i) + "/items/([0-9]+)$");
+    const std::string last = last_path(n);
+    const auto scan = [&] {
+      std::smatch sm;
+      bool found = false;
+      for (const auto& re : routes)
+        if ((found = std::regex_match(last, sm, re))) break;
+      return found;
+    };
+    REQUIRE(scan());
+    BENCHMARK("linear regex scan, " + std::to_string(n) + " routes") { return scan(); };
+  }
+}
