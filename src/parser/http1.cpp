@@ -87,6 +87,11 @@ void append_hex(std::string& out, uint64_t v) {
 
 Protocol& self(llhttp_t* p) { return *static_cast<Protocol*>(p->data); }
 
+// One text per limit, whichever check meets it first (it depends on how
+// the bytes were cut), so the answer does not.
+constexpr const char* kFramingTooLong = "chunk-size line or chunk extensions are too long";
+constexpr const char* kTrailersTooLarge = "trailer section is too large";
+
 }  // namespace
 
 // ------------------------------------------------------------ helpers
@@ -389,6 +394,13 @@ int Protocol::cb_body(llhttp_t* p, const char* at, size_t len) {
   }
   char* base = c.s_.in.data() + c.base_;
   const auto rel = static_cast<uint32_t>(at - base);
+  // The framing before this piece, counted here too so the limit does not
+  // depend on whether it arrived in the same read as the data after it.
+  if (c.framing_run_ + (rel - c.framing_from_) > c.opt_.max_head_bytes) {
+    c.error_status_ = 400;
+    c.error_reason_ = kFramingTooLong;
+    return HPE_USER;
+  }
   if (!c.body_seen_) {
     c.body_seen_ = true;
     c.body_begin_ = c.body_end_ = c.deliver_from_ = rel;
@@ -412,7 +424,7 @@ int Protocol::count_framing(size_t len) {
   ext_bytes_ += len;
   if (ext_bytes_ <= opt_.max_head_bytes) return 0;
   error_status_ = in_trailers_ ? 431 : 400;
-  error_reason_ = in_trailers_ ? "trailer section is too large" : "chunk extensions are too long";
+  error_reason_ = in_trailers_ ? kTrailersTooLarge : kFramingTooLong;
   return HPE_USER;
 }
 
@@ -506,6 +518,9 @@ void Protocol::parse() {
   } else if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
     parse_pos_ = static_cast<size_t>(llhttp_get_error_pos(&parser_) - s_.in.data());
     paused_ = true;
+    // The last chunk and trailers end a message inside one read as often
+    // as across several: their framing is held to the same limit either way.
+    if (message_complete_ && phase_ != Phase::head && !check_framing()) return;
     // Protocol upgrades are not supported: answer, then close.
     if (err == HPE_PAUSED_UPGRADE) keep_alive_ = false;
   } else {
@@ -535,8 +550,8 @@ void Protocol::parse() {
 bool Protocol::check_framing() {
   const size_t run = framing_run_ + (parse_pos_ - base_ - framing_from_);
   if (run <= opt_.max_head_bytes) return true;
-  if (in_trailers_) fail(431, "trailer section is too large");
-  else fail(400, "chunk-size line or chunk extensions are too long");
+  if (in_trailers_) fail(431, kTrailersTooLarge);
+  else fail(400, kFramingTooLong);
   return false;
 }
 
@@ -571,11 +586,12 @@ bool Protocol::retry_with_tabs_as_spaces(llhttp_errno_t err) {
     for (; c < end && (*c == '\t' || *c == ' '); ++c) *c = ' ';
     changed = true;
   } else if (err == HPE_INVALID_TRANSFER_ENCODING) {
-    // Found when the head is complete: every line's trailing whitespace is there.
-    const std::string_view bytes{head, static_cast<size_t>(end - head)};
-    const size_t stop = bytes.find("\r\n\r\n");
-    if (stop == std::string_view::npos) return false;
-    for (size_t eol = bytes.find("\r\n"); eol <= stop; eol = bytes.find("\r\n", eol + 2)) {
+    // Found where the head ends: every line's trailing whitespace is before
+    // that point, and nothing after it (the body) may be touched.
+    const char* at = llhttp_get_error_pos(&parser_);
+    if (at < head || at > end) return false;
+    const std::string_view bytes{head, static_cast<size_t>(at - head)};
+    for (size_t eol = bytes.find("\r\n"); eol != std::string_view::npos; eol = bytes.find("\r\n", eol + 2)) {
       for (size_t i = eol; i > 0 && (head[i - 1] == '\t' || head[i - 1] == ' '); --i) {
         changed |= head[i - 1] == '\t';
         head[i - 1] = ' ';
@@ -788,6 +804,8 @@ void Protocol::reclaim_body() {
     body_end_ -= dead;
     deliver_from_ = body_begin_;
     parse_pos_ -= dead;
+    framing_from_ -= dead;  // everything after the erased bytes moved down
+    if (trailer_value_end_ != kNoValue) trailer_value_end_ -= dead;
   }
 }
 
