@@ -323,7 +323,7 @@ class Decoder {
 template <class T>
 bool Decoder::read(od::value v, T& out, const Path& at, Check chk) {
   if constexpr (is_optional<T>) {
-    od::json_type t;
+    od::json_type t{};  // set by peek(); initialized so -O1 sees it is
     if (!peek(v, t)) return false;
     if (t == od::json_type::null) {
       out.reset();
@@ -368,7 +368,7 @@ bool Decoder::read_model(od::value v, T& out, const Path& at) {
   using M = Members<T>;
   constexpr size_t n = mp::mp_size<M>::value;
 
-  od::json_type t;
+  od::json_type t{};  // set by peek(); initialized so -O1 sees it is
   if (!peek(v, t)) return false;
   if (t != od::json_type::object) {
     std::string ctx = "{\"class_name\":";
@@ -437,7 +437,7 @@ bool Decoder::read_model(od::value v, T& out, const Path& at) {
 
 template <class U>
 bool Decoder::read_list(od::value v, std::vector<U>& out, const Path& at, Check chk) {
-  od::json_type t;
+  od::json_type t{};  // set by peek(); initialized so -O1 sees it is
   if (!peek(v, t)) return false;
   if (t != od::json_type::array) return mismatch(v, at, "list_type", "Input should be a valid list");
   const char* start = v.raw_json_token().data();
@@ -462,7 +462,7 @@ bool Decoder::read_list(od::value v, std::vector<U>& out, const Path& at, Check 
 
 template <class U>
 bool Decoder::read_map(od::value v, std::map<std::string, U>& out, const Path& at, Check chk) {
-  od::json_type t;
+  od::json_type t{};  // set by peek(); initialized so -O1 sees it is
   if (!peek(v, t)) return false;
   if (t != od::json_type::object) return mismatch(v, at, "dict_type", "Input should be a valid dictionary");
   const char* start = v.raw_json_token().data();
