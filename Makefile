@@ -8,9 +8,10 @@ JOBS    ?= $(shell nproc)
 BUILD   ?= build
 ASAN    ?= build-asan
 RELEASE ?= build-release
+FUZZ    ?= build-fuzz
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test test-fast test-asan release bench bench-python clean
+.PHONY: all deps build test test-fast test-asan fuzz fuzz-smoke release bench bench-python clean
 
 all: build
 
@@ -29,7 +30,18 @@ test-asan: deps
 	@cmake --build $(ASAN) -j$(JOBS)
 	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest -j$(JOBS) --output-on-failure
 
-test: test-fast test-asan
+test: test-fast test-asan fuzz-smoke
+
+# Coverage-guided fuzzers (tests/fuzz/README.md), a clang build in $(FUZZ)/:
+# `make fuzz` runs each FUZZ_SECONDS; `make test` ends with a short pass of
+# FUZZ_TEST_SECONDS each, after replaying tests/fuzz/regressions/.
+FUZZ_SECONDS ?= 60
+FUZZ_TEST_SECONDS ?= 20
+fuzz: deps
+	@FUZZ_BUILD=$(FUZZ) JOBS=$(JOBS) bash scripts/fuzz.sh $(FUZZ_SECONDS)
+
+fuzz-smoke: deps
+	@FUZZ_BUILD=$(FUZZ) JOBS=$(JOBS) bash scripts/fuzz.sh $(FUZZ_TEST_SECONDS)
 
 release: deps
 	@cmake -S . -B $(RELEASE) -DCMAKE_BUILD_TYPE=Release -DSTRATA_TESTS=OFF $(CMAKE_FLAGS) >/dev/null
@@ -50,4 +62,4 @@ bench-python:
 	@bash scripts/install-deps.sh --python
 
 clean:
-	rm -rf $(BUILD) $(ASAN) $(RELEASE)
+	rm -rf $(BUILD) $(ASAN) $(RELEASE) $(FUZZ)
