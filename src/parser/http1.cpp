@@ -781,6 +781,15 @@ void Protocol::wake(std::coroutine_handle<>& slot) {
   h.resume();
 }
 
+// An event (EOF, drain, timeout, close) resumes a waiting app; the driver
+// runs once afterwards, not from inside the app's resumption.
+void Protocol::wake_outside_drive(std::coroutine_handle<>& slot) {
+  if (!slot) return;
+  in_drive_ = true;
+  wake(slot);
+  in_drive_ = false;
+}
+
 void Protocol::append_server_timing(std::string& o, std::span<const Header> app_headers) {
   o.append("Server-Timing: ");
   size_t entries = probe::append_server_timing(o, probe_.elapsed_ns(), probe_.seen);
@@ -818,11 +827,7 @@ void Protocol::on_eof() {
     // The request can never complete: the app sees a disconnect.
     if (!message_complete_) {
       disconnected_ = true;
-      if (body_waiter_) {
-        in_drive_ = true;
-        wake(body_waiter_);
-        in_drive_ = false;
-      }
+      wake_outside_drive(body_waiter_);
     }
     return drive();
   }
@@ -833,11 +838,7 @@ void Protocol::on_eof() {
 }
 
 void Protocol::on_drained() {
-  if (drain_waiter_) {
-    in_drive_ = true;
-    wake(drain_waiter_);
-    in_drive_ = false;
-  }
+  wake_outside_drive(drain_waiter_);
   drive();
 }
 
@@ -855,9 +856,7 @@ void Protocol::on_tick(uint64_t now_ms) {
       fail(408, "request body not received in time");
       // The app learns at once that no more body will come.
       disconnected_ = true;
-      in_drive_ = true;
-      if (body_waiter_) wake(body_waiter_);
-      in_drive_ = false;
+      wake_outside_drive(body_waiter_);
       drive();
     }
     return;
@@ -882,10 +881,8 @@ void Protocol::on_stop() {
 void Protocol::on_closed() {
   disconnected_ = true;
   // Let a waiting app run to its end; the transport frees us afterwards.
-  in_drive_ = true;
-  if (body_waiter_) wake(body_waiter_);
-  if (drain_waiter_) wake(drain_waiter_);
-  in_drive_ = false;
+  wake_outside_drive(body_waiter_);
+  wake_outside_drive(drain_waiter_);
 }
 
 // ------------------------------------------------------------ the app's end

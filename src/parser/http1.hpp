@@ -180,6 +180,7 @@ class Protocol {
   void fail(int status, std::string_view reason);
   void write_simple(int status, std::string_view body, bool close);
   void wake(std::coroutine_handle<>& slot);
+  void wake_outside_drive(std::coroutine_handle<>& slot);
   void append_server_timing(std::string& o, std::span<const Header> app_headers);
   void reclaim_body();
   void reclaim_framing();

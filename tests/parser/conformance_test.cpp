@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <uv.h>
+
 #include "harness.hpp"
 
 namespace {
@@ -294,6 +296,29 @@ TEST(ConformanceTimeouts, BodyNotSentInTimeIs408AndTheAppSeesADisconnect) {
   ASSERT_EQ(seen.size(), 1u);
   EXPECT_TRUE(seen[0].disconnected);
   EXPECT_FALSE(h.p->busy());
+}
+
+// The worker's tick time is up to a tick old; a deadline stamped from it
+// would fire that much early. Stamps read the loop's clock instead.
+TEST(ConformanceTimeouts, IdleDeadlineStartsAtTheLoopsTimeNotTheTicks) {
+  uv_loop_t loop;
+  ASSERT_EQ(uv_loop_init(&loop), 0);
+  {
+    std::vector<Seen> seen;
+    http::Options o;
+    o.idle_timeout_ms = 1000;
+    Harness h(recording_app(seen), o);
+    h.ctx.loop = &loop;
+    const uint64_t now = uv_now(&loop);
+    h.ctx.now_ms = now - 200;  // the last tick's time, stale
+    h.feed("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    ASSERT_EQ(seen.size(), 1u);
+    h.p->on_tick(now + 999);
+    EXPECT_FALSE(h.s->closed());
+    h.p->on_tick(now + 1000);
+    EXPECT_TRUE(h.s->closed());
+  }
+  EXPECT_EQ(uv_loop_close(&loop), 0);
 }
 
 TEST(ConformanceTimeouts, AnAppThatDoesNotWaitForBodyIsNotTimedOut) {
