@@ -223,7 +223,9 @@ bool Server::listen(std::string& error) {
       error = std::string("start-up failed: ") + e.what();
       return false;
     }
-    w->share_connection_count(&connections_);
+    // Counted across workers only when limited: otherwise every accept and
+    // close would touch a shared cache line for nothing.
+    if (config_.max_connections > 0) w->share_connection_count(&connections_);
     std::string why;
     if (w->listen(reinterpret_cast<sockaddr*>(&addr), reuseport, why) != 0) {
       error = "cannot listen on " + config_.host + ":" + std::to_string(port_ ? port_ : config_.port) + ": " + why;
