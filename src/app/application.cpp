@@ -23,6 +23,11 @@ Application& Application::on_shutdown(std::function<void()> hook) {
   return *this;
 }
 
+Application& Application::on_worker_start(std::function<std::function<void()>(Worker&)> hook) {
+  worker_start_.push_back(std::move(hook));
+  return *this;
+}
+
 ThreadPool& Application::pool() {
   if (!pool_) pool_ = std::make_unique<ThreadPool>(config_.threads);
   return *pool_;
@@ -33,7 +38,13 @@ http::App Application::build(http::AppHost& host) {
 
   executors_.push_back(std::make_unique<LoopExecutor>(host.loop, pool()));
   LoopExecutor* executor = executors_.back().get();
-  host.on_shutdown.push_back([this, executor] {
+  std::vector<std::function<void()>> stops;
+  Worker worker{host.loop, host.worker_index, *executor};
+  for (auto& hook : worker_start_)
+    if (auto stop = hook(worker)) stops.push_back(std::move(stop));
+  host.on_shutdown.push_back([this, executor, stops = std::move(stops)] {
+    // Last started, first stopped: a hook may rely on what an earlier one set up.
+    for (auto it = stops.rbegin(); it != stops.rend(); ++it) (*it)();
     executor->close();
     for (auto& hook : shutdown_) hook();
   });

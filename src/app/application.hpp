@@ -58,6 +58,17 @@ class Application {
   // An exception from a start-up hook stops the server from starting.
   Application& on_startup(std::function<void()> hook);
   Application& on_shutdown(std::function<void()> hook);
+  // Per-worker set-up that needs the worker's own loop (a database pool
+  // opens its connections on it). Runs when the worker is built, after the
+  // on_startup hooks and before its loop runs (possibly on another thread);
+  // the function it returns, if any, runs at that worker's shutdown on its
+  // loop thread, before the loop is closed. An exception stops start-up.
+  struct Worker {
+    uv_loop_t* loop;
+    int index;
+    LoopExecutor& executor;
+  };
+  Application& on_worker_start(std::function<std::function<void()>(Worker&)> hook);
 
   // One worker's app, on host.loop. Registers the shutdown work on host.
   http::App build(http::AppHost& host);
@@ -72,6 +83,7 @@ class Application {
   Router router_;
   std::vector<Middleware> middleware_;
   std::vector<std::function<void()>> startup_, shutdown_;
+  std::vector<std::function<std::function<void()>(Worker&)>> worker_start_;
   std::unique_ptr<ThreadPool> pool_;
   std::vector<std::unique_ptr<LoopExecutor>> executors_;
 };

@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -100,6 +101,23 @@ class Request {
     return executor_->run(std::forward<F>(f));
   }
   LoopExecutor* executor() const { return executor_; }
+
+  // Keeps `value` alive until this request's response has been sent (or
+  // the request ended by an exception or a client that left), then destroys
+  // it; several are destroyed last-kept first. For per-request resources
+  // with cleanup, FastAPI's `yield` dependencies: a pooled database
+  // connection goes back to its pool in its destructor.
+  template <class T>
+  std::remove_cvref_t<T>& hold(T&& value) {
+    using V = std::remove_cvref_t<T>;
+    auto h = std::make_unique<Held<V>>(std::forward<T>(value));
+    V& ref = h->value;
+    held_.push_back(std::move(h));
+    return ref;
+  }
+  ~Request() {
+    while (!held_.empty()) held_.pop_back();
+  }
   // Only valid after body() has completed.
   std::string_view body_view() const { return body_; }
 
@@ -118,6 +136,16 @@ class Request {
   mutable bool query_parsed_ = false;
   mutable std::vector<std::pair<std::string, std::string>> query_;
   std::unique_ptr<simdjson::dom::parser> json_parser_;
+  struct HeldBase {
+    virtual ~HeldBase() = default;
+  };
+  template <class V>
+  struct Held final : HeldBase {
+    template <class U>
+    explicit Held(U&& u) : value(std::forward<U>(u)) {}
+    V value;
+  };
+  std::vector<std::unique_ptr<HeldBase>> held_;
 };
 
 // Pure helpers, exposed for tests.
