@@ -8,6 +8,7 @@
 
 #include "app/application.hpp"
 #include "cli/admin.hpp"
+#include "cli/db_routes.hpp"
 #include "cli/profile.hpp"
 #include "common/probe.hpp"
 #include "harness/command.hpp"
@@ -30,6 +31,9 @@ struct ServeArgs {
   bool no_validate_responses = false;
   bool probes = false, server_timing = false;
   int admin_port = -1;  // -1: no admin server
+  std::string database_url;
+  unsigned database_pool = 8;
+  double database_timeout = 5;
 };
 
 uint64_t to_ms(double seconds) { return static_cast<uint64_t>(seconds * 1000.0 + 0.5); }
@@ -61,13 +65,39 @@ int serve(ServeArgs& a) {
   api_config.title = "strata typed tier: the seed workloads";
   api_config.version = STRATA_VERSION;
   api_config.validate_responses = !a.no_validate_responses;
+  // The database is checked before anything listens: a wrong URL is a
+  // start-up error naming it (password hidden), not a stream of 503s.
+  std::unique_ptr<strata::db::Database> database;
+  if (!a.database_url.empty()) {
+    if (a.tier != "app" && a.tier != "typed") {
+      std::fprintf(stderr, "strata: --database-url needs --tier app or --tier typed\n");
+      return 2;
+    }
+    try {
+      strata::db::Config dbc;
+      dbc.url = a.database_url;
+      dbc.pool_size = a.database_pool;
+      dbc.acquire_timeout_ms = static_cast<unsigned>(to_ms(a.database_timeout));
+      dbc.connect_timeout_ms = static_cast<unsigned>(to_ms(a.database_timeout));
+      database = std::make_unique<strata::db::Database>(dbc);
+      database->check();
+    } catch (const std::invalid_argument& e) {
+      std::fprintf(stderr, "strata: %s\n", e.what());
+      return 2;
+    } catch (const strata::db::Unavailable& e) {
+      std::fprintf(stderr, "strata: %s\n", e.what());
+      return 1;
+    }
+  }
   std::unique_ptr<strata::router::API> api;
   if (a.tier == "typed") {
     api = std::make_unique<strata::router::API>(api_config);
     strata::router::add_workload_routes(*api);
+    if (database) strata::cli::add_db_routes(*api, *database);
     factory = strata::http::http_workers(a.http, api->factory());
   } else if (a.tier == "app") {
     strata::app::add_workload_routes(app);
+    if (database) strata::cli::add_db_routes(app, *database);
     factory = strata::http::http_workers(a.http, app.factory());
   } else if (a.tier == "raw") {
     factory = [quiet = a.http.idle_timeout_ms](int index, const strata::loop::ServerConfig& c)
@@ -169,6 +199,16 @@ int main(int argc, char** argv) {
                         "Open connections, all workers together; new ones are closed at once above (0: no limit)")
       ->capture_default_str();
 
+  serve_cmd->add_option("--database-url", a.database_url,
+                        "app, typed: serve GET /db/ping from this database: sqlite:///FILE (relative), "
+                        "sqlite:////FILE (absolute), sqlite:///:memory: or postgresql://USER@HOST/DB (libpq URI)");
+  serve_cmd->add_option("--database-pool", a.database_pool, "Database connections per worker")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  serve_cmd->add_option("--database-timeout", a.database_timeout,
+                        "Seconds to connect to the database, and to wait for a free connection (503 after)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   serve_cmd->add_flag("--probes", a.probes,
                       "Time each request's phases (parse, route, handler, ...); print the table on stop");
   serve_cmd->add_flag("--server-timing", a.server_timing,

@@ -374,9 +374,13 @@ Task<void> solve_one(Solver& s, D& d) {
   using V = typename D::value_type;
   using Args = typename D::traits::args;
   static constexpr char key = 0;  // one address per dependency function
+  constexpr bool resource = !std::is_copy_constructible_v<V>;
   for (const auto& done : s.solved)
     if (done.key == &key) {
-      if (done.value) d.value = *static_cast<const V*>(done.value.get());
+      if (done.value) {
+        if constexpr (resource) d.value = static_cast<V*>(done.value.get());
+        else d.value = *static_cast<const V*>(done.value.get());
+      }
       co_return;
     }
   static_assert(arg_flags<Args>::check());
@@ -390,9 +394,18 @@ Task<void> solve_one(Solver& s, D& d) {
     co_return;
   }
   auto fn = D::function;
-  if constexpr (task_value<typename D::traits::result>::is_task) d.value = co_await call<Args>(fn, args);
-  else d.value = call<Args>(fn, args);
-  s.solved.push_back({&key, std::make_shared<V>(d.value)});
+  if constexpr (resource) {
+    // Kept by the request until the response is sent: its destructor is the cleanup.
+    V* kept;
+    if constexpr (task_value<typename D::traits::result>::is_task) kept = &s.req.hold(co_await call<Args>(fn, args));
+    else kept = &s.req.hold(call<Args>(fn, args));
+    d.value = kept;
+    s.solved.push_back({&key, std::shared_ptr<void>(kept, [](void*) {})});
+  } else {
+    if constexpr (task_value<typename D::traits::result>::is_task) d.value = co_await call<Args>(fn, args);
+    else d.value = call<Args>(fn, args);
+    s.solved.push_back({&key, std::make_shared<V>(d.value)});
+  }
 }
 
 app::Response validation_error(const Errors& errors);

@@ -44,6 +44,14 @@
 // handler or in other dependencies) shares one call. `fn` may throw
 // app::HTTPException to answer the request itself.
 //
+// A dependency whose value cannot be copied (a pooled database connection,
+// an open transaction: move-only RAII types) is a resource, FastAPI's
+// `yield` dependency: the request keeps it until its response has been
+// sent, then destroys it, which is its cleanup. This also happens when the
+// handler throws, a 422 ends the request early or the client has gone.
+// Depends<fn> then holds a pointer to it (`*d`, `d->`, `d.value`), shared
+// by every Depends<fn> of the request.
+//
 // app::Request&: the tier-3 request, for anything the wrappers do not cover.
 #pragma once
 
@@ -155,9 +163,21 @@ struct task_value<Task<T>> {
 
 }  // namespace detail
 
+// What a resource dependency holds: the value lives in the request.
+template <class T>
+struct ResourceHolder {
+  using value_type = T;
+  T* value = nullptr;
+  T& operator*() const { return *value; }
+  T* operator->() const { return value; }
+};
+
+template <class T>
+using DependsHolder = std::conditional_t<std::is_copy_constructible_v<T>, Holder<T>, ResourceHolder<T>>;
+
 template <auto Fn>
 struct Depends
-    : Holder<typename detail::task_value<
+    : DependsHolder<typename detail::task_value<
           typename detail::function_traits<std::remove_pointer_t<decltype(Fn)>>::result>::type> {
   using traits = detail::function_traits<std::remove_pointer_t<decltype(Fn)>>;
   static constexpr auto function = Fn;

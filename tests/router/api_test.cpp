@@ -212,6 +212,62 @@ TEST(TypedDepends, SolvedOncePerRequestAndShared) {
   EXPECT_NE(bad.body.find(R"("loc":["query","limit"])"), std::string::npos) << bad.body;
 }
 
+// A move-only dependency is a resource: opened once per request, shared by
+// every Depends of it, closed only after the response (also on errors).
+std::vector<std::string> g_life;
+struct Tracked {
+  bool live = true;
+  Tracked() { g_life.push_back("open"); }
+  Tracked(Tracked&& o) noexcept { o.live = false; }
+  Tracked(const Tracked&) = delete;
+  ~Tracked() {
+    if (live) g_life.push_back("close");
+  }
+};
+Task<Tracked> open_tracked() {
+  co_await async_sleep(0.001);
+  co_return Tracked();
+}
+int uses_tracked(Depends<open_tracked> t) { return t->live ? 1 : 0; }
+
+TEST(TypedDepends, ResourcesAreReleasedAfterTheResponseWhateverHappens) {
+  API api(no_docs());
+  api.get("/r", [](Depends<open_tracked> a, Depends<uses_tracked> b, Query<"n", int> n) -> Task<PlainText> {
+    g_life.push_back("handler");
+    if (*n == 0) throw strata::app::HTTPException(409, "conflict");
+    if (*n < 0) throw std::runtime_error("handler bug");
+    co_return PlainText{std::to_string(*b + (a->live ? 1 : 0))};
+  });
+  api.get("/sync", [](Depends<open_tracked>) -> PlainText {  // the pool thread sees the same object
+    g_life.push_back("handler");
+    return PlainText{"ok"};
+  });
+  TestClient c(api.application());
+  const std::vector<std::string> full = {"open", "handler", "close"};
+
+  g_life.clear();
+  auto ok = c.get("/r?n=1");
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.body, "2");
+  EXPECT_EQ(g_life, full);  // one open for two Depends
+
+  g_life.clear();
+  EXPECT_EQ(c.get("/r?n=0").status, 409);
+  EXPECT_EQ(g_life, full);
+
+  g_life.clear();
+  EXPECT_EQ(c.get("/r?n=-1").status, 500);
+  EXPECT_EQ(g_life, full);
+
+  g_life.clear();
+  EXPECT_EQ(c.get("/r?n=x").status, 422);  // dependencies were solved before the 422
+  EXPECT_EQ(g_life, (std::vector<std::string>{"open", "close"}));
+
+  g_life.clear();
+  EXPECT_EQ(c.get("/sync").status, 200);
+  EXPECT_EQ(g_life, full);
+}
+
 TEST(TypedBody, ErrorsComeInFastApisOrder) {
   // Dependencies, then path, query, header and cookie parameters, then the
   // body, whatever order the handler declares them in.
