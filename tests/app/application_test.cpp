@@ -390,3 +390,32 @@ TEST(AppWorkload, HelloAndIndex) {
 }
 
 }  // namespace
+
+// Request::hold: per-request resources live until the response has been
+// sent, then go in reverse order, also when the endpoint throws.
+TEST(ApplicationTest, HeldResourcesOutliveTheEndpointAndGoInReverseOrder) {
+  struct Noted {
+    std::vector<std::string>* log;
+    std::string name;
+    Noted(std::vector<std::string>* l, std::string n) : log(l), name(std::move(n)) {}
+    Noted(Noted&& o) noexcept : log(std::exchange(o.log, nullptr)), name(std::move(o.name)) {}
+    ~Noted() {
+      if (log) log->push_back("close " + name);
+    }
+  };
+  std::vector<std::string> log;
+  Application app;
+  app.get("/held", [&log](Request& req) -> Task<Response> {
+    req.hold(Noted(&log, "a"));
+    Noted& b = req.hold(Noted(&log, "b"));
+    log.push_back("endpoint uses " + b.name);
+    if (req.query("fail")) throw HTTPException(409, "conflict");
+    co_return Response::text("ok");
+  });
+  TestClient client(app);
+  EXPECT_EQ(client.get("/held").status, 200);
+  EXPECT_EQ(log, (std::vector<std::string>{"endpoint uses b", "close b", "close a"}));
+  log.clear();
+  EXPECT_EQ(client.get("/held?fail=1").status, 409);
+  EXPECT_EQ(log, (std::vector<std::string>{"endpoint uses b", "close b", "close a"}));
+}
