@@ -160,8 +160,10 @@ class PgConnection final : public Connection {
 
   void on_io(int status, int events) {
     if (phase_ == Phase::connecting) {
-      if (status < 0) fail_connect(uv_strerror(status));
-      else step_connect();
+      // libuv reports a socket error (POLLERR) as UV_EBADF; libpq can tell
+      // what it was (refused, reset), so it gets one look first.
+      step_connect();
+      if (status < 0 && done_ && phase_ == Phase::connecting) fail_connect("socket error while connecting");
       return;
     }
     if (status < 0) broken_ = true;
@@ -231,7 +233,8 @@ class PgConnection final : public Connection {
       default:
         if (cmd.prepare) prepared_.erase(std::string(s.sql));
         if (error_.empty()) {
-          error_ = one_line(PQresultErrorMessage(r));
+          // The SQL goes with the message: both are for the log, never a client.
+          error_ = one_line(PQresultErrorMessage(r)) + " [SQL: " + std::string(s.sql.substr(0, 300)) + "]";
           const char* code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
           sqlstate_ = code ? code : "";
         }

@@ -134,7 +134,7 @@ struct Pool::State {
   void on_connected(Connection* c, const std::string& error) {
     --connecting;
     if (!c) {
-      if (!last_failed) config->log("strata: database " + redact_url(config->url) + ": " + error);
+      if (!last_failed) config->log("database " + redact_url(config->url) + ": " + error);
       last_failed = true;
       backoff_ms = backoff_ms ? std::min(backoff_ms * 2, kMaxBackoffMs) : kFirstBackoffMs;
       if (!retry_pending) {
@@ -144,7 +144,7 @@ struct Pool::State {
       if (all.empty()) fail_waiters();
       return;
     }
-    if (last_failed) config->log("strata: database " + redact_url(config->url) + ": connected again");
+    if (last_failed) config->log("database " + redact_url(config->url) + ": connected again");
     last_failed = false;
     backoff_ms = 0;
     if (++opened > config->pool_size) ++reconnects;

@@ -96,8 +96,9 @@ class SqliteConnection final : public Connection {
     int needs;                  // the highest $N used
   };
 
-  [[noreturn]] void fail(int rc) {
-    const std::string msg = sqlite3_errmsg(db_);
+  [[noreturn]] void fail(int rc, std::string_view sql = {}) {
+    std::string msg = sqlite3_errmsg(db_);
+    if (!sql.empty()) msg.append(" [SQL: ").append(sql.substr(0, 300)).append("]");
     if ((rc & 0xff) == SQLITE_CONSTRAINT) throw ConstraintViolation(msg, "23000");
     if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
       log_ = "sqlite: " + msg;
@@ -114,7 +115,7 @@ class SqliteConnection final : public Connection {
     const char* tail = nullptr;
     const int rc = sqlite3_prepare_v3(db_, key.c_str(), static_cast<int>(key.size()), SQLITE_PREPARE_PERSISTENT, &st,
                                       &tail);
-    if (rc != SQLITE_OK) fail(rc);
+    if (rc != SQLITE_OK) fail(rc, sql);
     if (!st) throw Error("empty statement");
     while (tail && *tail && std::strchr(" \t\r\n;", *tail)) ++tail;
     if (tail && *tail) {
@@ -179,7 +180,7 @@ class SqliteConnection final : public Connection {
     for (;;) {
       const int rc = sqlite3_step(st);
       if (rc == SQLITE_DONE) break;
-      if (rc != SQLITE_ROW) fail(rc);
+      if (rc != SQLITE_ROW) fail(rc, s.sql);
       for (int col = 0; col < nf; ++col) {
         if (sqlite3_column_type(st, col) == SQLITE_NULL) {
           rows.add_cell(nullptr, 0, true);
