@@ -77,24 +77,20 @@ struct Captured {
 Captured capture(const std::vector<std::string>& argv, Millis timeout, const std::vector<std::string>& env = {},
                  const std::string& cwd = {}) {
   Captured c;
-  std::string error;
   SpawnSpec spec;
   spec.argv = argv;
   spec.env = env;
   spec.cwd = cwd;
-  auto child = Child::spawn(spec, error);
-  if (!child) {
-    c.err = error;
+  auto r = kit::run_to_end(spec, timeout, interrupted);
+  if (!r.error.empty()) {
+    c.err = r.error;
     return c;
   }
-  if (!child->wait_exit(timeout)) {
-    child->kill_group_and_reap();
-    c.err = "did not finish within " + std::to_string(timeout.count() / 1000) + " s";
-  }
-  c.ran = child->exited_normally();
-  c.code = c.ran ? child->exit_code() : -1;
-  c.out = child->stdout_text();
-  c.err += child->stderr_text();
+  if (!r.status) c.err = "did not finish within " + std::to_string(timeout.count() / 1000) + " s";
+  c.ran = r.status && r.status->exited;
+  c.code = c.ran ? r.status->code : -1;
+  c.out = std::move(r.out);
+  c.err += r.err;
   return c;
 }
 
@@ -594,14 +590,14 @@ Millis Runner::check_timeout(const Route& route) const {
 StartResult Runner::launch(const RowPlan& plan) {
   SpawnSpec spec = plan.spawn(o_.port);
   spec.cpus = server_cpus_;
-  auto started = start_server(spec, kStartTimeout);
+  auto started = start_server(spec, kStartTimeout, interrupted);
   if (interrupted()) throw Fatal{"interrupted", 130};
   return started;
 }
 
 std::unique_ptr<Child> Runner::verify(const RowPlan& plan, StartResult& started, ListenLine& listen) {
   if (!started.child) throw Fatal{plan.result.label + " did not start: " + started.error, 1};
-  listen = started.listen;
+  listen = started.banner;
   // A variant row runs its tier with other flags: "typed-novalidate" is typed.
   const std::string tier = plan.result.tier.substr(0, plan.result.tier.find('-'));
   if ((plan.result.stack == "strata" || plan.result.stack == "python") && listen.tier != tier)
@@ -674,16 +670,16 @@ Runner::WrkOutcome Runner::run_wrk(const RowPlan& plan, uint16_t port, int secon
   auto wrk = Child::spawn(spec, error);
   if (!wrk) throw Fatal{"cannot run wrk: " + error, 1};
   const auto deadline = Clock::now() + std::chrono::seconds(seconds + 30);
-  while (!wrk->wait_exit(1000ms)) {
+  while (!wrk->wait_exit(1000ms, interrupted)) {
     if (interrupted()) throw Fatal{"interrupted", 130};
     progress_->tick();
     if (Clock::now() > deadline) {
-      wrk->kill_group_and_reap();
+      wrk->kill_and_reap();
       w.error = "wrk did not finish within " + std::to_string(seconds + 30) + " s";
       return w;
     }
   }
-  if (!wrk->exited_normally() || wrk->exit_code() != 0) {
+  if (!wrk->status()->exited || wrk->status()->code != 0) {
     const std::string why = last_line(wrk->stderr_text() + "\n" + wrk->stdout_text());
     w.error = "wrk " + wrk->describe_exit() + (why.empty() ? "" : ": " + why);
     if (!server.running()) w.error += "; the server had ended (" + server.describe_exit() + ")";

@@ -1,5 +1,5 @@
 // The answer check every server passes before (and after) it is loaded: a
-// small blocking HTTP/1.1 client that sends a route's request and compares
+// blocking HTTP/1.1 client (the kit's) that sends a route's request and compares
 // each response with the route's expected body, byte for byte. A server
 // that fails it never posts a number.
 #pragma once
@@ -16,17 +16,6 @@ namespace strata::bench {
 // The request as wrk sends it: request line, Host, Content-Type and
 // Content-Length when there is a body, then the body.
 std::string request_bytes(const Route& route, std::string_view host_port);
-
-struct Response {
-  int status = 0;
-  std::string reason;
-  std::string body;  // de-chunked when the response was chunked
-};
-
-// Parses one HTTP/1.x response at the start of `bytes`. Returns the bytes it
-// took (> 0), 0 when more are needed, or -1 (and `error`) when it is not a
-// response with a Content-Length or chunked body.
-long parse_response(std::string_view bytes, Response& out, std::string& error);
 
 // Connects to 127.0.0.1:`port`, sends `pipeline_depth` copies of the
 // route's request back to back, reads as many responses, and does it twice

@@ -132,24 +132,23 @@ class AppServerTest : public ::testing::Test {
     SpawnOptions o;
     o.capture_stderr = true;  // the app's log: checked by the tests, shown on failure
     std::string error;
-    auto p = Subprocess::spawn(kNotesBin, args, o, &error);
+    auto p = spawn_process(kNotesBin, args, o, &error);
     if (!p) {
       ADD_FAILURE() << "cannot start " << kNotesBin << ": " << error;
       return 0;
     }
     auto line = p->read_stdout_line(10000ms);
-    std::string host, tier;
-    uint16_t port = 0;
-    if (!line || !parse_banner(*line, host, port, tier)) {
+    const auto banner = line ? parse_banner(*line) : std::nullopt;
+    if (!banner) {
       ADD_FAILURE() << "strata-example-notes: " << (line ? "unexpected first line '" + *line + "'" : "no banner in 10 s");
       return 0;
     }
     banner_ = *line;
     Running r;
-    r.port = port;
+    r.port = banner->port;
     r.notes = std::move(p);
     servers_.push_back(std::move(r));
-    return port;
+    return servers_.back().port;
   }
 
   Subprocess& last() { return servers_.back().proc(); }

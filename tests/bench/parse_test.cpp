@@ -485,21 +485,6 @@ TEST(CpuList, Parses) {
   EXPECT_EQ(format_cpu_list({1}), "1");
 }
 
-TEST(ListenLine, Parses) {
-  auto l = parse_listen_line("listening on http://127.0.0.1:40123 tier=raw\n");
-  ASSERT_TRUE(l);
-  EXPECT_EQ(l->host, "127.0.0.1");
-  EXPECT_EQ(l->port, 40123);
-  EXPECT_EQ(l->tier, "raw");
-  auto v6 = parse_listen_line("listening on http://[::1]:8000 tier=http");
-  ASSERT_TRUE(v6);
-  EXPECT_EQ(v6->host, "::1");
-  EXPECT_EQ(v6->port, 8000);
-  EXPECT_FALSE(parse_listen_line("listening on http://127.0.0.1:0 tier=raw"));
-  EXPECT_FALSE(parse_listen_line("listening on http://127.0.0.1:80"));
-  EXPECT_FALSE(parse_listen_line("Server running on http://0.0.0.0:8000"));
-}
-
 // ------------------------------------------------------------------ the answer check
 
 TEST(Check, RequestBytesAsWrkSendsThem) {
@@ -511,45 +496,6 @@ TEST(Check, RequestBytesAsWrkSendsThem) {
   EXPECT_EQ(request_bytes(hello, "h:1"), "GET /index?name=strata HTTP/1.1\r\nHost: h:1\r\n\r\n");
   const Route cpu = concurrency_routes(Load{0.01, 1000})[4];
   EXPECT_EQ(request_bytes(cpu, "h:1"), "GET /fastapi/sync_cpu_bound/?n=1000 HTTP/1.1\r\nHost: h:1\r\n\r\n");
-}
-
-TEST(Check, ParsesContentLengthResponses) {
-  const std::string two =
-      "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Type: text/plain\r\n\r\nhelloHTTP/1.1 404 Not Found\r\n"
-      "content-length: 0\r\n\r\n";
-  Response r;
-  std::string error;
-  long used = parse_response(two, r, error);
-  ASSERT_GT(used, 0) << error;
-  EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.body, "hello");
-  Response r2;
-  EXPECT_GT(parse_response(std::string_view(two).substr(static_cast<size_t>(used)), r2, error), 0);
-  EXPECT_EQ(r2.status, 404);
-  EXPECT_EQ(r2.body, "");
-  // Incomplete at every split point.
-  for (size_t i = 0; i < static_cast<size_t>(used); ++i) {
-    Response p;
-    EXPECT_EQ(parse_response(std::string_view(two).substr(0, i), p, error), 0) << i;
-  }
-}
-
-TEST(Check, ParsesChunkedResponses) {
-  const std::string chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nHello\r\n7;x=y\r\n strata\r\n0\r\n\r\n";
-  Response r;
-  std::string error;
-  EXPECT_EQ(parse_response(chunked, r, error), static_cast<long>(chunked.size())) << error;
-  EXPECT_EQ(r.body, "Hello strata");
-  Response partial;
-  EXPECT_EQ(parse_response(chunked.substr(0, chunked.size() - 2), partial, error), 0);
-}
-
-TEST(Check, RejectsWhatIsNotAResponse) {
-  Response r;
-  std::string error;
-  EXPECT_EQ(parse_response("garbage\r\n\r\n", r, error), -1);
-  EXPECT_EQ(parse_response("HTTP/1.1 200 OK\r\n\r\nbody", r, error), -1);  // no length: cannot frame
-  EXPECT_EQ(parse_response("HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n", r, error), -1);
 }
 
 // ------------------------------------------------------------------ reports

@@ -31,6 +31,7 @@
 #include "harness/check.hpp"
 #include "harness/process.hpp"
 #include "harness/scenario.hpp"
+#include "kit/http.hpp"
 
 namespace strata::bench {
 namespace {
@@ -47,18 +48,16 @@ Ran run(const std::string& bin, const std::vector<std::string>& args, Millis tim
   SpawnSpec spec;
   spec.argv = {bin};
   spec.argv.insert(spec.argv.end(), args.begin(), args.end());
-  std::string error;
-  auto child = Child::spawn(spec, error);
+  auto ran = kit::run_to_end(spec, timeout);
   Ran r;
-  if (!child) {
-    r.err = error;
+  if (!ran.error.empty()) {
+    r.err = ran.error;
     return r;
   }
-  r.finished = child->wait_exit(timeout);
-  if (!r.finished) child->kill_group_and_reap();
-  r.code = child->exited_normally() ? child->exit_code() : -1;
-  r.out = child->stdout_text();
-  r.err = child->stderr_text();
+  r.finished = ran.status.has_value();
+  r.code = r.finished && ran.status->exited ? ran.status->code : -1;
+  r.out = std::move(ran.out);
+  r.err = std::move(ran.err);
   return r;
 }
 
@@ -372,40 +371,26 @@ TEST_F(BenchSmoke, WrongAnswerIsOneLineAndNoServerLeft) {
 // The floor answers with exactly the bytes of the strata raw tier.
 TEST_F(BenchSmoke, FloorAnswersTheRawTiersBytes) {
   auto exchange = [](uint16_t port, const std::string& request) {
-    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    timeval tv{5, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    std::string in;
-    if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-        send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size())) {
-      Response resp;
-      std::string error;
-      char buf[4096];
-      while (parse_response(in, resp, error) == 0) {
-        ssize_t n = recv(fd, buf, sizeof buf, 0);
-        if (n <= 0) break;
-        in.append(buf, static_cast<size_t>(n));
-      }
-    }
-    close(fd);
-    return in;
+    kit::Client c(port);
+    if (!c.ok() || !c.send(request)) return std::string();
+    const auto r = c.read_response();
+    return r ? r->raw : c.take_buffered();
   };
-  auto floor = start_server({{STRATA_FLOOR_BIN, "--port", "0"}, {}, {}, {}}, 10s);
-  auto raw = start_server({{STRATA_BIN, "serve", "--tier", "raw", "--host", "127.0.0.1", "--port", "0"}, {}, {}, {}}, 10s);
+  SpawnSpec floor_spec, raw_spec;
+  floor_spec.argv = {STRATA_FLOOR_BIN, "--port", "0"};
+  raw_spec.argv = {STRATA_BIN, "serve", "--tier", "raw", "--host", "127.0.0.1", "--port", "0"};
+  auto floor = start_server(floor_spec, 10s);
+  auto raw = start_server(raw_spec, 10s);
   ASSERT_TRUE(floor.child) << floor.error;
   ASSERT_TRUE(raw.child) << raw.error;
-  EXPECT_EQ(floor.listen.tier, "floor");
+  EXPECT_EQ(floor.banner.tier, "floor");
   for (const auto& name : scenario_names()) {
     const Scenario* s = find_scenario(name);
     if (s->typed_only) continue;
     const std::string request = request_bytes(s->routes[0], "127.0.0.1");
-    const std::string want = exchange(raw.listen.port, request);
+    const std::string want = exchange(raw.banner.port, request);
     EXPECT_NE(want.find(s->routes[0].expected_body), std::string::npos) << name << ": " << want;
-    EXPECT_EQ(exchange(floor.listen.port, request), want) << name;
+    EXPECT_EQ(exchange(floor.banner.port, request), want) << name;
   }
   EXPECT_EQ(stop_server(*floor.child, 5s), "");
   EXPECT_EQ(stop_server(*raw.child, 5s), "");

@@ -3,6 +3,8 @@
 # tiers below it, never one above (docs/architecture.md). This check makes
 # that a test instead of a review habit.
 #   common < loop < parser < app < db < router;  cli and main.cpp sit on top.
+# kit/ (processes, the banner, an HTTP client for tools and tests) stands
+# apart: it includes only itself, and no tier may include it.
 # Usage: check_layers.sh SRC_DIR   (exit 1 and one line per offending include)
 set -euo pipefail
 src=${1:?usage: check_layers.sh SRC_DIR}
@@ -18,6 +20,17 @@ while IFS= read -r file; do
   tier=${file#"$src"/}
   tier=${tier%%/*}
   mine=$(rank "$tier")
+  if [[ $tier == kit ]]; then
+    checked=$((checked + 1))
+    while IFS=: read -r line inc; do
+      target=$(sed -E 's/.*#include "([a-z_]+)\/.*/\1/' <<<"$inc")
+      if [[ $target != kit ]]; then
+        echo "$file:$line: kit includes '$target/': the kit stands on no tier" >&2
+        bad=1
+      fi
+    done < <(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"[a-z_]+/' "$file")
+    continue
+  fi
   [[ -z $mine ]] && continue  # cli/, main.cpp: the top, may include anything below
   checked=$((checked + 1))
   while IFS=: read -r line inc; do

@@ -123,13 +123,14 @@ class BookshelfBlackbox : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string error;
-    proc_ = Subprocess::spawn(BOOKSHELF_BIN, {"--port", "0", "--api-key", "k3y", "--threads", "2"}, {}, &error);
+    proc_ = spawn_process(BOOKSHELF_BIN, {"--port", "0", "--api-key", "k3y", "--threads", "2"}, {}, &error);
     ASSERT_TRUE(proc_) << error;
     auto line = proc_->read_stdout_line();
     ASSERT_TRUE(line) << "no banner";
-    std::string host, tier;
-    ASSERT_TRUE(parse_banner(*line, host, port_, tier)) << *line;
-    EXPECT_EQ(tier, "typed");
+    const auto banner = parse_banner(*line);
+    ASSERT_TRUE(banner) << *line;
+    port_ = banner->port;
+    EXPECT_EQ(banner->tier, "typed");
   }
   void TearDown() override {
     if (!proc_) return;
