@@ -1,0 +1,73 @@
+// `strata profile`'s parts (profile.hpp says what the command does), shared
+// by its files: profile.cpp (the command), profile_drivers.cpp (each tier
+// driven in memory, timed), profile_instructions.cpp (callgrind counts) and
+// profile_cold_start.cpp (spawn to first answer). Not for anything else.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/probe.hpp"
+
+namespace strata::cli::profiling {
+
+inline const std::vector<std::string> kTiers = {"raw", "http", "app", "typed"};
+
+// What stops the command: one line, printed on stderr, exit status 1.
+struct Failure {
+  std::string why;
+};
+
+struct Scenario {
+  std::string name;
+  std::string request;   // one request's bytes, keep-alive
+  std::string expected;  // in the body of a correct answer
+};
+Scenario scenario(const std::string& name);
+
+// True when `bytes` hold exactly one framed response: a 200 whose body
+// holds the scenario's `expected`.
+bool answers_right(std::string_view bytes, const Scenario& sc);
+
+// One tier, one keep-alive connection, in memory.
+class Driver {
+ public:
+  virtual ~Driver() = default;
+  // Sends one request; returns the bytes answered (valid until the next call).
+  virtual std::string_view once(std::string_view request) = 0;
+};
+std::unique_ptr<Driver> make_driver(const std::string& tier);
+
+// Sends `n` requests; the first and last answers are checked (throws Failure).
+void run_requests(Driver& d, const Scenario& sc, long n, const std::string& tier);
+
+struct TierTimes {
+  std::string tier;
+  double off_ns = 0, on_ns = 0;  // the fastest batch's
+  probe::Totals totals;          // the probes-on batch
+};
+TierTimes time_tier(const std::string& tier, const Scenario& sc, long n);
+void print_times(const std::vector<TierTimes>& all, long n);
+
+// The child side of --instructions: one tier under callgrind.
+int callgrind_child(const std::string& tier, const Scenario& sc, long n, const std::string& what);
+struct TierInstructions {
+  std::string tier;
+  double total = 0;                                     // instructions per request, probes off
+  std::vector<std::pair<probe::Phase, double>> phases;  // per request, probes on
+};
+std::vector<TierInstructions> measure_instructions(const std::vector<TierTimes>& times, const Scenario& sc, long n);
+void print_instructions(const std::vector<TierInstructions>& all, long n);
+
+void print_cold_start(const std::vector<TierTimes>& times, const Scenario& sc, const std::string& reference);
+
+// Formatting shared by the tables.
+std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
+std::string group(double v);  // 12345.6 -> "12,346"
+double median(std::vector<double> v);
+
+}  // namespace strata::cli::profiling
