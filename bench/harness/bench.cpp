@@ -183,10 +183,30 @@ class Progress {
 
 // ------------------------------------------------------------------ rows
 
+// A row's place in each trial: the rows run sorted by it, ties in the
+// order they were planned.
+namespace run_order {
+// The chains interleave tier by tier: a tier's strata row, then its Python
+// twin, so the two rows compared with each other run back to back, on the
+// machine in the same state. A typed-only scenario has no chains; there a
+// route plays the part of a tier (its typed row, then FastAPI's).
+constexpr int kStrataRow = 0;
+constexpr int kTwinRow = 1;
+constexpr int kRowsPerTier = 2;
+constexpr int chain(int tier_index, int row) { return tier_index * kRowsPerTier + row; }
+// floor, raw, http, app, typed: strata's chain, the longest.
+constexpr int kChainTiers = 5;
+// Rows measured beside the chains (the typed tier without response
+// re-validation) run once every chain row has run.
+constexpr int kBesideChains = chain(kChainTiers, kStrataRow);
+// The peers (Node, Go) run last: they are context, not a tier.
+constexpr int kPeers = 100;
+}  // namespace run_order
+
 struct RowPlan {
   RowResult result;
   const Route* route = nullptr;
-  int level = 0;  // execution order within a trial: tiers interleave across chains
+  int level = 0;  // run_order
   std::function<SpawnSpec(int port)> spawn;
 };
 
@@ -426,23 +446,30 @@ void Runner::plan_rows() {
 
   if (scenario_->typed_only) {
     // One row per route of the typed tier (and of FastAPI with --reference python).
-    int level = 0;
+    int index = 0;
     for (const auto& route : scenario_->routes) {
-      plans_.push_back(strata_row("typed", "strata typed " + route.target, &route, level++));
-      if (o_.reference == "python") plans_.push_back(python_row("typed", "FastAPI " + route.target, &route, level++));
+      plans_.push_back(
+          strata_row("typed", "strata typed " + route.target, &route, run_order::chain(index, run_order::kStrataRow)));
+      if (o_.reference == "python")
+        plans_.push_back(
+            python_row("typed", "FastAPI " + route.target, &route, run_order::chain(index, run_order::kTwinRow)));
+      ++index;
     }
   } else {
     const Route* route = &scenario_->routes.front();
+    static_assert(run_order::kChainTiers == 5, "strata_labels holds one label per chain tier");
     for (size_t i = 0; i < strata_labels.size(); ++i) {
       const auto& [tier, label] = strata_labels[i];
-      if (contains(o_.tiers, tier)) plans_.push_back(strata_row(tier, label, route, static_cast<int>(i) * 2));
+      if (contains(o_.tiers, tier))
+        plans_.push_back(strata_row(tier, label, route, run_order::chain(static_cast<int>(i), run_order::kStrataRow)));
     }
     // FastAPI always re-validates a response against its model; the typed
     // tier can skip it. Measured beside the chain (no decay), so the typed
     // row's decay stays the tier's own, and the difference is what the
     // re-validation costs.
     if (contains(o_.tiers, "typed-novalidate")) {
-      RowPlan p = strata_row("typed", "strata typed, responses not re-validated", route, 10);
+      RowPlan p = strata_row("typed", "strata typed, responses not re-validated", route,
+                             run_order::kBesideChains);
       p.result.id = "strata/typed-novalidate";
       p.result.chain = "";
       p.result.tier = "typed-novalidate";
@@ -457,7 +484,10 @@ void Runner::plan_rows() {
     if (o_.reference == "python")
       for (size_t i = 0; i < python_labels.size(); ++i) {
         const auto& [tier, label] = python_labels[i];
-        if (contains(o_.tiers, tier)) plans_.push_back(python_row(tier, label, route, static_cast<int>(i + 1) * 2 + 1));
+        // Python has no floor: its first tier is strata's second.
+        const int tier_index = static_cast<int>(i) + 1;
+        if (contains(o_.tiers, tier))
+          plans_.push_back(python_row(tier, label, route, run_order::chain(tier_index, run_order::kTwinRow)));
       }
   }
 
@@ -473,7 +503,7 @@ void Runner::plan_rows() {
       p.result.route = route->label;
       p.result.target = route->target;
       p.route = route;
-      p.level = 100 + static_cast<int>(plans_.size());
+      p.level = run_order::kPeers;
       if (peer == "node") {
         p.result.label = "(peer) Node.js http: libuv + llhttp";
         const std::string node = find_executable("node");
