@@ -213,7 +213,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bookshelf: %s\n", error.c_str());
     return 1;
   }
-  std::printf("listening on http://%s:%u tier=typed\n", server.host.c_str(), srv.port());
+  // An IPv6 host goes in brackets, as in any URL (and as `strata serve` prints it).
+  const bool v6 = server.host.find(':') != std::string::npos;
+  std::printf("listening on http://%s%s%s:%u tier=typed\n", v6 ? "[" : "", server.host.c_str(), v6 ? "]" : "",
+              srv.port());
   std::fflush(stdout);
   return srv.run();
 }
