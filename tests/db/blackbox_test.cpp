@@ -1,5 +1,6 @@
 // `strata serve --database-url` as a client sees it: the real binary on
 // --port 0, a SQLite file or a private PostgreSQL cluster under it.
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -102,6 +103,44 @@ TEST_F(DbBlackbox, PostgresGoesAwayAnswers503AndComesBackWithoutARestart) {
     }
     EXPECT_TRUE(back) << tier << ": not serving again 10 s after PostgreSQL came back";
   }
+}
+
+// The client gives up (RST) while its query is in flight: the connection
+// still goes back to the pool clean, and the next request, on that very
+// connection (a pool of one), gets its own answer.
+TEST_F(DbBlackbox, AClientThatResetsMidQueryLeavesThePoolClean) {
+  pg_ = std::make_unique<testing::TempPostgres>();
+  ServerProcess* s = start({"--tier", "typed", "--database-url", pg_->url(), "--database-pool", "1"});
+  ASSERT_NE(s, nullptr);
+  EXPECT_TRUE(IsJson(ping(s->port()), 200, R"({"database":"ok"})"));
+  ASSERT_GE(pg_->freeze_backends(true), 1);
+  {
+    Client c(s->port());
+    ASSERT_TRUE(c.send(get("/db/ping")));
+    std::this_thread::sleep_for(100ms);
+    const linger reset{1, 0};
+    setsockopt(c.fd(), SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+    c.close();
+  }
+  pg_->freeze_backends(false);
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(IsJson(ping(s->port()), 200, R"({"database":"ok"})")) << i;
+}
+
+// Every connection busy past --database-timeout: 503 for the one that
+// waited, the one holding the connection still gets its answer.
+TEST_F(DbBlackbox, AnExhaustedPoolAnswers503AfterTheTimeout) {
+  pg_ = std::make_unique<testing::TempPostgres>();
+  ServerProcess* s = start({"--tier", "app", "--database-url", pg_->url(), "--database-pool", "1",
+                            "--database-timeout", "0.3"});
+  ASSERT_NE(s, nullptr);
+  EXPECT_TRUE(IsJson(ping(s->port()), 200, R"({"database":"ok"})"));
+  ASSERT_GE(pg_->freeze_backends(true), 1);
+  Client holder(s->port());
+  ASSERT_TRUE(holder.send(get("/db/ping")));
+  std::this_thread::sleep_for(50ms);
+  EXPECT_TRUE(IsJson(ping(s->port()), 503, R"({"detail":"database busy: no connection became free in time"})"));
+  pg_->freeze_backends(false);
+  EXPECT_TRUE(IsJson(holder.read_response(), 200, R"({"database":"ok"})"));
 }
 
 }  // namespace

@@ -3,8 +3,13 @@
 // and the destructor stops it and removes the directory.
 #pragma once
 
+#include <dirent.h>
+#include <signal.h>
+
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <string>
 
@@ -31,6 +36,33 @@ class TempPostgres {
   const std::string& dir() const { return dir_; }
   void stop() { run("stop"); }
   void start() { run("start"); }
+  // Freezes (SIGSTOP) or thaws (SIGCONT) the backends serving clients, so
+  // a query stays in flight as long as a test needs. Returns how many.
+  int freeze_backends(bool freeze) {
+    std::ifstream pidfile(dir_ + "/data/postmaster.pid");
+    long postmaster = 0;
+    pidfile >> postmaster;
+    int n = 0;
+    DIR* proc = opendir("/proc");
+    if (!proc || postmaster <= 0) return 0;
+    while (dirent* e = readdir(proc)) {
+      const long pid = std::atol(e->d_name);
+      if (pid <= 0) continue;
+      std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+      std::string s((std::istreambuf_iterator<char>(stat)), {});
+      const size_t close = s.rfind(')');
+      if (close == std::string::npos) continue;
+      char state;
+      long ppid = 0;
+      if (std::sscanf(s.c_str() + close + 2, "%c %ld", &state, &ppid) != 2 || ppid != postmaster) continue;
+      std::ifstream cmd("/proc/" + std::to_string(pid) + "/cmdline");
+      std::string c((std::istreambuf_iterator<char>(cmd)), {});
+      if (c.rfind("postgres: strata ", 0) != 0) continue;  // a client backend, not a server process
+      if (kill(static_cast<pid_t>(pid), freeze ? SIGSTOP : SIGCONT) == 0) ++n;
+    }
+    closedir(proc);
+    return n;
+  }
 
  private:
   std::string run(const char* cmd) {
