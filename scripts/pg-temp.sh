@@ -6,6 +6,7 @@
 #   pg-temp.sh start DIR     init DIR if empty, start; prints the URL
 #   pg-temp.sh stop DIR      stop the server, keep the data (start again later)
 #   pg-temp.sh destroy DIR   stop and remove DIR
+# PG_TEMP_OPTIONS adds server options at start, e.g. "-c log_statement=all".
 set -euo pipefail
 cmd=${1:?usage: pg-temp.sh start|stop|destroy DIR}
 dir=${2:?usage: pg-temp.sh start|stop|destroy DIR}
@@ -32,7 +33,7 @@ case $cmd in
     fi
     if as_pg "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then url; exit 0; fi
     as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-      -o "-k $dir -c listen_addresses= -p $(cat "$dir/port") -c fsync=off -c full_page_writes=off -c max_connections=200" \
+      -o "-k $dir -c listen_addresses= -p $(cat "$dir/port") -c fsync=off -c full_page_writes=off -c max_connections=200 ${PG_TEMP_OPTIONS:-}" \
       start >/dev/null ||
       { echo "pg-temp.sh: the server did not start:" >&2; tail -20 "$dir/server.log" >&2; exit 1; }
     url

@@ -1,4 +1,5 @@
 // The strata command line: `strata serve` runs one tier of the stack alone.
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -8,6 +9,7 @@
 
 #include "app/application.hpp"
 #include "cli/admin.hpp"
+#include "cli/contacts.hpp"
 #include "cli/db_routes.hpp"
 #include "cli/profile.hpp"
 #include "common/probe.hpp"
@@ -93,11 +95,17 @@ int serve(ServeArgs& a) {
   if (a.tier == "typed") {
     api = std::make_unique<strata::router::API>(api_config);
     strata::router::add_workload_routes(*api);
-    if (database) strata::cli::add_db_routes(*api, *database);
+    if (database) {
+      strata::cli::add_db_routes(*api, *database);
+      strata::cli::add_contacts_routes(*api, *database);
+    }
     factory = strata::http::http_workers(a.http, api->factory());
   } else if (a.tier == "app") {
     strata::app::add_workload_routes(app);
-    if (database) strata::cli::add_db_routes(app, *database);
+    if (database) {
+      strata::cli::add_db_routes(app, *database);
+      strata::cli::add_contacts_routes(app, *database);
+    }
     factory = strata::http::http_workers(a.http, app.factory());
   } else if (a.tier == "raw") {
     factory = [quiet = a.http.idle_timeout_ms](int index, const strata::loop::ServerConfig& c)
@@ -217,6 +225,20 @@ int main(int argc, char** argv) {
                         "Serve GET /metrics (Prometheus text) on this port, 0 picks one (implies --probes)")
       ->check(CLI::Range(0, 65535));
 
+  // `strata db load`: seed 001's schema and rows, the same in either database.
+  std::string load_url;
+  int64_t load_contacts = strata::cli::kDefaultContacts;
+  bool load_replace = false;
+  auto* db_cmd = app.add_subcommand("db", "Database tools (seed 001's contacts data)");
+  db_cmd->require_subcommand(1);
+  auto* load_cmd = db_cmd->add_subcommand(
+      "load", "Create the contacts schema and load generated rows (fixed seed: the same rows every time)");
+  load_cmd->add_option("--database-url", load_url, "sqlite:///FILE or postgresql://... (as for serve)")->required();
+  load_cmd->add_option("--contacts", load_contacts, "How many contacts")
+      ->check(CLI::Range(int64_t{1}, int64_t{10'000'000}))
+      ->capture_default_str();
+  load_cmd->add_flag("--replace", load_replace, "Drop and reload a database that already holds contacts");
+
   strata::bench::register_command(app);
   strata::cli::register_profile_command(app);
 
@@ -237,5 +259,22 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (serve_cmd->parsed()) return serve(a);
+  if (load_cmd->parsed()) {
+    try {
+      strata::db::Database database({.url = load_url});
+      database.check();
+      const auto t0 = std::chrono::steady_clock::now();
+      const auto r = strata::cli::load_contacts(database, load_contacts, load_replace);
+      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      std::printf("loaded %lld contacts, %lld phones, %lld emails, %lld types into %s in %.1f s\n",
+                  static_cast<long long>(r.contacts), static_cast<long long>(r.phones),
+                  static_cast<long long>(r.emails), static_cast<long long>(r.types), database.redacted_url().c_str(),
+                  s);
+      return 0;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "strata: %s\n", e.what());
+      return 1;
+    }
+  }
   return 0;  // `strata bench` ran in its callback
 }

@@ -35,6 +35,7 @@
 #include <coroutine>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -391,6 +392,11 @@ class Database {
   Backend backend_;
   std::shared_ptr<void> keeper_;  // sqlite :memory: lives while this is open
 };
+
+// Runs `body` with a pool of `database` on a private loop (and a thread
+// pool for SQLite) until it ends, then closes both: for command-line tools
+// and loaders, never on a server's worker. Rethrows what `body` threw.
+void run_sync(Database& database, const std::function<Task<void>(Pool&)>& body);
 
 // The URL with its password (user:PASSWORD@ or password=...) replaced by ***.
 std::string redact_url(std::string_view url);

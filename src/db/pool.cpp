@@ -438,4 +438,25 @@ Pool& Database::pool() {
   throw std::logic_error("db::Database::pool(): not on a worker of an Application this database is attached to");
 }
 
+void run_sync(Database& database, const std::function<Task<void>(Pool&)>& body) {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  app::ThreadPool threads(1);
+  auto executor = std::make_unique<app::LoopExecutor>(&loop, threads);
+  auto pool = database.open_pool(&loop, executor.get());
+  std::exception_ptr failed;
+  {
+    Task<void> t = body(*pool);
+    bool done = false;
+    t.start([](void* d) { *static_cast<bool*>(d) = true; }, &done);
+    while (!done) uv_run(&loop, UV_RUN_ONCE);
+    failed = t.error();
+  }
+  pool.reset();
+  executor->close();
+  uv_run(&loop, UV_RUN_DEFAULT);
+  uv_loop_close(&loop);
+  if (failed) std::rethrow_exception(failed);
+}
+
 }  // namespace strata::db

@@ -21,7 +21,8 @@ namespace strata::testing {
 
 class TempPostgres {
  public:
-  TempPostgres() {
+  // `options`: extra server options ("-c log_statement=all").
+  explicit TempPostgres(std::string options = {}) : options_(std::move(options)) {
     char tmpl[] = "/tmp/strata-pg-XXXXXX";
     if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
     dir_ = tmpl;
@@ -34,6 +35,10 @@ class TempPostgres {
 
   const std::string& url() const { return url_; }
   const std::string& dir() const { return dir_; }
+  std::string log() const {
+    std::ifstream f(dir_ + "/server.log");
+    return std::string((std::istreambuf_iterator<char>(f)), {});
+  }
   void stop() { run("stop"); }
   void start() { run("start"); }
   // Freezes (SIGSTOP) or thaws (SIGCONT) the backends serving clients, so
@@ -66,7 +71,7 @@ class TempPostgres {
 
  private:
   std::string run(const char* cmd) {
-    const std::string line = std::string(STRATA_PG_TEMP) + " " + cmd + " " + dir_ + " 2>&1";
+    const std::string line = "PG_TEMP_OPTIONS='" + options_ + "' " + std::string(STRATA_PG_TEMP) + " " + cmd + " " + dir_ + " 2>&1";
     std::string out;
     if (FILE* p = popen(line.c_str(), "r")) {
       char buf[512];
@@ -76,7 +81,7 @@ class TempPostgres {
     while (!out.empty() && out.back() == '\n') out.pop_back();
     return out;
   }
-  std::string dir_, url_;
+  std::string options_, dir_, url_;
 };
 
 }  // namespace strata::testing
