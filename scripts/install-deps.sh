@@ -5,6 +5,7 @@
 #   --python  the Python reference stack instead (`make bench-python`): Debian's
 #             builds, run with /usr/bin/python3 (a pyenv or venv python3 earlier
 #             on PATH does not see them)
+#   --go      Go and lib/pq instead (`make bench-go`): the Go peer and seed 001's Go twin
 #   --print   list the packages of the chosen set and exit
 # The default set then installs web/node_modules with npm (swagger-ui-dist,
 # which the typed tier serves under /docs/, and the tools of tests/web).
@@ -38,14 +39,23 @@ python_packages=(
   python3-starlette  # tier 3 twin (0.26)
   python3-fastapi    # tier 4 twin (0.92)
   python3-pydantic   # FastAPI's models (1.10)
+  # seed 001's database twins (`strata bench --scenario contacts`)
+  python3-asyncpg    # FastAPI + asyncpg
+  python3-sqlalchemy # FastAPI + SQLAlchemy 1.4 ORM (asyncio extension over asyncpg)
+  python3-django python3-djangorestframework python3-psycopg2 gunicorn  # Django 3.2 + DRF on gunicorn
+)
+go_packages=(
+  golang-go                 # the Go peer (`--peers go`) and seed 001's Go twin
+  golang-github-lib-pq-dev  # seed 001's Go twin: database/sql's PostgreSQL driver, offline from Debian
 )
 print=0
-python=0
+python=0  # 1: a reference set, which needs no web/node_modules
 for arg in "$@"; do
   case "$arg" in
     --python) packages=("${python_packages[@]}"); python=1 ;;
+    --go) packages=("${go_packages[@]}"); python=1 ;;
     --print) print=1 ;;
-    *) echo "install-deps.sh: unknown option '$arg' (use --python, --print)" >&2; exit 2 ;;
+    *) echo "install-deps.sh: unknown option '$arg' (use --python, --go, --print)" >&2; exit 2 ;;
   esac
 done
 if [ "$print" = 1 ]; then printf '%s\n' "${packages[@]}"; exit 0; fi

@@ -22,12 +22,16 @@
 #include "harness/results.hpp"
 #include "harness/scenario.hpp"
 #include "harness/wrk.hpp"
+#include "kit/http.hpp"
 
 #ifndef STRATA_FLOOR_BIN
 #define STRATA_FLOOR_BIN ""
 #endif
 #ifndef STRATA_BENCH_REFERENCE_DIR
 #define STRATA_BENCH_REFERENCE_DIR ""
+#endif
+#ifndef STRATA_PG_TEMP_SCRIPT
+#define STRATA_PG_TEMP_SCRIPT ""
 #endif
 
 namespace strata::bench {
@@ -214,11 +218,13 @@ class Runner {
  public:
   explicit Runner(const Options& o) : o_(o) {}
   ~Runner() {
-    for (const auto& f : temp_files_) unlink(f.c_str());
-    if (!go_dir_.empty()) {
-      unlink((go_dir_ + "/strata-go-peer").c_str());
-      rmdir(go_dir_.c_str());
+    if (!db_.pg_dir.empty()) capture({db_.script, "destroy", db_.pg_dir}, 60s);
+    if (!db_.sqlite_dir.empty()) {
+      for (const char* suffix : {"", "-wal", "-shm"}) unlink((db_.sqlite_file + suffix).c_str());
+      rmdir(db_.sqlite_dir.c_str());
     }
+    for (const auto& f : temp_files_) unlink(f.c_str());
+    if (!go_dir_.empty()) capture({"/bin/rm", "-rf", go_dir_}, 60s);  // the binary and its build cache
   }
 
   int run();
@@ -233,6 +239,11 @@ class Runner {
   std::map<const Route*, std::string> scripts_;
   std::string go_dir_;
   std::string reference_dir_;
+  // Seed 001: the private cluster and the SQLite file every row reads.
+  struct Databases {
+    std::string script, pg_dir, pg_url, sqlite_dir, sqlite_file, sqlite_url;
+    pid_t postmaster = 0;
+  } db_;
   std::vector<int> server_cpus_, client_cpus_;
   int connections_ = 10, threads_ = 1;
   std::unique_ptr<Progress> progress_;
@@ -240,6 +251,8 @@ class Runner {
   void resolve_settings();
   void collect_versions();
   void plan_rows();
+  void plan_database_rows();
+  void prepare_databases();
   void preflight();
   void measure(RowPlan& plan, int trial);
   Millis check_timeout(const Route& route) const;
@@ -298,6 +311,12 @@ void Runner::resolve_settings() {
   if (scenario_->takes_load) {
     s.delay_s = o_.load.delay_s;
     s.work = o_.load.work;
+  }
+  if (scenario_->database) {
+    if (o_.contacts < 1 || o_.contacts > 10'000'000) throw Fatal{"--contacts must be from 1 to 10000000", 2};
+    s.contacts = o_.contacts;
+  } else if (o_.contacts != Options{}.contacts) {
+    note("--contacts applies to the database scenarios only: ignored for " + scenario_->name);
   }
 
   s.wrk_binary = find_executable(o_.wrk);
@@ -444,7 +463,9 @@ void Runner::plan_rows() {
       {"typed", "FastAPI + pydantic"},
   };
 
-  if (scenario_->typed_only) {
+  if (scenario_->database) {
+    plan_database_rows();
+  } else if (scenario_->typed_only) {
     // One row per route of the typed tier (and of FastAPI with --reference python).
     int index = 0;
     for (const auto& route : scenario_->routes) {
@@ -493,7 +514,7 @@ void Runner::plan_rows() {
 
   // Peers: Node's http module and Go's net/http, when installed.
   const Route* route = &scenario_->routes.front();
-  if (!scenario_->typed_only)
+  if (!scenario_->typed_only && !scenario_->database)
     for (const auto& peer : o_.peers) {
       RowPlan p;
       p.result.id = "peer/" + peer;
@@ -544,7 +565,8 @@ void Runner::plan_rows() {
       auto probe = capture({py, "-E", "-s", "-c",
                             "import importlib.util, sys\n"
                             "print(' '.join(m for m in sys.argv[1:] if importlib.util.find_spec(m) is None))",
-                            "uvloop", "httptools", "uvicorn", "starlette", "fastapi", "pydantic"},
+                            "uvloop", "httptools", "uvicorn", "starlette", "fastapi", "pydantic", "asyncpg",
+                            "sqlalchemy", "greenlet", "django", "rest_framework", "psycopg2", "gunicorn"},
                            30s);
       missing = probe.ran && probe.code == 0 ? " " + first_line(probe.out) + " " : "*";
     }
@@ -553,6 +575,9 @@ void Runner::plan_rows() {
         {"http", {"uvloop", "httptools", "uvicorn"}},
         {"app", {"uvloop", "httptools", "uvicorn", "starlette"}},
         {"typed", {"uvloop", "httptools", "uvicorn", "starlette", "fastapi", "pydantic"}},
+        {"contacts-asyncpg", {"uvloop", "httptools", "uvicorn", "fastapi", "pydantic", "asyncpg"}},
+        {"contacts-orm", {"uvloop", "httptools", "uvicorn", "fastapi", "pydantic", "sqlalchemy", "greenlet", "asyncpg"}},
+        {"contacts-django", {"uvloop", "httptools", "uvicorn", "gunicorn", "django", "rest_framework", "psycopg2"}},
     };
     for (auto& p : plans_) {
       if (p.result.stack != "python") continue;
@@ -571,7 +596,8 @@ void Runner::plan_rows() {
       auto ver = capture({py, "-E", "-s", "-c",
                           "import importlib.metadata as m, platform\n"
                           "print('python', platform.python_version())\n"
-                          "for n in ('uvloop', 'httptools', 'uvicorn', 'starlette', 'fastapi', 'pydantic'):\n"
+                          "for n in ('uvloop', 'httptools', 'uvicorn', 'starlette', 'fastapi', 'pydantic',\n"
+                          "          'asyncpg', 'SQLAlchemy', 'Django', 'djangorestframework', 'psycopg2', 'gunicorn'):\n"
                           "    try: print(n, m.version(n))\n"
                           "    except Exception: pass\n"},
                          30s);
@@ -591,6 +617,142 @@ void Runner::plan_rows() {
       run_.versions["node"] = first_line(v.out);
     }
   }
+}
+
+// Seed 001's rows: strata's app and typed tiers over PostgreSQL (the chain:
+// what tier 4 costs with a database under it), the typed tier over SQLite,
+// and the seed's own stacks, each against the same loaded rows.
+void Runner::plan_database_rows() {
+  const Route* route = &scenario_->routes.front();
+  const std::string host = "127.0.0.1";
+  auto row = [&](const std::string& id, const std::string& chain, const std::string& stack, const std::string& tier,
+                 const std::string& database, const std::string& label, int level) {
+    RowPlan p;
+    p.result.id = id;
+    p.result.chain = chain;
+    p.result.stack = stack;
+    p.result.tier = tier;
+    p.result.database = database;
+    p.result.label = label;
+    p.result.route = route->label;
+    p.result.target = route->target;
+    p.route = route;
+    p.level = level;
+    return p;
+  };
+  // The database URL is known only once the cluster runs: the spawn
+  // functions read it from db_ when they are called.
+  auto strata = [&](const std::string& tier, const std::string& database, const std::string& label, int level,
+                    const std::string& chain) {
+    RowPlan p = row("strata/" + tier + "+" + database, chain, "strata", tier, database, label, level);
+    const std::string bin = run_.settings.strata_binary;
+    p.spawn = [this, bin, tier, database, host](int port) {
+      SpawnSpec spec;
+      spec.argv = {bin, "serve", "--tier", tier, "--host", host, "--port", std::to_string(port), "--database-url",
+                   database == "postgresql" ? db_.pg_url : db_.sqlite_url};
+      return spec;
+    };
+    return p;
+  };
+  plans_.push_back(strata("app", "postgresql", "strata app + PostgreSQL (libpq pipeline, pool)",
+                          run_order::chain(3, run_order::kStrataRow), "strata"));
+  plans_.push_back(strata("typed", "postgresql", "strata typed + PostgreSQL (libpq pipeline, pool)",
+                          run_order::chain(4, run_order::kStrataRow), "strata"));
+  plans_.push_back(strata("typed", "sqlite", "strata typed + SQLite (thread pool)", run_order::kBesideChains, ""));
+
+  const std::string py = o_.python;
+  const std::string py_dir = reference_dir_ + "/python";
+  const std::pair<const char*, const char*> twins[] = {
+      {"contacts-asyncpg", "FastAPI + asyncpg"},
+      {"contacts-orm", "FastAPI + SQLAlchemy 1.4 ORM + asyncpg"},
+      {"contacts-django", "Django 3.2 + DRF + psycopg2 (gunicorn, 1 uvicorn worker)"},
+  };
+  for (const auto& [tier, label] : twins) {
+    RowPlan p = row(std::string("python/") + tier, "", "python", tier, "postgresql", label, run_order::kPeers);
+    p.spawn = [this, py, py_dir, tier = std::string(tier), host](int port) {
+      SpawnSpec spec;
+      spec.argv = {py, "-E", "-s", "-B", py_dir + "/serve.py", "--tier", tier, "--host", host, "--port",
+                   std::to_string(port)};
+      spec.env = {"DATABASE_URL=" + db_.pg_url};
+      return spec;
+    };
+    plans_.push_back(std::move(p));
+  }
+
+  RowPlan go = row("go/contacts", "", "go", "contacts-go", "postgresql",
+                   "Go net/http + database/sql + lib/pq (the seed's bun ORM is not packaged)", run_order::kPeers + 1);
+  if (find_executable("go").empty()) {
+    go.result.available = false;
+    go.result.skip_reason = "go is not installed (make bench-go)";
+  } else if (access("/usr/share/gocode/src/github.com/lib/pq/conn.go", R_OK) != 0) {
+    go.result.available = false;
+    go.result.skip_reason = "lib/pq is not installed (make bench-go: golang-github-lib-pq-dev)";
+  }
+  const int procs = static_cast<int>(server_cpus_.size());
+  go.spawn = [this, host, procs](int port) {
+    SpawnSpec spec;
+    spec.argv = {go_dir_ + "/strata-go-contacts", "--host", host, "--port", std::to_string(port), "--database-url",
+                 db_.pg_url};
+    spec.env = {"GOMAXPROCS=" + std::to_string(procs)};
+    return spec;
+  };
+  plans_.push_back(std::move(go));
+
+  RowPlan java = row("java/spring", "", "java", "contacts-spring", "postgresql",
+                     "Java 17 + Spring Boot (the seed's control)", run_order::kPeers + 2);
+  java.result.available = false;
+  java.result.skip_reason = "not measured: Spring Boot is not packaged in Debian, and nothing here downloads it";
+  plans_.push_back(std::move(java));
+}
+
+// Starts the private cluster, loads the same rows into it and into a SQLite
+// file with `strata db load`, and takes strata's answer as the one every
+// stack must give.
+void Runner::prepare_databases() {
+  db_.script = STRATA_PG_TEMP_SCRIPT;
+  if (!is_executable(db_.script))
+    throw Fatal{"scripts/pg-temp.sh not found (" + db_.script + "): the database scenarios start PostgreSQL with it", 1};
+  char pg_dir[] = "/tmp/strata-bench-pg-XXXXXX";
+  if (!mkdtemp(pg_dir)) throw Fatal{std::string("mkdtemp: ") + std::strerror(errno), 1};
+  db_.pg_dir = pg_dir;
+  progress_->phase("PostgreSQL", 0, run_.settings.trials, "starting a private cluster", 0);
+  auto started = capture({db_.script, "start", db_.pg_dir}, 120s);
+  if (!started.ran || started.code != 0)
+    throw Fatal{"cannot start PostgreSQL: " + last_line(started.err + "\n" + started.out), 1};
+  db_.pg_url = last_line(started.out);
+  std::ifstream pidfile(db_.pg_dir + "/data/postmaster.pid");
+  pidfile >> db_.postmaster;
+  if (db_.postmaster <= 0) throw Fatal{"PostgreSQL started but wrote no postmaster.pid in " + db_.pg_dir, 1};
+  auto version = capture({"/usr/bin/env", "psql", "--version"}, 10s);
+  if (version.ran && version.code == 0) run_.versions["postgresql"] = first_line(version.out);
+
+  char sqlite_dir[] = "/tmp/strata-bench-sqlite-XXXXXX";
+  if (!mkdtemp(sqlite_dir)) throw Fatal{std::string("mkdtemp: ") + std::strerror(errno), 1};
+  db_.sqlite_dir = sqlite_dir;
+  db_.sqlite_file = db_.sqlite_dir + "/contacts.db";
+  db_.sqlite_url = "sqlite:///" + db_.sqlite_file;
+
+  for (const std::string& url : {db_.pg_url, db_.sqlite_url}) {
+    progress_->phase("data", 0, run_.settings.trials, "loading " + std::to_string(o_.contacts) + " contacts", 0);
+    auto loaded = capture({run_.settings.strata_binary, "db", "load", "--database-url", url, "--contacts",
+                           std::to_string(o_.contacts)},
+                          600s);
+    if (!loaded.ran || loaded.code != 0) throw Fatal{"strata db load failed: " + last_line(loaded.err), 1};
+    note(first_line(loaded.out), false);
+  }
+
+  // The reference answer: strata's typed tier over PostgreSQL.
+  SpawnSpec spec;
+  spec.argv = {run_.settings.strata_binary, "serve", "--tier", "typed", "--host", "127.0.0.1", "--port", "0",
+               "--database-url", db_.pg_url};
+  auto server = start_server(spec, kStartTimeout, interrupted);
+  if (!server.child) throw Fatal{"strata serve over the loaded database did not start: " + server.error, 1};
+  Route& r = loaded_.routes.front();
+  const auto answer = kit::round_trip(server.banner.port, request_bytes(r, "127.0.0.1"), false, kCheckTimeout);
+  stop_server(*server.child, kStopDeadline);
+  if (!answer || answer->status != 200)
+    throw Fatal{"strata's own answer to " + r.target + " over the loaded database is not a 200", 1};
+  r.expected_body = answer->body;
 }
 
 const std::string& Runner::script_for(const Route& route) {
@@ -629,7 +791,7 @@ std::unique_ptr<Child> Runner::verify(const RowPlan& plan, StartResult& started,
   if (!started.child) throw Fatal{plan.result.label + " did not start: " + started.error, 1};
   listen = started.banner;
   // A variant row runs its tier with other flags: "typed-novalidate" is typed.
-  const std::string tier = plan.result.tier.substr(0, plan.result.tier.find('-'));
+  const std::string tier = plan.result.tier == "typed-novalidate" ? "typed" : plan.result.tier;
   if ((plan.result.stack == "strata" || plan.result.stack == "python") && listen.tier != tier)
     throw Fatal{plan.result.label + " said tier=" + listen.tier + ", expected tier=" + tier, 1};
   const std::string wrong =
@@ -639,9 +801,23 @@ std::unique_ptr<Child> Runner::verify(const RowPlan& plan, StartResult& started,
 }
 
 void Runner::preflight() {
-  // The Go peer is compiled once, into a temporary directory.
+  // The Go peer (or seed 001's Go twin) is compiled once, into a temporary
+  // directory; the twin in GOPATH mode against Debian's lib/pq, offline.
   for (auto& p : plans_) {
     if (p.result.stack != "go" || !p.result.available) continue;
+    if (p.result.tier == "contacts-go") {
+      char dir[] = "/tmp/strata-bench-go-XXXXXX";
+      if (!mkdtemp(dir)) throw Fatal{std::string("mkdtemp: ") + std::strerror(errno), 1};
+      go_dir_ = dir;
+      auto built = capture({find_executable("go"), "build", "-o", go_dir_ + "/strata-go-contacts", "."}, 300s,
+                           {"GO111MODULE=off", "GOPATH=/usr/share/gocode", "GOCACHE=" + go_dir_ + "/cache"},
+                           reference_dir_ + "/go-contacts");
+      if (!built.ran || built.code != 0)
+        throw Fatal{"cannot build the Go twin (" + reference_dir_ + "/go-contacts): " + last_line(built.err), 1};
+      auto v = capture({find_executable("go"), "version"}, 10s);
+      run_.versions["go"] = first_line(v.out);
+      continue;
+    }
     char dir[] = "/tmp/strata-bench-go-XXXXXX";
     if (!mkdtemp(dir)) throw Fatal{std::string("mkdtemp: ") + std::strerror(errno), 1};
     go_dir_ = dir;
@@ -741,11 +917,16 @@ void Runner::measure(RowPlan& plan, int trial) {
   }
   if (t.invalid_reason.empty()) {
     progress_->phase(plan.result.label, trial, trials, "measuring", o_.duration_s);
-    const auto before = read_cpu_ticks(server->pid());
+    // The server's whole process tree (gunicorn's workers are children),
+    // and the database cluster's over the same run.
+    const bool pg = plan.result.database == "postgresql" && db_.postmaster > 0;
+    const auto db_before = pg ? read_tree_cpu_ticks(db_.postmaster) : std::nullopt;
+    const auto before = read_tree_cpu_ticks(server->pid());
     const auto t0 = Clock::now();
     auto measured = run_wrk(plan, listen.port, o_.duration_s, *server);
     const auto t1 = Clock::now();
-    const auto after = read_cpu_ticks(server->pid());
+    const auto after = read_tree_cpu_ticks(server->pid());
+    const auto db_after = pg ? read_tree_cpu_ticks(db_.postmaster) : std::nullopt;
     progress_->finished_phase();
     if (!measured.ok) {
       t.invalid_reason = measured.error;
@@ -760,6 +941,10 @@ void Runner::measure(RowPlan& plan, int trial) {
       t.wall_s = std::chrono::duration<double>(t1 - t0).count();
       t.busy = t.wall_s > 0 ? t.cpu_s / t.wall_s : 0;
       t.cpu_us_per_request = t.wrk.requests ? t.cpu_s * 1e6 / static_cast<double>(t.wrk.requests) : 0;
+      if (db_before && db_after && t.wrk.requests)
+        t.db_cpu_us_per_request = static_cast<double>(db_after->total() - db_before->total()) /
+                                  static_cast<double>(clock_ticks_per_second()) * 1e6 /
+                                  static_cast<double>(t.wrk.requests);
       if (t.wrk.requests == 0) {
         t.invalid_reason = "wrk completed no request";
       } else if (t.wrk.socket_errors()) {
@@ -804,6 +989,7 @@ int Runner::run() {
   const double per_run = o_.warmup_s + o_.duration_s + kRunOverheadS;
   progress_ = std::make_unique<Progress>(static_cast<double>(available) * (kRunOverheadS + per_run * o_.trials));
 
+  if (scenario_->database) prepare_databases();
   preflight();
 
   std::vector<RowPlan*> order;
@@ -826,6 +1012,7 @@ int Runner::finish() {
       if (plans_[i].route->knob == "delay") run_.rows[i].client_bound = false;
   std::string md = render_markdown(run_);
   if (scenario_->takes_load) md += render_seed004(run_, scenario_->routes);
+  if (scenario_->database) md += render_seed001(run_);
   std::fwrite(md.data(), 1, md.size(), stdout);
   std::fflush(stdout);
 

@@ -22,6 +22,7 @@ struct Options {
   int duration_s = 8;
   int trials = 3;
   Load load;                 // --delay, --work: the concurrency scenario's query parameters
+  long long contacts = 10000;  // --contacts: rows `strata db load` puts in the database scenarios' databases
   std::string server_cores;  // "" : the first CPU this process may use
   std::string client_cores;  // "" : the others (or the same one on a 1-CPU machine)
   std::string reference;     // "" or "python"

@@ -1,5 +1,7 @@
 #include "harness/check.hpp"
 
+#include <simdjson.h>
+
 #include "kit/http.hpp"
 
 namespace strata::bench {
@@ -9,7 +11,44 @@ namespace {
 // Printable and short, for an error line.
 std::string excerpt(std::string_view s) { return kit::printable(s, 80); }
 
+bool same(simdjson::dom::element a, simdjson::dom::element b) {
+  using T = simdjson::dom::element_type;
+  const T ta = a.type(), tb = b.type();
+  const auto numeric = [](T t) { return t == T::INT64 || t == T::UINT64 || t == T::DOUBLE; };
+  if (numeric(ta) && numeric(tb)) return double(a) == double(b);
+  if (ta != tb) return false;
+  switch (ta) {
+    case T::ARRAY: {
+      auto x = a.get_array().value(), y = b.get_array().value();
+      if (x.size() != y.size()) return false;
+      for (auto i = x.begin(), j = y.begin(); i != x.end(); ++i, ++j)
+        if (!same(*i, *j)) return false;
+      return true;
+    }
+    case T::OBJECT: {
+      auto x = a.get_object().value(), y = b.get_object().value();
+      if (x.size() != y.size()) return false;
+      for (auto field : x) {
+        auto other = y.at_key(field.key);
+        if (other.error() || !same(field.value, other.value())) return false;
+      }
+      return true;
+    }
+    case T::STRING: return std::string_view(a) == std::string_view(b);
+    case T::BOOL: return bool(a) == bool(b);
+    default: return true;  // null
+  }
+}
+
 }  // namespace
+
+bool json_equivalent(std::string_view a, std::string_view b) {
+  simdjson::dom::parser pa, pb;
+  auto x = pa.parse(simdjson::padded_string(a));
+  auto y = pb.parse(simdjson::padded_string(b));
+  if (x.error() || y.error()) return false;
+  return same(x.value(), y.value());
+}
 
 std::string request_bytes(const Route& route, std::string_view host_port) {
   std::string r = route.method + " " + route.target + " HTTP/1.1\r\nHost: ";
@@ -45,7 +84,9 @@ std::string check_answer(uint16_t port, const Route& route, int pipeline_depth, 
                  std::to_string(pipeline_depth) + " answers" + (round ? " (no keep-alive?)" : "");
         return what + ": " + client.last_error();
       }
-      if (r->status != 200 || r->body != route.expected_body)
+      const bool right = route.json_equivalent ? json_equivalent(r->body, route.expected_body)
+                                               : r->body == route.expected_body;
+      if (r->status != 200 || !right)
         return what + " answered " + std::to_string(r->status) + " '" + excerpt(r->body) + "', expected 200 '" +
                excerpt(route.expected_body) + "'";
     }

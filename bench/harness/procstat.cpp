@@ -1,10 +1,13 @@
 #include "harness/procstat.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <charconv>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace strata::bench {
 
@@ -44,6 +47,45 @@ std::optional<CpuTicks> read_cpu_ticks(pid_t pid) {
   ::close(fd);
   if (n <= 0) return std::nullopt;
   return parse_proc_stat(std::string_view(buf, static_cast<size_t>(n)));
+}
+
+std::optional<CpuTicks> read_tree_cpu_ticks(pid_t root) {
+  auto total = read_cpu_ticks(root);
+  if (!total) return std::nullopt;
+  // Parent of every process, from one pass over /proc.
+  std::vector<std::pair<pid_t, pid_t>> parent;  // (pid, ppid)
+  if (DIR* proc = opendir("/proc")) {
+    while (dirent* e = readdir(proc)) {
+      pid_t pid = 0;
+      const std::string_view name = e->d_name;
+      if (std::from_chars(name.data(), name.data() + name.size(), pid).ec != std::errc{} || pid <= 0) continue;
+      const std::string path = "/proc/" + std::string(name) + "/stat";
+      const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) continue;
+      char buf[4096];
+      const ssize_t n = ::read(fd, buf, sizeof buf);
+      ::close(fd);
+      if (n <= 0) continue;
+      const std::string_view text(buf, static_cast<size_t>(n));
+      const size_t close = text.rfind(')');
+      if (close == std::string_view::npos || close + 4 >= text.size()) continue;
+      pid_t ppid = 0;
+      const std::string_view rest = text.substr(close + 4);  // ") S " then ppid
+      std::from_chars(rest.data(), rest.data() + rest.size(), ppid);
+      parent.emplace_back(pid, ppid);
+    }
+    closedir(proc);
+  }
+  std::vector<pid_t> tree = {root};
+  for (size_t i = 0; i < tree.size(); ++i)
+    for (const auto& [pid, ppid] : parent)
+      if (ppid == tree[i])
+        if (auto t = read_cpu_ticks(pid)) {
+          total->utime += t->utime;
+          total->stime += t->stime;
+          tree.push_back(pid);
+        }
+  return total;
 }
 
 long clock_ticks_per_second() {

@@ -26,6 +26,11 @@ std::optional<CpuTicks> parse_proc_stat(std::string_view text);
 // Reads /proc/PID/stat; nullopt when the process is gone.
 std::optional<CpuTicks> read_cpu_ticks(pid_t pid);
 
+// The process and every descendant, summed: a server that forks workers
+// (gunicorn), or PostgreSQL's postmaster with its backends. nullopt when
+// `pid` itself is gone.
+std::optional<CpuTicks> read_tree_cpu_ticks(pid_t pid);
+
 // sysconf(_SC_CLK_TCK) (100 on Linux).
 long clock_ticks_per_second();
 

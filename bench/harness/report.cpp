@@ -223,6 +223,41 @@ std::string render_seed004(const RunResult& run, const std::vector<Route>& route
   return md;
 }
 
+std::string render_seed001(const RunResult& run) {
+  const auto& s = run.settings;
+  std::string md = "### Seed 001's table: the framework and the database\n\n";
+  md += std::to_string(s.contacts) + " contacts loaded by `strata db load` into a private PostgreSQL cluster (and a "
+        "SQLite file); every stack answers `" + (run.rows.empty() ? std::string() : run.rows.front().target) +
+        "` with the same JSON (checked before and after timing). Server CPU is the stack's processes; database "
+        "CPU is the whole PostgreSQL cluster's (postmaster and backends) over the same run; the framework's share "
+        "is server / (server + database). SQLite runs inside the server, so its rows have no database CPU of their "
+        "own. Medians over the trials.\n\n";
+  md += "| stack | database | req/s | p50 | p99 | server CPU us/req | database CPU us/req | framework share | "
+        "notes |\n|---|---|---|---|---|---|---|---|---|\n";
+  for (const auto& r : run.rows) {
+    md += "| " + r.label + " | " + (r.database.empty() ? std::string("-") : r.database) + " |";
+    if (!r.available) {
+      md += " not measured | | | | | | " + r.skip_reason + " |\n";
+      continue;
+    }
+    if (!r.valid) {
+      md += " invalid | | | | | | " + notes_cell(r) + " |\n";
+      continue;
+    }
+    const auto& m = r.summary;
+    md += " " + with_range(m.rps, format_rps) + " | " + (m.p50_us ? format_time_us(m.p50_us->median) : "-") + " | " +
+          (m.p99_us ? format_time_us(m.p99_us->median) : "-") + " | " + with_range(m.cpu_us, format_cpu_us) + " | " +
+          (m.db_cpu_us ? with_range(m.db_cpu_us, format_cpu_us) : std::string("-")) + " | ";
+    if (m.cpu_us && m.db_cpu_us && m.cpu_us->median + m.db_cpu_us->median > 0)
+      md += printf_str("%.0f%%", 100 * m.cpu_us->median / (m.cpu_us->median + m.db_cpu_us->median));
+    else
+      md += "-";
+    md += " | " + notes_cell(r) + " |\n";
+  }
+  md += "\n";
+  return md;
+}
+
 std::string render_markdown(const RunResult& run) {
   const auto& s = run.settings;
   std::string md;
@@ -472,6 +507,7 @@ std::string render_json(const RunResult& run) {
     w.key("chain"), r.chain.empty() ? w.null() : w.str(r.chain);
     w.key("stack"), w.str(r.stack);
     w.key("tier"), w.str(r.tier);
+    w.key("database"), r.database.empty() ? w.null() : w.str(r.database);
     w.key("route"), w.str(r.route);
     w.key("target"), w.str(r.target);
     w.key("available"), w.boolean(r.available);
@@ -489,6 +525,7 @@ std::string render_json(const RunResult& run) {
     w.key("server_busy"), w.spread(r.summary.busy);
     w.key("decay_rps_percent"), w.spread(r.summary.decay_rps);
     w.key("decay_cpu_percent"), w.spread(r.summary.decay_cpu);
+    w.key("db_cpu_us_per_request"), w.spread(r.summary.db_cpu_us);
     w.key("socket_errors"), w.integer(static_cast<int64_t>(r.summary.socket_errors));
     w.key("non2xx"), w.integer(static_cast<int64_t>(r.summary.non2xx));
     w.end_object();
@@ -522,6 +559,7 @@ std::string render_json(const RunResult& run) {
       w.key("wall_s"), w.num(t.wall_s);
       w.key("cpu_us_per_request"), w.num(t.cpu_us_per_request);
       w.key("server_busy"), w.num(t.busy);
+      w.key("db_cpu_us_per_request"), w.opt(t.db_cpu_us_per_request);
       w.key("decay_rps_percent"), w.opt(t.decay_rps);
       w.key("decay_cpu_percent"), w.opt(t.decay_cpu);
       w.key("stop_note"), t.stop_note.empty() ? w.null() : w.str(t.stop_note);

@@ -36,6 +36,9 @@ std::string render_markdown(const RunResult& run);
 // the run has them, and the seed's published req/s when the run used the
 // seed's ?delay= and ?n=.
 std::string render_seed004(const RunResult& run, const std::vector<Route>& routes);
+// Seed 001's table (database scenarios): per stack, req/s, latency, server
+// and database CPU per request and the framework's share of the two.
+std::string render_seed001(const RunResult& run);
 std::string render_json(const RunResult& run);
 std::string render_svg(const RunResult& run);
 

@@ -48,7 +48,7 @@ void summarize_rows(std::vector<RowResult>& rows) {
 
   for (auto& row : rows) {
     RowSummary s;
-    std::vector<double> rps, cpu, p50, p90, p99, busy, drps, dcpu;
+    std::vector<double> rps, cpu, p50, p90, p99, busy, drps, dcpu, db;
     for (const auto& t : row.trials) {
       s.socket_errors += t.wrk.socket_errors();
       s.non2xx += t.wrk.non2xx;
@@ -59,6 +59,7 @@ void summarize_rows(std::vector<RowResult>& rows) {
       p90.push_back(t.wrk.p90_us);
       p99.push_back(t.wrk.p99_us);
       busy.push_back(t.busy);
+      if (t.db_cpu_us_per_request) db.push_back(*t.db_cpu_us_per_request);
       if (t.decay_rps) drps.push_back(*t.decay_rps);
       if (t.decay_cpu) dcpu.push_back(*t.decay_cpu);
     }
@@ -70,6 +71,7 @@ void summarize_rows(std::vector<RowResult>& rows) {
     s.busy = summarize(busy);
     s.decay_rps = summarize(drps);
     s.decay_cpu = summarize(dcpu);
+    s.db_cpu_us = summarize(db);
     row.summary = s;
     row.client_bound = s.busy && s.busy->median < 0.9;
   }

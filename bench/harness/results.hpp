@@ -26,12 +26,15 @@ struct TrialFigures {
   double wall_s = 0;             // wall seconds between the two CPU samples
   double cpu_us_per_request = 0; // cpu_s * 1e6 / wrk.requests
   double busy = 0;               // cpu_s / wall_s (1.0 = one core fully busy)
+  // Database scenarios: the PostgreSQL cluster's CPU (postmaster and every
+  // backend) per request over the same run; unset for SQLite and no database.
+  std::optional<double> db_cpu_us_per_request;
   std::string stop_note;         // "" when the server stopped cleanly on SIGINT
   std::optional<double> decay_rps, decay_cpu;  // vs the nearest valid row above, this trial
 };
 
 struct RowSummary {
-  std::optional<Spread> rps, cpu_us, p50_us, p90_us, p99_us, busy, decay_rps, decay_cpu;
+  std::optional<Spread> rps, cpu_us, p50_us, p90_us, p99_us, busy, decay_rps, decay_cpu, db_cpu_us;
   uint64_t socket_errors = 0, non2xx = 0;
 };
 
@@ -45,6 +48,7 @@ struct RowResult {
   std::string target; // the route's path and query, as requested
   bool available = true;
   std::string skip_reason;     // when !available
+  std::string database;        // "postgresql", "sqlite" or "" (database scenarios)
   std::vector<TrialFigures> trials;
   bool valid = false;          // available and every trial valid
   std::string invalid_reason;  // first reason a trial was invalid
@@ -67,6 +71,8 @@ struct RunSettings {
   std::string reference;            // "" or "python"
   std::vector<std::string> peers;
   std::string strata_binary, floor_binary, wrk_binary, python_binary;
+  // Database scenarios: how many contacts were loaded (0: no database).
+  long long contacts = 0;
 };
 
 struct MachineInfo {

@@ -58,6 +58,25 @@ std::vector<Scenario> make_scenarios() {
   concurrency.wrk_timeout_s = 100;  // as the seed: a 1 s sleep behind 100 others is not an error
   concurrency.typed_only = true;
   all.push_back(concurrency);
+
+  // Seed 001's contacts API, one scenario per endpoint, each over the same
+  // loaded database. The answers depend on the data, so each route's
+  // expected body is strata's own answer once the rows are loaded.
+  const std::pair<const char*, std::pair<const char*, const char*>> db_routes[] = {
+      {"contacts", {"/contacts/?page=2", "seed 001: GET /contacts/?page=2, a page of 20 contacts in 3 queries"}},
+      {"contacts-one", {"/contacts/7", "seed 001: GET /contacts/7, one contact in 3 queries"}},
+      {"contacts-types", {"/types", "seed 001: GET /types, one query, small JSON"}},
+      {"contacts-version", {"/version", "seed 001: GET /version, no database"}},
+  };
+  for (const auto& [name, route] : db_routes) {
+    Scenario db;
+    db.name = name;
+    db.description = route.second;
+    db.routes.push_back(plain(name, "GET", route.first, "", "", ""));
+    db.routes.back().json_equivalent = true;
+    db.database = true;
+    all.push_back(db);
+  }
   return all;
 }
 

@@ -21,6 +21,11 @@ struct Route {
   std::string what;           // what the handler does: "blocking sleep in async handler"
   std::string waits_on;       // where its sleep or loop runs: "loop" or "pool"
   std::string knob;           // the query parameter --delay or --work sets: "delay", "n"; "" none
+  // The answer is JSON compared by meaning (key order, spacing and number
+  // spelling free), not byte for byte: the twins of the database scenarios
+  // are other languages' JSON writers. Their expected body is strata's own
+  // answer, fetched after the data is loaded.
+  bool json_equivalent = false;
 };
 
 struct Scenario {
@@ -32,6 +37,9 @@ struct Scenario {
   int wrk_timeout_s = 2;      // wrk's --timeout: a slower reply counts as an error
   bool typed_only = false;    // runs against the typed tier only
   bool takes_load = false;    // its routes take --delay and --work (see with_load)
+  // Seed 001: the rows are database stacks over one private PostgreSQL
+  // cluster (and a SQLite file) the harness starts and loads itself.
+  bool database = false;
 };
 
 // The scenario named `name`, or nullptr.

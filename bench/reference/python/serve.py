@@ -7,6 +7,11 @@
   app    Starlette on uvicorn + httptools                    (strata app)
   typed  FastAPI + pydantic on uvicorn + httptools           (strata typed)
 
+Seed 001's database twins (DATABASE_URL names the PostgreSQL database):
+  contacts-asyncpg  FastAPI + asyncpg on uvicorn
+  contacts-orm      FastAPI + SQLAlchemy 1.4 ORM (asyncio, asyncpg) on uvicorn
+  contacts-django   Django 3.2 + DRF + psycopg2, gunicorn with one uvicorn worker
+
 The socket is bound first (--port 0 picks a free port), then the line
 "listening on http://HOST:PORT tier=TIER" is printed, so `strata bench`
 treats these servers like its own. SIGINT/SIGTERM stop it with exit 0.
@@ -32,7 +37,7 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def run_uvicorn(app, sock: socket.socket) -> None:
+def run_uvicorn(app, sock: socket.socket, lifespan: str = "off") -> None:
     import uvicorn
 
     config = uvicorn.Config(
@@ -40,7 +45,7 @@ def run_uvicorn(app, sock: socket.socket) -> None:
         loop="uvloop",
         http="httptools",
         interface="asgi3",
-        lifespan="off",
+        lifespan=lifespan,
         access_log=False,
         log_level="warning",
     )
@@ -49,7 +54,11 @@ def run_uvicorn(app, sock: socket.socket) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--tier", choices=["raw", "http", "app", "typed"], required=True)
+    ap.add_argument(
+        "--tier",
+        choices=["raw", "http", "app", "typed", "contacts-asyncpg", "contacts-orm", "contacts-django"],
+        required=True,
+    )
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=8000)
     args = ap.parse_args()
@@ -61,8 +70,16 @@ def main() -> int:
         from asgi_server import app
     elif args.tier == "app":
         from starlette_server import app
-    else:
+    elif args.tier == "typed":
         from fastapi_server import app
+    elif args.tier == "contacts-asyncpg":
+        from contacts_asyncpg import app
+    elif args.tier == "contacts-orm":
+        from contacts_orm import app
+    else:
+        import contacts_django.asgi  # noqa: F401  (fails here, before the line, if Django is missing)
+        import gunicorn  # noqa: F401
+        import uvicorn.workers  # noqa: F401
 
     try:
         sock = bind(args.host, args.port)
@@ -74,8 +91,18 @@ def main() -> int:
 
     if args.tier == "raw":
         impl.run(sock)
+    elif args.tier == "contacts-django":
+        # gunicorn takes the bound socket by its descriptor; exec keeps the
+        # pid, so the harness measures gunicorn and its worker as one tree.
+        here = os.path.dirname(os.path.abspath(__file__))
+        os.execv(
+            sys.executable,
+            [sys.executable, "-E", "-s", "-B", "-m", "gunicorn", "--bind", f"fd://{sock.fileno()}",
+             "--workers", "1", "--worker-class", "uvicorn.workers.UvicornWorker", "--chdir", here,
+             "--log-level", "warning", "contacts_django.asgi:application"],
+        )
     else:
-        run_uvicorn(app, sock)
+        run_uvicorn(app, sock, lifespan="on" if args.tier.startswith("contacts-") else "off")
     return 0
 
 
