@@ -474,6 +474,7 @@ std::string render_json(const RunResult& run) {
   w.key("wrk_timeout_s"), w.integer(s.wrk_timeout_s);
   w.key("delay_s"), s.delay_s ? w.num(*s.delay_s) : w.null();
   w.key("work"), s.work ? w.integer(*s.work) : w.null();
+  w.key("contacts"), s.contacts ? w.integer(s.contacts) : w.null();
   w.key("warmup_s"), w.integer(s.warmup_s);
   w.key("duration_s"), w.integer(s.duration_s);
   w.key("trials"), w.integer(s.trials);

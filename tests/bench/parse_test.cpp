@@ -4,8 +4,13 @@
 // renderers. No process, no socket.
 #include <gtest/gtest.h>
 #include <simdjson.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -851,6 +856,45 @@ TEST(Seed004Table, MarkdownAndJsonCarryDelayAndWork) {
   EXPECT_EQ(target, "/fastapi/async_slowest/?delay=0.01");
   ASSERT_EQ(rows.at(13)["route"].get(route), simdjson::SUCCESS);
   EXPECT_EQ(route, "async_cpu_bound_slow");
+}
+
+// Seed 001's twins answer with other JSON writers: the check compares meaning.
+TEST(AnswerCheck, JsonEquivalenceIgnoresSpacingKeyOrderAndNumberSpelling) {
+  EXPECT_TRUE(json_equivalent(R"({"a":1,"b":[1,2,{"c":"x"}]})", R"({ "b": [1, 2, {"c": "x"}], "a": 1.0 })"));
+  EXPECT_TRUE(json_equivalent(R"({"s":"\u00fc"})", "{\"s\":\"\xc3\xbc\"}"));
+  EXPECT_TRUE(json_equivalent("[]", " [ ] "));
+  EXPECT_FALSE(json_equivalent(R"({"a":1})", R"({"a":2})"));
+  EXPECT_FALSE(json_equivalent(R"({"a":1})", R"({"a":1,"b":2})"));
+  EXPECT_FALSE(json_equivalent(R"([1,2])", R"([2,1])"));  // arrays keep their order
+  EXPECT_FALSE(json_equivalent(R"({"a":"1"})", R"({"a":1})"));
+  EXPECT_FALSE(json_equivalent(R"({"a":null})", R"({"a":false})"));
+  EXPECT_FALSE(json_equivalent("{", "{"));  // not JSON is never equal
+  EXPECT_FALSE(json_equivalent("", ""));
+}
+
+TEST(ProcStat, ATreeCountsTheProcessAndItsChildren) {
+  const auto self = read_cpu_ticks(getpid());
+  ASSERT_TRUE(self);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // Burn a little CPU, then wait to be killed.
+    volatile uint64_t x = 0;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+    while (std::chrono::steady_clock::now() < until) x = x + 1;
+    pause();
+    _exit(0);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  const auto tree = read_tree_cpu_ticks(getpid());
+  const auto alone = read_cpu_ticks(child);
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  ASSERT_TRUE(tree);
+  ASSERT_TRUE(alone);
+  EXPECT_GE(alone->total(), 10u) << "the child burned 300 ms";
+  EXPECT_GE(tree->total(), self->total() + alone->total());
+  EXPECT_FALSE(read_tree_cpu_ticks(child));  // gone
 }
 
 }  // namespace

@@ -396,5 +396,51 @@ TEST_F(BenchSmoke, FloorAnswersTheRawTiersBytes) {
   EXPECT_EQ(stop_server(*raw.child, 5s), "");
 }
 
+// Seed 001: the harness starts its own PostgreSQL, loads it and a SQLite
+// file, checks every stack's answer as JSON, and tears it all down. Python
+// is kept out (its rows say why) so the test does not depend on the twins.
+TEST_F(BenchSmoke, ContactsStartsItsOwnDatabaseAndTablesFrameworkAgainstDatabase) {
+  const std::string json = dir_ + "/out.json";
+  Ran r = run_bench({"--scenario", "contacts", "--contacts", "500", "--duration", "1", "--warmup", "0", "--trials",
+                     "1", "--python", "/nonexistent/python3", "--json", json},
+                    110s);
+  ASSERT_TRUE(r.finished) << r.err;
+  ASSERT_EQ(r.code, 0) << "stderr: " << r.err << "\nstdout: " << r.out;
+  const size_t table = r.out.find("### Seed 001's table");
+  ASSERT_NE(table, std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("500 contacts loaded"), std::string::npos) << r.out;
+  for (const char* row : {"| strata app + PostgreSQL (libpq pipeline, pool) | postgresql | ",
+                          "| strata typed + PostgreSQL (libpq pipeline, pool) | postgresql | ",
+                          "| strata typed + SQLite (thread pool) | sqlite | "}) {
+    const size_t at = r.out.find(row, table);
+    ASSERT_NE(at, std::string::npos) << row << "\n" << r.out;
+    const std::string line = r.out.substr(at, r.out.find('\n', at) - at);
+    EXPECT_EQ(line.find("invalid"), std::string::npos) << line;
+    EXPECT_EQ(line.find("not measured"), std::string::npos) << line;
+  }
+  EXPECT_NE(r.out.find("| FastAPI + asyncpg | postgresql | not measured |", table), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Spring Boot is not packaged in Debian", table), std::string::npos) << r.out;
+
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  const std::string text = slurp(json);
+  ASSERT_EQ(parser.parse(text).get(doc), simdjson::SUCCESS) << text;
+  EXPECT_EQ(int64_t(doc["settings"]["contacts"]), 500);
+  int with_db_cpu = 0;
+  for (auto row : doc["rows"].get_array()) {
+    const std::string_view id = row["id"];
+    const bool pg = id == "strata/app+postgresql" || id == "strata/typed+postgresql";
+    if (pg) {
+      EXPECT_TRUE(row["valid"].get_bool().value()) << id;
+      EXPECT_GT(double(row["summary"]["db_cpu_us_per_request"]["median"]), 0.0) << id;
+      ++with_db_cpu;
+    }
+    if (id == "strata/typed+sqlite") {
+      EXPECT_TRUE(row["summary"]["db_cpu_us_per_request"].is_null());
+    }
+  }
+  EXPECT_EQ(with_db_cpu, 2);
+}
+
 }  // namespace
 }  // namespace strata::bench
