@@ -43,7 +43,7 @@ void register_command(CLI::App& root) {
                   "concurrency: how far each CPU route counts, sent as ?n= (0 to 1000000000; seed 004: 5000000)")
       ->capture_default_str();
   cmd->add_option("--contacts", o->contacts,
-                  "Database scenarios (contacts, contacts-one, contacts-types, contacts-version): contacts to load")
+                  "Database scenarios (contacts, contacts-one, contacts-types, contacts-version, contacts-digest): contacts to load")
       ->capture_default_str();
   cmd->add_option("--server-cores", o->server_cores, "CPUs the servers are pinned to, e.g. 0 or 0-1 (default: the first one)");
   cmd->add_option("--client-cores", o->client_cores, "CPUs wrk is pinned to, one wrk thread each (default: the others)");

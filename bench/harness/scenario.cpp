@@ -67,6 +67,8 @@ std::vector<Scenario> make_scenarios() {
       {"contacts-one", {"/contacts/7", "seed 001: GET /contacts/7, one contact in 3 queries"}},
       {"contacts-types", {"/types", "seed 001: GET /types, one query, small JSON"}},
       {"contacts-version", {"/version", "seed 001: GET /version, no database"}},
+      {"contacts-digest",
+       {"/digest/?page=2&rounds=100", "seed 001's second claim: a page (3 queries), then FNV-1a over it 100 times"}},
   };
   for (const auto& [name, route] : db_routes) {
     Scenario db;

@@ -123,6 +123,33 @@ void assemble(const Fetched& f, F&& each) {
   }
 }
 
+// The CPU-heavy variant (seed 001's second claim): FNV-1a 64 over the page's
+// text, `rounds` times over, carrying the state. Every stack computes the
+// same text: per contact "id|first|last|type|created|", then "kind:number;"
+// per phone and "address;" per email, then a newline.
+std::string digest(const Fetched& f, int64_t rounds) {
+  std::string text;
+  assemble(f, [&](const ContactRow& c, std::span<const PhoneRow> phones, std::span<const EmailRow> emails) {
+    text.append(std::to_string(c.id)).append("|").append(c.first_name).append("|").append(c.last_name);
+    text.append("|").append(c.type).append("|").append(c.created_at).append("|");
+    for (const auto& p : phones) text.append(p.kind).append(":").append(p.number).append(";");
+    for (const auto& e : emails) text.append(e.address).append(";");
+    text.push_back('\n');
+  });
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (int64_t r = 0; r < rounds; ++r)
+    for (unsigned char ch : text) {
+      h ^= ch;
+      h *= 0x100000001b3ULL;
+    }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return hex;
+}
+
+inline constexpr int64_t kDefaultRounds = 100;
+inline constexpr int64_t kMaxRounds = 100'000;
+
 // ------------------------------------------------------------------ tier 3: JSON by hand
 
 void write_contact(std::string& out, const ContactRow& c, std::span<const PhoneRow> phones,
@@ -203,6 +230,12 @@ struct Version {
   std::string version;
 };
 BOOST_DESCRIBE_STRUCT(Version, (), (name, version))
+struct Digest {
+  int64_t page = 1;
+  int64_t rounds = 0;
+  std::string digest;
+};
+BOOST_DESCRIBE_STRUCT(Digest, (), (page, rounds, digest))
 
 std::vector<Contact> to_models(const Fetched& f) {
   std::vector<Contact> out;
@@ -225,6 +258,7 @@ Task<db::Lease> contacts_db() { co_return co_await g_contacts_db->pool().acquire
 
 inline constexpr router::Constraints kPageRule{.ge = 1, .le = kMaxPage};
 inline constexpr router::Constraints kPageSizeRule{.ge = 1, .le = kMaxPageSize};
+inline constexpr router::Constraints kRoundsRule{.ge = 1, .le = kMaxRounds};
 
 const char* const kVersionJson = R"({"name":"contacts","version":"1.0"})";
 
@@ -265,6 +299,17 @@ void add_contacts_routes(app::Application& app, db::Database& database) {
     out.append("]}");
     co_return app::Response::json(std::move(out));
   });
+  app.get("/digest/", [&database](app::Request& req) -> Task<app::Response> {
+    const auto page = int_param(req, "page", 1, 1, kMaxPage);
+    const auto rounds = int_param(req, "rounds", kDefaultRounds, 1, kMaxRounds);
+    if (!page) co_return json_error(400, "page must be an integer from 1 to 10^15");
+    if (!rounds) co_return json_error(400, "rounds must be an integer from 1 to 100000");
+    db::Lease lease = co_await database.pool().acquire();
+    const Fetched f = co_await fetch_page(lease, *page, kPageSize, std::nullopt);
+    lease.release();
+    co_return app::Response::json("{\"page\":" + std::to_string(*page) + ",\"rounds\":" + std::to_string(*rounds) +
+                                  ",\"digest\":\"" + digest(f, *rounds) + "\"}");
+  });
   app.get("/contacts/{id:int}", [&database](app::Request& req) -> Task<app::Response> {
     const int64_t id = req.path_int("id");
     db::Lease lease = co_await database.pool().acquire();
@@ -304,6 +349,14 @@ void add_contacts_routes(router::API& api, db::Database& database) {
         co_return ContactPage{*page, *page_size, to_models(f)};
       },
       named("list_contacts"));
+  api.get(
+      "/digest/",
+      [](Query<"page", int64_t, int64_t{1}, kPageRule> page, Query<"rounds", int64_t, kDefaultRounds, kRoundsRule> rounds,
+         Depends<contacts_db> db) -> Task<Digest> {
+        const Fetched f = co_await fetch_page(*db, *page, kPageSize, std::nullopt);
+        co_return Digest{*page, *rounds, digest(f, *rounds)};
+      },
+      named("digest_contacts"));
   api.get(
       "/contacts/{id}",
       [](Path<"id", int64_t> id, Depends<contacts_db> db) -> Task<Contact> {

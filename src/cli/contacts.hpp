@@ -3,6 +3,9 @@
 //   GET /contacts/?page=N&last_name=X  a page of contacts, exactly 3 queries
 //   GET /contacts/{id}                 one contact, exactly 3 queries; 404 when missing
 //   GET /types                         the contact types, one query
+//   GET /digest/?page=N&rounds=R       a page (3 queries), then CPU work over it:
+//                                      FNV-1a over its text R times (seed 001's
+//                                      "significant computation" claim)
 // on tier 3 (Request/Response, JSON written by hand, as a Starlette app
 // with asyncpg would) and tier 4 (typed parameters, a pooled connection as
 // a dependency, models validated and encoded). The schema and a

@@ -143,6 +143,36 @@ func fetch(ctx context.Context, queries [3]string, args ...interface{}) ([]Conta
 	return contacts, rows.Err()
 }
 
+// digest: FNV-1a 64 over the page's text, rounds times, as strata computes it.
+func digest(contacts []Contact, rounds int64) string {
+	var b strings.Builder
+	for _, c := range contacts {
+		fmt.Fprintf(&b, "%d|%s|%s|%s|%s|", c.ID, c.FirstName, c.LastName, c.Type, c.CreatedAt)
+		for _, p := range c.Phones {
+			b.WriteString(p.Kind + ":" + p.Number + ";")
+		}
+		for _, e := range c.Emails {
+			b.WriteString(e + ";")
+		}
+		b.WriteByte('\n')
+	}
+	data := []byte(b.String())
+	h := uint64(0xcbf29ce484222325)
+	for r := int64(0); r < rounds; r++ {
+		for _, ch := range data {
+			h ^= uint64(ch)
+			h *= 0x100000001b3
+		}
+	}
+	return fmt.Sprintf("%016x", h)
+}
+
+type Digest struct {
+	Page   int64  `json:"page"`
+	Rounds int64  `json:"rounds"`
+	Digest string `json:"digest"`
+}
+
 func intParam(q url.Values, name string, fallback, lo, hi int64) (int64, bool) {
 	text, present := q[name]
 	if !present {
@@ -195,6 +225,20 @@ func handle(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		reply(w, 200, Page{page, size, contacts})
+	case r.URL.Path == "/digest/":
+		q := r.URL.Query()
+		page, ok1 := intParam(q, "page", 1, 1, maxPage)
+		rounds, ok2 := intParam(q, "rounds", 100, 1, 100000)
+		if !ok1 || !ok2 {
+			detail(w, 400, "page must be an integer from 1 to 10^15, rounds from 1 to 100000")
+			return
+		}
+		contacts, err := fetch(ctx, [3]string{pageAll, phonesAll, emailsAll}, int64(pageSize), (page-1)*pageSize)
+		if err != nil {
+			detail(w, 500, "Internal Server Error")
+			return
+		}
+		reply(w, 200, Digest{page, rounds, digest(contacts, rounds)})
 	case strings.HasPrefix(r.URL.Path, "/contacts/"):
 		id, err := strconv.ParseInt(strings.TrimPrefix(r.URL.Path, "/contacts/"), 10, 64)
 		if err != nil {

@@ -8,7 +8,20 @@ import asyncpg
 from fastapi import Depends, FastAPI, HTTPException, Query
 from pydantic import BaseModel
 
-from contacts_common import MAX_PAGE, ONE, ONE_EMAILS, ONE_PHONES, PAGE_SIZE, TYPES, VERSION, assemble, page_queries
+from contacts_common import (
+    DEFAULT_ROUNDS,
+    MAX_PAGE,
+    MAX_ROUNDS,
+    ONE,
+    ONE_EMAILS,
+    ONE_PHONES,
+    PAGE_SIZE,
+    TYPES,
+    VERSION,
+    assemble,
+    digest,
+    page_queries,
+)
 
 
 class Phone(BaseModel):
@@ -40,6 +53,12 @@ class ContactType(BaseModel):
 class Version(BaseModel):
     name: str
     version: str
+
+
+class Digest(BaseModel):
+    page: int
+    rounds: int
+    digest: str
 
 
 app = FastAPI()
@@ -81,6 +100,14 @@ async def contacts(
 ):
     results = [await db.fetch(sql, *args) for sql, args in page_queries(page, page_size, last_name)]
     return {"page": page, "page_size": page_size, "results": assemble(*results)}
+
+
+@app.get("/digest/", response_model=Digest)
+async def digest_page(
+    page: int = Query(1, ge=1, le=MAX_PAGE), rounds: int = Query(DEFAULT_ROUNDS, ge=1, le=MAX_ROUNDS), db=Depends(get_db)
+):
+    results = [await db.fetch(sql, *args) for sql, args in page_queries(page, PAGE_SIZE, None)]
+    return {"page": page, "rounds": rounds, "digest": digest(assemble(*results), rounds)}
 
 
 @app.get("/contacts/{contact_id}", response_model=Contact)

@@ -70,3 +70,23 @@ def assemble(contacts, phones, emails):
     for e in emails:
         by_id[e["contact_id"]]["emails"].append(e["address"])
     return out
+
+
+DEFAULT_ROUNDS = 100
+MAX_ROUNDS = 100000
+
+
+def digest(contacts, rounds):
+    """FNV-1a 64 over the page's text, `rounds` times, as strata computes it."""
+    parts = []
+    for c in contacts:
+        parts.append(f"{c['id']}|{c['first_name']}|{c['last_name']}|{c['type']}|{c['created_at']}|")
+        parts.extend(f"{p['kind']}:{p['number']};" for p in c["phones"])
+        parts.extend(f"{e};" for e in c["emails"])
+        parts.append("\n")
+    data = "".join(parts).encode()
+    h = 0xCBF29CE484222325
+    for _ in range(rounds):
+        for b in data:
+            h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return f"{h:016x}"

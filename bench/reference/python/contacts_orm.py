@@ -11,7 +11,7 @@ from sqlalchemy import Column, ForeignKey, Integer, Text, select
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.orm import declarative_base, joinedload, relationship, selectinload, sessionmaker
 
-from contacts_common import MAX_PAGE, PAGE_SIZE, VERSION
+from contacts_common import DEFAULT_ROUNDS, MAX_PAGE, MAX_ROUNDS, PAGE_SIZE, VERSION, digest
 
 Base = declarative_base()
 
@@ -83,6 +83,12 @@ class Version(BaseModel):
     version: str
 
 
+class Digest(BaseModel):
+    page: int
+    rounds: int
+    digest: str
+
+
 def engine_url(url: str) -> str:
     return "postgresql+asyncpg://" + url.split("://", 1)[1]
 
@@ -136,6 +142,17 @@ async def contacts(
     query = with_children(query.order_by(ContactRow.id).limit(page_size).offset((page - 1) * page_size))
     rows = (await db.execute(query)).scalars().all()
     return {"page": page, "page_size": page_size, "results": [to_contact(c) for c in rows]}
+
+
+@app.get("/digest/", response_model=Digest)
+async def digest_page(
+    page: int = Query(1, ge=1, le=MAX_PAGE),
+    rounds: int = Query(DEFAULT_ROUNDS, ge=1, le=MAX_ROUNDS),
+    db: AsyncSession = Depends(get_db),
+):
+    query = with_children(select(ContactRow).order_by(ContactRow.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+    rows = (await db.execute(query)).scalars().all()
+    return {"page": page, "rounds": rounds, "digest": digest([to_contact(c) for c in rows], rounds)}
 
 
 @app.get("/contacts/{contact_id}", response_model=Contact)

@@ -7,4 +7,5 @@ urlpatterns = [
     path("types", views.TypesView.as_view()),
     path("contacts/", views.ContactsView.as_view()),
     path("contacts/<int:contact_id>", views.ContactView.as_view()),
+    path("digest/", views.DigestView.as_view()),
 ]

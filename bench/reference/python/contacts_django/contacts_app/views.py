@@ -4,6 +4,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from contacts_common import digest
 from contacts_django.contacts_app.models import Contact, ContactType
 
 PAGE_SIZE = 20
@@ -69,3 +70,17 @@ class ContactView(APIView):
         if contact is None:
             return Response({"detail": "Contact not found"}, status=404)
         return Response(ContactSerializer(contact).data)
+
+
+class DigestQuery(serializers.Serializer):
+    page = serializers.IntegerField(min_value=1, max_value=MAX_PAGE, default=1)
+    rounds = serializers.IntegerField(min_value=1, max_value=100000, default=100)
+
+
+class DigestView(APIView):
+    def get(self, request):
+        q = DigestQuery(data=request.query_params)
+        q.is_valid(raise_exception=True)
+        page, rounds = q.validated_data["page"], q.validated_data["rounds"]
+        rows = contacts_query()[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        return Response({"page": page, "rounds": rounds, "digest": digest(ContactSerializer(rows, many=True).data, rounds)})
