@@ -11,7 +11,7 @@ RELEASE ?= build-release
 FUZZ    ?= build-fuzz
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test test-fast test-asan fuzz fuzz-smoke release bench bench-python clean
+.PHONY: all deps build test test-fast test-asan fuzz fuzz-smoke release bench bench-python bench-go clean
 
 all: build
 
@@ -57,9 +57,14 @@ bench: release
 	  --markdown $(RELEASE)/bench.md $(BENCH_ARGS)
 
 # Debian's Python packages for `strata bench --reference python`
-# (uvicorn, uvloop, httptools, Starlette, FastAPI, pydantic); idempotent.
+# (uvicorn, uvloop, httptools, Starlette, FastAPI, pydantic) and seed 001's
+# database twins (asyncpg, SQLAlchemy, Django, DRF, psycopg2, gunicorn); idempotent.
 bench-python:
 	@bash scripts/install-deps.sh --python
+
+# Go and Debian's lib/pq: the Go peer (`--peers go`) and seed 001's Go twin.
+bench-go:
+	@bash scripts/install-deps.sh --go
 
 clean:
 	rm -rf $(BUILD) $(ASAN) $(RELEASE) $(FUZZ)
