@@ -314,9 +314,23 @@ void Runner::resolve_settings() {
   }
   if (scenario_->database) {
     if (o_.contacts < 1 || o_.contacts > 10'000'000) throw Fatal{"--contacts must be from 1 to 10000000", 2};
+    if (o_.workers < 1 || o_.workers > 64) throw Fatal{"--workers must be from 1 to 64", 2};
+    if (o_.page_size < 1 || o_.page_size > 100) throw Fatal{"--page-size must be from 1 to 100", 2};
     s.contacts = o_.contacts;
-  } else if (o_.contacts != Options{}.contacts) {
-    note("--contacts applies to the database scenarios only: ignored for " + scenario_->name);
+    s.workers = o_.workers;
+    if (scenario_->name == "contacts") {
+      s.page_size = o_.page_size;
+      if (o_.page_size != Options{}.page_size) {
+        loaded_.routes.front().target += "&page_size=" + std::to_string(o_.page_size);
+        s.scenario_description += ", " + std::to_string(o_.page_size) + " per page";
+      }
+    } else if (o_.page_size != Options{}.page_size) {
+      note("--page-size applies to the contacts scenario only: ignored for " + scenario_->name);
+    }
+  } else {
+    if (o_.contacts != Options{}.contacts || o_.workers != Options{}.workers || o_.page_size != Options{}.page_size)
+      note("--contacts, --workers and --page-size apply to the database scenarios only: ignored for " +
+           scenario_->name);
   }
 
   s.wrk_binary = find_executable(o_.wrk);
@@ -649,7 +663,8 @@ void Runner::plan_database_rows() {
     p.spawn = [this, bin, tier, database, host](int port) {
       SpawnSpec spec;
       spec.argv = {bin, "serve", "--tier", tier, "--host", host, "--port", std::to_string(port), "--database-url",
-                   database == "postgresql" ? db_.pg_url : db_.sqlite_url};
+                   database == "postgresql" ? db_.pg_url : db_.sqlite_url, "--workers",
+                   std::to_string(o_.workers)};
       return spec;
     };
     return p;
@@ -665,14 +680,14 @@ void Runner::plan_database_rows() {
   const std::pair<const char*, const char*> twins[] = {
       {"contacts-asyncpg", "FastAPI + asyncpg"},
       {"contacts-orm", "FastAPI + SQLAlchemy 1.4 ORM + asyncpg"},
-      {"contacts-django", "Django 3.2 + DRF + psycopg2 (gunicorn, 1 uvicorn worker)"},
+      {"contacts-django", "Django 3.2 + DRF + psycopg2 (gunicorn, uvicorn workers)"},
   };
   for (const auto& [tier, label] : twins) {
     RowPlan p = row(std::string("python/") + tier, "", "python", tier, "postgresql", label, run_order::kPeers);
     p.spawn = [this, py, py_dir, tier = std::string(tier), host](int port) {
       SpawnSpec spec;
       spec.argv = {py, "-E", "-s", "-B", py_dir + "/serve.py", "--tier", tier, "--host", host, "--port",
-                   std::to_string(port)};
+                   std::to_string(port), "--workers", std::to_string(o_.workers)};
       spec.env = {"DATABASE_URL=" + db_.pg_url};
       return spec;
     };
@@ -688,7 +703,7 @@ void Runner::plan_database_rows() {
     go.result.available = false;
     go.result.skip_reason = "lib/pq is not installed (make bench-go: golang-github-lib-pq-dev)";
   }
-  const int procs = static_cast<int>(server_cpus_.size());
+  const int procs = std::max(o_.workers, static_cast<int>(server_cpus_.size()));
   go.spawn = [this, host, procs](int port) {
     SpawnSpec spec;
     spec.argv = {go_dir_ + "/strata-go-contacts", "--host", host, "--port", std::to_string(port), "--database-url",

@@ -23,6 +23,8 @@ struct Options {
   int trials = 3;
   Load load;                 // --delay, --work: the concurrency scenario's query parameters
   long long contacts = 10000;  // --contacts: rows `strata db load` puts in the database scenarios' databases
+  int workers = 1;             // --workers: processes/loops per server in the database scenarios
+  int page_size = 20;          // --page-size: the contacts scenario's ?page_size=
   std::string server_cores;  // "" : the first CPU this process may use
   std::string client_cores;  // "" : the others (or the same one on a 1-CPU machine)
   std::string reference;     // "" or "python"

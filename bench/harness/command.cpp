@@ -45,6 +45,11 @@ void register_command(CLI::App& root) {
   cmd->add_option("--contacts", o->contacts,
                   "Database scenarios (contacts, contacts-one, contacts-types, contacts-version, contacts-digest): contacts to load")
       ->capture_default_str();
+  cmd->add_option("--workers", o->workers,
+                  "Database scenarios: workers per server (strata --workers, gunicorn/uvicorn workers, GOMAXPROCS)")
+      ->capture_default_str();
+  cmd->add_option("--page-size", o->page_size, "The contacts scenario: contacts per page (?page_size=, 1 to 100)")
+      ->capture_default_str();
   cmd->add_option("--server-cores", o->server_cores, "CPUs the servers are pinned to, e.g. 0 or 0-1 (default: the first one)");
   cmd->add_option("--client-cores", o->client_cores, "CPUs wrk is pinned to, one wrk thread each (default: the others)");
   cmd->add_option("--reference", o->reference,

@@ -227,7 +227,8 @@ std::string render_seed001(const RunResult& run) {
   const auto& s = run.settings;
   std::string md = "### Seed 001's table: the framework and the database\n\n";
   md += std::to_string(s.contacts) + " contacts loaded by `strata db load` into a private PostgreSQL cluster (and a "
-        "SQLite file); every stack answers `" + (run.rows.empty() ? std::string() : run.rows.front().target) +
+        "SQLite file); " + (s.workers > 1 ? "each server runs " + std::to_string(s.workers) + " workers; " : "") +
+        "every stack answers `" + (run.rows.empty() ? std::string() : run.rows.front().target) +
         "` with the same JSON (checked before and after timing). Server CPU is the stack's processes; database "
         "CPU is the whole PostgreSQL cluster's (postmaster and backends) over the same run; the framework's share "
         "is server / (server + database). SQLite runs inside the server, so its rows have no database CPU of their "
@@ -475,6 +476,8 @@ std::string render_json(const RunResult& run) {
   w.key("delay_s"), s.delay_s ? w.num(*s.delay_s) : w.null();
   w.key("work"), s.work ? w.integer(*s.work) : w.null();
   w.key("contacts"), s.contacts ? w.integer(s.contacts) : w.null();
+  w.key("workers"), w.integer(s.workers);
+  w.key("page_size"), s.page_size ? w.integer(s.page_size) : w.null();
   w.key("warmup_s"), w.integer(s.warmup_s);
   w.key("duration_s"), w.integer(s.duration_s);
   w.key("trials"), w.integer(s.trials);

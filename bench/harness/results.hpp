@@ -73,6 +73,7 @@ struct RunSettings {
   std::string strata_binary, floor_binary, wrk_binary, python_binary;
   // Database scenarios: how many contacts were loaded (0: no database).
   long long contacts = 0;
+  int workers = 1, page_size = 0;  // database scenarios (page_size: the contacts scenario only)
 };
 
 struct MachineInfo {

@@ -52,6 +52,24 @@ def run_uvicorn(app, sock: socket.socket, lifespan: str = "off") -> None:
     uvicorn.Server(config).run(sockets=[sock])
 
 
+def run_uvicorn_workers(app: str, sock: socket.socket, workers: int) -> None:
+    """uvicorn --workers N on an already bound socket: its own supervisor."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config(
+        app,
+        loop="uvloop",
+        http="httptools",
+        interface="asgi3",
+        lifespan="on",
+        access_log=False,
+        log_level="warning",
+        workers=workers,
+    )
+    Multiprocess(config, target=uvicorn.Server(config).run, sockets=[sock]).run()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument(
@@ -61,6 +79,7 @@ def main() -> int:
     )
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=8000)
+    ap.add_argument("--workers", type=int, default=1, help="contacts-* tiers: worker processes sharing the socket")
     args = ap.parse_args()
 
     # Import before binding, so a missing package fails before the line.
@@ -98,9 +117,11 @@ def main() -> int:
         os.execv(
             sys.executable,
             [sys.executable, "-E", "-s", "-B", "-m", "gunicorn", "--bind", f"fd://{sock.fileno()}",
-             "--workers", "1", "--worker-class", "uvicorn.workers.UvicornWorker", "--chdir", here,
+             "--workers", str(args.workers), "--worker-class", "uvicorn.workers.UvicornWorker", "--chdir", here,
              "--log-level", "warning", "contacts_django.asgi:application"],
         )
+    elif args.workers > 1:
+        run_uvicorn_workers(f"contacts_{args.tier.split('-', 1)[1]}:app", sock, args.workers)
     else:
         run_uvicorn(app, sock, lifespan="on" if args.tier.startswith("contacts-") else "off")
     return 0
