@@ -182,7 +182,13 @@ TEST(WrkScript, LuaQuoting) {
 
 TEST(Scenarios, KnownNames) {
   auto names = scenario_names();
-  EXPECT_EQ(names, (std::vector<std::string>{"user", "hello", "pipelined", "concurrency"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"user", "hello", "pipelined", "concurrency", "contacts", "contacts-one",
+                                             "contacts-types", "contacts-version", "contacts-digest"}));
+  for (const char* db : {"contacts", "contacts-one", "contacts-types", "contacts-version", "contacts-digest"}) {
+    EXPECT_TRUE(find_scenario(db)->database) << db;
+    EXPECT_TRUE(find_scenario(db)->routes[0].json_equivalent) << db;
+  }
+  EXPECT_FALSE(find_scenario("user")->database);
   EXPECT_EQ(find_scenario("nope"), nullptr);
   EXPECT_EQ(find_scenario("hello")->routes[0].target, "/index?name=strata");
   EXPECT_EQ(find_scenario("hello")->routes[0].expected_body, "Hello strata");
