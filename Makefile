@@ -18,8 +18,14 @@ all: build
 deps:
 	@bash scripts/install-deps.sh
 
+# -g1 (line tables and symbols) instead of RelWithDebInfo's -g: the build
+# `make test` and `strata profile` use needs no variable-level debug info,
+# and it is about a quarter of the compile time of the template-heavy
+# files (examples/bookshelf.cpp: 26.7 s at -O2 -g, 19.1 s at -O2 -g1).
+BUILD_FLAGS ?= -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG"
+
 build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(BUILD_FLAGS) $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
 
 test-fast: build
