@@ -217,6 +217,9 @@ int main(int argc, char** argv) {
                         "Seconds to connect to the database, and to wait for a free connection (503 after)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  serve_cmd->add_flag("--access-log", a.http.access_log,
+                      "http, app, typed: one line per response on stderr, in uvicorn's format (off: benchmarks "
+                      "measure the server, not the terminal)");
   serve_cmd->add_flag("--probes", a.probes,
                       "Time each request's phases (parse, route, handler, ...); print the table on stop");
   serve_cmd->add_flag("--server-timing", a.server_timing,

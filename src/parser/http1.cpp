@@ -1,5 +1,8 @@
 #include "parser/http1.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <uv.h>
 
 #include <charconv>
@@ -790,6 +793,32 @@ void Protocol::wake_outside_drive(std::coroutine_handle<>& slot) {
   in_drive_ = false;
 }
 
+// uvicorn's access line: `INFO:     127.0.0.1:51234 - "GET /p?q HTTP/1.1" 200 OK`,
+// written with one fwrite so lines from several workers do not interleave.
+void Protocol::log_access(int status) {
+  char host[INET6_ADDRSTRLEN] = "-";
+  unsigned port = 0;
+  if (s_.peer.ss_family == AF_INET) {
+    const auto* a = reinterpret_cast<const sockaddr_in*>(&s_.peer);
+    inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
+    port = ntohs(a->sin_port);
+  } else if (s_.peer.ss_family == AF_INET6) {
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(&s_.peer);
+    inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
+    port = ntohs(a->sin6_port);
+  }
+  thread_local std::string line;
+  line.assign("INFO:     ").append(host).push_back(':');
+  append_uint(line, port);
+  line.append(" - \"").append(scope_.method).push_back(' ');
+  line.append(scope_.raw_path);
+  if (!scope_.query_string.empty()) line.append("?").append(scope_.query_string);
+  line.append(" HTTP/").append(scope_.http_version).append("\" ");
+  append_uint(line, static_cast<uint64_t>(status));
+  line.append(" ").append(reason_phrase(status)).push_back('\n');
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
 void Protocol::append_server_timing(std::string& o, std::span<const Header> app_headers) {
   o.append("Server-Timing: ");
   size_t entries = probe::append_server_timing(o, probe_.elapsed_ns(), probe_.seen);
@@ -931,6 +960,7 @@ Task<void> Protocol::send_start(ResponseStart r) {
   response_started_ = true;
   status_ = r.status;
   declared_length_ = declared;
+  if (opt_.access_log) log_access(r.status);
   std::string& o = s_.out();
   o.append("HTTP/1.1 ");
   append_uint(o, static_cast<uint64_t>(r.status));

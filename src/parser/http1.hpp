@@ -73,6 +73,9 @@ struct Options {
   uint64_t body_timeout_ms = 10'000; // longest wait for more body while the app waits for it
   size_t limit_concurrency = 0;      // requests in the app at once (per process); 0 = no limit
   size_t high_water = 64 * 1024;     // output bytes queued before reading stops
+  // One line per response on stderr, in uvicorn's format; off by default so
+  // benchmarks measure the server, not the terminal.
+  bool access_log = false;
 
   // The read buffer holds one request head whole, with room to spare for
   // pipelined requests and streamed body pieces.
@@ -181,6 +184,7 @@ class Protocol {
   void write_simple(int status, std::string_view body, bool close);
   void wake(std::coroutine_handle<>& slot);
   void wake_outside_drive(std::coroutine_handle<>& slot);
+  void log_access(int status);
   void append_server_timing(std::string& o, std::span<const Header> app_headers);
   void reclaim_body();
   void reclaim_framing();

@@ -327,3 +327,47 @@ TEST_F(BlackboxHttp, UnknownPathIs404) {
 
 }  // namespace
 }  // namespace strata::test
+
+namespace strata::test {
+namespace {
+
+// --access-log: uvicorn's line per response, on every HTTP tier; nothing
+// without it.
+TEST_F(BlackboxHttp, AccessLogPrintsUvicornsLinePerResponse) {
+  for (const char* tier : {"http", "app", "typed"}) {
+    SpawnOptions o;
+    o.capture_stderr = true;
+    ServerProcess* s = start({"--tier", tier, "--access-log"}, o);
+    ASSERT_TRUE(s);
+    Client c(s->port());
+    ASSERT_TRUE(c.send(get("/index?name=J%C3%BCrgen") + get("/nowhere")));
+    ASSERT_TRUE(c.read_response());
+    ASSERT_TRUE(c.read_response());
+    const std::string peer = "127.0.0.1:" + std::to_string(c.local_port());
+    stopped_by_test_ = true;
+    ASSERT_TRUE(s->send_signal(SIGTERM));
+    std::string out, err;
+    s->process().read_outputs_until_eof(out, err);
+    ASSERT_TRUE(s->wait_exit());
+    EXPECT_NE(err.find("INFO:     " + peer + " - \"GET /index?name=J%C3%BCrgen HTTP/1.1\" 200 OK\n"),
+              std::string::npos)
+        << tier << ": " << err;
+    EXPECT_NE(err.find("INFO:     " + peer + " - \"GET /nowhere HTTP/1.1\" 404 Not Found\n"), std::string::npos)
+        << tier << ": " << err;
+    stopped_by_test_ = false;
+  }
+  SpawnOptions o;
+  o.capture_stderr = true;
+  ServerProcess* quiet = start({"--tier", "http"}, o);
+  ASSERT_TRUE(quiet);
+  ASSERT_TRUE(round_trip(quiet->port(), get("/")));
+  stopped_by_test_ = true;
+  ASSERT_TRUE(quiet->send_signal(SIGTERM));
+  std::string out, err;
+  quiet->process().read_outputs_until_eof(out, err);
+  ASSERT_TRUE(quiet->wait_exit());
+  EXPECT_EQ(err.find("INFO:"), std::string::npos) << err;
+}
+
+}  // namespace
+}  // namespace strata::test
