@@ -1,5 +1,7 @@
 #include "router/api.hpp"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -8,6 +10,9 @@
 #include "common/text.hpp"
 #include "parser/http1.hpp"
 
+#ifndef STRATA_SWAGGER_UI_INSTALL_DIR
+#define STRATA_SWAGGER_UI_INSTALL_DIR ""
+#endif
 #ifndef STRATA_SWAGGER_UI_DIR
 #define STRATA_SWAGGER_UI_DIR ""
 #endif
@@ -211,12 +216,29 @@ API::API(APIConfig config) : config_(std::move(config)), app_(config_.app), docs
 
 API::~API() = default;
 
+// Where Swagger UI's files are, first found of: the API's docs_dir,
+// $STRATA_SWAGGER_UI_DIR, share/strata/swagger-ui beside the running
+// program's bin/ (an installed strata or app), the install prefix strata
+// was configured with, and the source tree it was built from.
+static std::string swagger_ui_dir(const std::string& configured) {
+  if (!configured.empty()) return configured;
+  if (const char* env = std::getenv("STRATA_SWAGGER_UI_DIR"); env && *env) return env;
+  auto has_files = [](const std::string& dir) { return ::access((dir + "/swagger-ui.css").c_str(), R_OK) == 0; };
+  char exe[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) {
+    std::string dir(exe, static_cast<size_t>(n));
+    dir = dir.substr(0, dir.rfind('/'));              // .../bin
+    dir = dir.substr(0, dir.rfind('/')) + "/share/strata/swagger-ui";
+    if (has_files(dir)) return dir;
+  }
+  if (has_files(STRATA_SWAGGER_UI_INSTALL_DIR)) return STRATA_SWAGGER_UI_INSTALL_DIR;
+  return STRATA_SWAGGER_UI_DIR;
+}
+
 void API::serve_docs() {
   DocsFiles& d = *docs_;
-  d.dir = config_.docs_dir;
-  if (d.dir.empty())
-    if (const char* env = std::getenv("STRATA_SWAGGER_UI_DIR"); env && *env) d.dir = env;
-  if (d.dir.empty()) d.dir = STRATA_SWAGGER_UI_DIR;
+  d.dir = swagger_ui_dir(config_.docs_dir);
 
   static constexpr std::pair<std::string_view, std::string_view> kFiles[] = {
       {"swagger-ui.css", "text/css; charset=utf-8"},

@@ -59,3 +59,26 @@ if [[ $answer != "$expected" ]]; then
   exit 1
 fi
 echo "consumer ($mode): $answer"
+
+# The installed strata, run from elsewhere, serves /docs from the installed
+# copy of Swagger UI (marked here, so the source tree's copy cannot pass).
+if [[ $mode == package ]]; then
+  kill "$server" && wait "$server" 2>/dev/null || true
+  server=
+  ui="$work/prefix/share/strata/swagger-ui"
+  [[ -f $ui/swagger-ui-bundle.js ]] || { echo "run.sh: Swagger UI was not installed under $ui" >&2; exit 1; }
+  echo "/* installed copy */" >"$ui/swagger-ui.css"
+  (cd / && exec "$work/prefix/bin/strata" serve --tier typed --port 0 >"$work/strata.out") &
+  server=$!
+  for _ in $(seq 100); do
+    grep -q "^listening on " "$work/strata.out" 2>/dev/null && break
+    sleep 0.05
+  done
+  port=$(sed -n 's/^listening on http:\/\/[^:]*:\([0-9]*\) .*/\1/p' "$work/strata.out")
+  css=$(curl -s "http://127.0.0.1:$port/docs/swagger-ui.css")
+  if [[ $css != "/* installed copy */" ]]; then
+    echo "run.sh: the installed strata served '${css:0:60}' for /docs/swagger-ui.css, not the installed copy" >&2
+    exit 1
+  fi
+  echo "installed strata: /docs from $ui"
+fi
