@@ -271,6 +271,10 @@ struct Config {
   unsigned pool_size = 8;                 // connections per worker
   unsigned acquire_timeout_ms = 5000;     // waiting for a free connection, then 503
   unsigned connect_timeout_ms = 5000;     // one connection attempt
+  // PostgreSQL: a batch with no complete answer in this long (a server that
+  // stopped answering) closes its connection and throws Unavailable, so no
+  // request waits on the database without a deadline.
+  unsigned query_timeout_ms = 30000;
   unsigned max_lifetime_ms = 30 * 60 * 1000;  // replaced after this long in service
   unsigned max_idle_ms = 10 * 60 * 1000;      // closed after this long unused
   unsigned busy_timeout_ms = 5000;        // SQLite: how long a writer waits for the file lock

@@ -36,7 +36,8 @@ std::string one_line(const char* msg) {
 
 class PgConnection final : public Connection {
  public:
-  PgConnection(const Config& config, uv_loop_t* loop, ConnectDone done) : loop_(loop), done_(std::move(done)) {
+  PgConnection(const Config& config, uv_loop_t* loop, ConnectDone done)
+      : loop_(loop), query_timeout_ms_(config.query_timeout_ms), done_(std::move(done)) {
     timer_ = new uv_timer_t{};
     uv_timer_init(loop_, timer_);
     timer_->data = this;
@@ -252,6 +253,7 @@ class PgConnection final : public Connection {
   }
 
   void finish() {
+    uv_timer_stop(timer_);
     phase_ = Phase::idle;
     finished_ = false;
     if (!broken_) watch(UV_READABLE);
@@ -303,6 +305,7 @@ class PgConnection final : public Connection {
 
   PGconn* pg_ = nullptr;
   uv_loop_t* loop_;
+  uint64_t query_timeout_ms_;
   uv_poll_t* poll_ = nullptr;
   uv_timer_t* timer_ = nullptr;
   int fd_ = -1;
@@ -314,6 +317,7 @@ class PgConnection final : public Connection {
   bool destroyed_ = false;
   bool want_write_ = false;
   bool finished_ = false;
+  bool timed_out_ = false;
 
   std::span<const Statement>* batch_ = nullptr;
   std::vector<Rows>* out_ = nullptr;
@@ -382,6 +386,13 @@ Task<void> PgConnection::run(std::span<const Statement> batch, std::vector<Rows>
   want_write_ = f == 1;
   phase_ = Phase::busy;
   watch(UV_READABLE | (want_write_ ? UV_WRITABLE : 0));
+  // The connect deadline's timer, reused: no answer in time breaks the
+  // connection (closing it makes the server abandon the statement).
+  uv_timer_start(timer_, [](uv_timer_t* t) {
+    auto* self = static_cast<PgConnection*>(t->data);
+    self->broken_ = self->timed_out_ = true;
+    self->finish();
+  }, query_timeout_ms_, 0);
   struct Wait {
     PgConnection& c;
     bool await_ready() const noexcept { return false; }
@@ -399,6 +410,7 @@ Task<void> PgConnection::run(std::span<const Statement> batch, std::vector<Rows>
   co_await Wait{*this};
   batch_ = nullptr;
   out_ = nullptr;
+  if (timed_out_) throw Unavailable("database did not answer in time");
   if (broken_) throw Unavailable();
   if (!error_.empty()) {
     if (sqlstate_.starts_with("23")) throw ConstraintViolation(error_, sqlstate_);

@@ -442,6 +442,36 @@ TEST(DbPostgres, ARequestTornDownMidQueryNeverHandsItsConnectionOn) {
   EXPECT_EQ(v, "fresh");
 }
 
+// A server that stops answering (its backend frozen) does not hold the
+// request for ever: the query times out, its connection is replaced.
+TEST(DbPostgres, AQueryWithNoAnswerTimesOutAndItsConnectionIsReplaced) {
+  db::Config c = pg_config();
+  c.pool_size = 1;
+  c.query_timeout_ms = 200;
+  Rig rig(c);
+  rig.run([&](db::Pool& p) -> Task<void> { co_await p.query("SELECT 1"); });
+  ASSERT_GE(g_pg->freeze_backends(true), 1);
+  int status = 0;
+  std::string detail;
+  rig.run([&](db::Pool& p) -> Task<void> {
+    try {
+      co_await p.query("SELECT 1");
+    } catch (const db::Unavailable& e) {
+      status = e.status();
+      detail = e.detail();
+    }
+  });
+  g_pg->freeze_backends(false);
+  EXPECT_EQ(status, 503);
+  EXPECT_EQ(detail, "database did not answer in time");
+  std::string v;
+  rig.run([&](db::Pool& p) -> Task<void> {
+    db::Rows r = co_await p.query("SELECT 'again' AS v");
+    v = std::string(r[0].text("v"));
+  });
+  EXPECT_EQ(v, "again");
+}
+
 TEST(DbSqlite, MemoryDatabaseIsSharedByThePoolsConnections) {
   db::Config c;
   c.url = "sqlite:///:memory:";
