@@ -214,6 +214,22 @@ struct RowPlan {
   std::function<SpawnSpec(int port)> spawn;
 };
 
+// A row before it runs: what it is called and where it sorts.
+RowPlan plan_row(const Route* route, int level, const std::string& id, const std::string& chain,
+                 const std::string& stack, const std::string& tier, const std::string& label) {
+  RowPlan p;
+  p.result.id = id;
+  p.result.chain = chain;
+  p.result.stack = stack;
+  p.result.tier = tier;
+  p.result.label = label;
+  p.result.route = route->label;
+  p.result.target = route->target;
+  p.route = route;
+  p.level = level;
+  return p;
+}
+
 class Runner {
  public:
   explicit Runner(const Options& o) : o_(o) {}
@@ -411,17 +427,7 @@ void Runner::plan_rows() {
   // What every row of a chain shares; the caller adds how to start it.
   auto chain_row = [&](const std::string& stack, const std::string& tier, const std::string& label,
                        const Route* route, int level) {
-    RowPlan p;
-    p.result.id = stack + "/" + tier;
-    p.result.chain = scenario_->typed_only ? "" : stack;
-    p.result.stack = stack;
-    p.result.tier = tier;
-    p.result.label = label;
-    p.result.route = route->label;
-    p.result.target = route->target;
-    p.route = route;
-    p.level = level;
-    return p;
+    return plan_row(route, level, stack + "/" + tier, scenario_->typed_only ? "" : stack, stack, tier, label);
   };
 
   auto strata_row = [&](const std::string& tier, const std::string& label, const Route* route, int level) {
@@ -530,15 +536,7 @@ void Runner::plan_rows() {
   const Route* route = &scenario_->routes.front();
   if (!scenario_->typed_only && !scenario_->database)
     for (const auto& peer : o_.peers) {
-      RowPlan p;
-      p.result.id = "peer/" + peer;
-      p.result.chain = "";
-      p.result.stack = peer;
-      p.result.tier = "peer";
-      p.result.route = route->label;
-      p.result.target = route->target;
-      p.route = route;
-      p.level = run_order::kPeers;
+      RowPlan p = plan_row(route, run_order::kPeers, "peer/" + peer, "", peer, "peer", "");
       if (peer == "node") {
         p.result.label = "(peer) Node.js http: libuv + llhttp";
         const std::string node = find_executable("node");
@@ -641,17 +639,8 @@ void Runner::plan_database_rows() {
   const std::string host = "127.0.0.1";
   auto row = [&](const std::string& id, const std::string& chain, const std::string& stack, const std::string& tier,
                  const std::string& database, const std::string& label, int level) {
-    RowPlan p;
-    p.result.id = id;
-    p.result.chain = chain;
-    p.result.stack = stack;
-    p.result.tier = tier;
+    RowPlan p = plan_row(route, level, id, chain, stack, tier, label);
     p.result.database = database;
-    p.result.label = label;
-    p.result.route = route->label;
-    p.result.target = route->target;
-    p.route = route;
-    p.level = level;
     return p;
   };
   // The database URL is known only once the cluster runs: the spawn

@@ -107,6 +107,18 @@ Task<Fetched> fetch_one(db::Lease& lease, int64_t id) {
   co_return co_await fetch(lease, batch);
 }
 
+// Tier 3 takes a connection per call; it is back in the pool before the
+// JSON is written.
+Task<Fetched> fetch_page(db::Database& database, int64_t page, int64_t size,
+                         const std::optional<std::string>& last_name) {
+  db::Lease lease = co_await database.pool().acquire();
+  co_return co_await fetch_page(lease, page, size, last_name);
+}
+Task<Fetched> fetch_one(db::Database& database, int64_t id) {
+  db::Lease lease = co_await database.pool().acquire();
+  co_return co_await fetch_one(lease, id);
+}
+
 // Walks the phones and emails (ordered by contact) beside the contacts.
 template <class F>
 void assemble(const Fetched& f, F&& each) {
@@ -198,6 +210,7 @@ std::optional<int64_t> int_param(const app::Request& req, std::string_view name,
 }
 
 inline constexpr int64_t kMaxPage = 1'000'000'000'000'000;  // keeps (page - 1) * size far from overflow
+const char* const kPageError = "page must be an integer from 1 to 10^15";
 inline constexpr int64_t kMaxPageSize = 100;
 
 // ------------------------------------------------------------------ tier 4 models
@@ -281,13 +294,11 @@ void add_contacts_routes(app::Application& app, db::Database& database) {
   app.get("/contacts/", [&database](app::Request& req) -> Task<app::Response> {
     const auto page = int_param(req, "page", 1, 1, kMaxPage);
     const auto size = int_param(req, "page_size", kPageSize, 1, kMaxPageSize);
-    if (!page) co_return json_error(400, "page must be an integer from 1 to 10^15");
+    if (!page) co_return json_error(400, kPageError);
     if (!size) co_return json_error(400, "page_size must be an integer from 1 to 100");
     std::optional<std::string> last_name;
     if (auto v = req.query("last_name")) last_name.emplace(*v);
-    db::Lease lease = co_await database.pool().acquire();
-    const Fetched f = co_await fetch_page(lease, *page, *size, last_name);
-    lease.release();
+    const Fetched f = co_await fetch_page(database, *page, *size, last_name);
     std::string out = "{\"page\":" + std::to_string(*page) + ",\"page_size\":" + std::to_string(*size) +
                       ",\"results\":[";
     bool first = true;
@@ -302,19 +313,14 @@ void add_contacts_routes(app::Application& app, db::Database& database) {
   app.get("/digest/", [&database](app::Request& req) -> Task<app::Response> {
     const auto page = int_param(req, "page", 1, 1, kMaxPage);
     const auto rounds = int_param(req, "rounds", kDefaultRounds, 1, kMaxRounds);
-    if (!page) co_return json_error(400, "page must be an integer from 1 to 10^15");
+    if (!page) co_return json_error(400, kPageError);
     if (!rounds) co_return json_error(400, "rounds must be an integer from 1 to 100000");
-    db::Lease lease = co_await database.pool().acquire();
-    const Fetched f = co_await fetch_page(lease, *page, kPageSize, std::nullopt);
-    lease.release();
+    const Fetched f = co_await fetch_page(database, *page, kPageSize, std::nullopt);
     co_return app::Response::json("{\"page\":" + std::to_string(*page) + ",\"rounds\":" + std::to_string(*rounds) +
                                   ",\"digest\":\"" + digest(f, *rounds) + "\"}");
   });
   app.get("/contacts/{id:int}", [&database](app::Request& req) -> Task<app::Response> {
-    const int64_t id = req.path_int("id");
-    db::Lease lease = co_await database.pool().acquire();
-    const Fetched f = co_await fetch_one(lease, id);
-    lease.release();
+    const Fetched f = co_await fetch_one(database, req.path_int("id"));
     if (f.contacts.empty()) co_return json_error(404, "Contact not found");
     std::string out;
     assemble(f, [&](const ContactRow& c, std::span<const PhoneRow> phones, std::span<const EmailRow> emails) {

@@ -20,10 +20,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-int remaining_ms(Clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<Millis>(deadline - Clock::now()).count();
-  return left > 0 ? static_cast<int>(std::min<int64_t>(left, 1 << 30)) : 0;
-}
 
 // poll() one descriptor, retrying on EINTR. Returns revents (0 on timeout).
 short poll_one(int fd, short events, Clock::time_point deadline) {

@@ -25,10 +25,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-int remaining_ms(Clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<Millis>(deadline - Clock::now()).count();
-  return left > 0 ? static_cast<int>(std::min<int64_t>(left, 1 << 30)) : 0;
-}
 
 int temp_fd() {
   char name[] = "/tmp/strata-child-out-XXXXXX";
@@ -388,6 +384,11 @@ std::string last_line(std::string_view text, size_t max) {
   std::string out(line.substr(0, max));
   if (line.size() > max) out += "...";
   return out;
+}
+
+int remaining_ms(Clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<Millis>(deadline - Clock::now()).count();
+  return left > 0 ? static_cast<int>(std::min<int64_t>(left, 1 << 30)) : 0;
 }
 
 }  // namespace strata::kit

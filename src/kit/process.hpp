@@ -39,6 +39,9 @@ using Millis = std::chrono::milliseconds;
 // Generous for a slow (sanitizer) build, short enough that a hang fails fast.
 inline constexpr Millis kDefaultTimeout{5000};
 
+// Milliseconds left until `deadline`, for poll(): 0 once it has passed.
+int remaining_ms(std::chrono::steady_clock::time_point deadline);
+
 // Called while waiting; returning true abandons the wait (a Ctrl-C seen by
 // the caller, say). Empty: never.
 using GiveUp = std::function<bool()>;

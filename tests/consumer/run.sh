@@ -16,6 +16,18 @@ cleanup() {
 }
 trap cleanup EXIT
 here="$src/tests/consumer"
+# The port of the "listening on http://HOST:PORT" line a server writes to
+# file $1, waited for up to 5 s.
+port_of() {
+  for _ in $(seq 100); do
+    grep -q "^listening on " "$1" 2>/dev/null && break
+    sleep 0.05
+  done
+  local port
+  port=$(sed -n 's/^listening on http:\/\/[^:]*:\([0-9]*\) .*/\1/p' "$1")
+  [[ -n $port ]] || { echo "run.sh: $1 holds no listening line" >&2; exit 1; }
+  echo "$port"
+}
 case $mode in
   package|pkgconfig)
     cmake --install "$build" --prefix "$work/prefix" >/dev/null
@@ -45,12 +57,7 @@ esac
 
 "$bin" 0 >"$work/out" &
 server=$!
-for _ in $(seq 100); do
-  grep -q "^listening on " "$work/out" 2>/dev/null && break
-  sleep 0.05
-done
-port=$(sed -n 's/^listening on http:\/\/[^:]*:\([0-9]*\) .*/\1/p' "$work/out")
-[[ -n $port ]] || { echo "run.sh: the consumer printed no listening line" >&2; exit 1; }
+port=$(port_of "$work/out")
 answer=$(curl -s -X POST -H 'Content-Type: application/json' -d '{"name": "pen", "price": 1.5}' \
   "http://127.0.0.1:$port/items")
 expected='{"name":"pen!","price":3.0}'
@@ -70,11 +77,7 @@ if [[ $mode == package ]]; then
   echo "/* installed copy */" >"$ui/swagger-ui.css"
   (cd / && exec "$work/prefix/bin/strata" serve --tier typed --port 0 >"$work/strata.out") &
   server=$!
-  for _ in $(seq 100); do
-    grep -q "^listening on " "$work/strata.out" 2>/dev/null && break
-    sleep 0.05
-  done
-  port=$(sed -n 's/^listening on http:\/\/[^:]*:\([0-9]*\) .*/\1/p' "$work/strata.out")
+  port=$(port_of "$work/strata.out")
   css=$(curl -s "http://127.0.0.1:$port/docs/swagger-ui.css")
   if [[ $css != "/* installed copy */" ]]; then
     echo "run.sh: the installed strata served '${css:0:60}' for /docs/swagger-ui.css, not the installed copy" >&2

@@ -6,7 +6,6 @@ from typing import List, Optional
 
 import asyncpg
 from fastapi import Depends, FastAPI, HTTPException, Query
-from pydantic import BaseModel
 
 from contacts_common import (
     DEFAULT_ROUNDS,
@@ -22,43 +21,7 @@ from contacts_common import (
     digest,
     page_queries,
 )
-
-
-class Phone(BaseModel):
-    kind: str
-    number: str
-
-
-class Contact(BaseModel):
-    id: int
-    first_name: str
-    last_name: str
-    type: str
-    created_at: str
-    phones: List[Phone]
-    emails: List[str]
-
-
-class ContactPage(BaseModel):
-    page: int
-    page_size: int
-    results: List[Contact]
-
-
-class ContactType(BaseModel):
-    id: int
-    name: str
-
-
-class Version(BaseModel):
-    name: str
-    version: str
-
-
-class Digest(BaseModel):
-    page: int
-    rounds: int
-    digest: str
+from contacts_models import Contact, ContactPage, ContactType, Digest, Version
 
 
 app = FastAPI()

@@ -6,12 +6,12 @@ import os
 from typing import List, Optional
 
 from fastapi import Depends, FastAPI, HTTPException, Query
-from pydantic import BaseModel
 from sqlalchemy import Column, ForeignKey, Integer, Text, select
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.orm import declarative_base, joinedload, relationship, selectinload, sessionmaker
 
 from contacts_common import DEFAULT_ROUNDS, MAX_PAGE, MAX_ROUNDS, PAGE_SIZE, VERSION, digest
+from contacts_models import Contact, ContactPage, ContactType, Digest, Version
 
 Base = declarative_base()
 
@@ -47,46 +47,6 @@ class EmailRow(Base):
     id = Column(Integer, primary_key=True)
     contact_id = Column(Integer, ForeignKey("contacts.id"), nullable=False)
     address = Column(Text, nullable=False)
-
-
-class Phone(BaseModel):
-    kind: str
-    number: str
-
-
-class Contact(BaseModel):
-    id: int
-    first_name: str
-    last_name: str
-    type: str
-    created_at: str
-    phones: List[Phone]
-    emails: List[str]
-
-
-class ContactPage(BaseModel):
-    page: int
-    page_size: int
-    results: List[Contact]
-
-
-class ContactType(BaseModel):
-    id: int
-    name: str
-
-    class Config:
-        orm_mode = True
-
-
-class Version(BaseModel):
-    name: str
-    version: str
-
-
-class Digest(BaseModel):
-    page: int
-    rounds: int
-    digest: str
 
 
 def engine_url(url: str) -> str:
