@@ -377,7 +377,9 @@ Task<void> solve_one(Solver& s, D& d) {
   constexpr bool resource = !std::is_copy_constructible_v<V>;
   for (const auto& done : s.solved)
     if (done.key == &key) {
-      if (done.value) {
+      if constexpr (std::is_void_v<V>) {
+        // a guard runs once per request; nothing to hand on
+      } else if (done.value) {
         if constexpr (resource) d.value = static_cast<V*>(done.value.get());
         else d.value = *static_cast<const V*>(done.value.get());
       }
@@ -394,7 +396,11 @@ Task<void> solve_one(Solver& s, D& d) {
     co_return;
   }
   auto fn = D::function;
-  if constexpr (resource) {
+  if constexpr (std::is_void_v<V>) {
+    if constexpr (task_value<typename D::traits::result>::is_task) co_await call<Args>(fn, args);
+    else call<Args>(fn, args);
+    s.solved.push_back({&key, nullptr});
+  } else if constexpr (resource) {
     // Kept by the request until the response is sent: its destructor is the cleanup.
     V* kept;
     if constexpr (task_value<typename D::traits::result>::is_task) kept = &s.req.hold(co_await call<Args>(fn, args));

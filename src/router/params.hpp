@@ -172,8 +172,16 @@ struct ResourceHolder {
   T* operator->() const { return value; }
 };
 
+// What a dependency returning nothing holds: nothing. It is a guard (FastAPI's
+// `def verify_key(...) -> None`): it runs, and its exception ends the request.
+struct NoValue {
+  using value_type = void;
+};
+
 template <class T>
-using DependsHolder = std::conditional_t<std::is_copy_constructible_v<T>, Holder<T>, ResourceHolder<T>>;
+using DependsHolder =
+    std::conditional_t<std::is_void_v<T>, NoValue,
+                       std::conditional_t<std::is_copy_constructible_v<T>, Holder<T>, ResourceHolder<T>>>;
 
 template <auto Fn>
 struct Depends

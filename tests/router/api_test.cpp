@@ -212,6 +212,40 @@ TEST(TypedDepends, SolvedOncePerRequestAndShared) {
   EXPECT_NE(bad.body.find(R"("loc":["query","limit"])"), std::string::npos) << bad.body;
 }
 
+// A dependency returning nothing is a guard: it runs once per request
+// however many parameters name it, and its exception is the answer.
+std::atomic<int> g_guard_calls{0};
+void require_key(Header<"x-key", std::string> key) {
+  ++g_guard_calls;
+  if (*key != "k") throw strata::app::HTTPException(403, "Forbidden");
+}
+Task<void> async_guard(Depends<require_key>) {
+  co_await async_sleep(0.001);
+  co_return;
+}
+int guarded_number(Depends<require_key>) { return 7; }
+
+TEST(TypedDepends, AGuardReturningNothingRunsOnceAndCanRefuse) {
+  API api(no_docs());
+  api.get("/guarded", [](Depends<require_key>, Depends<async_guard>, Depends<guarded_number> n) -> Task<int> {
+    co_return *n;
+  });
+  TestClient c(api.application());
+  g_guard_calls = 0;
+  auto ok = c.get("/guarded", {{"x-key", "k"}});
+  EXPECT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(ok.body, "7");
+  EXPECT_EQ(g_guard_calls.load(), 1);
+  auto refused = c.get("/guarded", {{"x-key", "no"}});
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_EQ(refused.body, R"({"detail":"Forbidden"})");
+  auto missing = c.get("/guarded");
+  EXPECT_EQ(missing.status, 422);
+  EXPECT_NE(missing.body.find(R"("loc":["header","x-key"])"), std::string::npos) << missing.body;
+  // OpenAPI lists the guard's own parameter.
+  EXPECT_NE(api.openapi().find(R"("name":"x-key")"), std::string::npos);
+}
+
 // A move-only dependency is a resource: opened once per request, shared by
 // every Depends of it, closed only after the response (also on errors).
 std::vector<std::string> g_life;
