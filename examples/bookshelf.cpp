@@ -16,19 +16,14 @@
 //   curl -s localhost:8000/books -H 'x-api-key: secret' -H 'content-type: application/json'
 //        -d '{"title": "Dune", "author": "Frank Herbert", "year": 1965, "tags": ["sf"]}'   (one line)
 #include <algorithm>
-#include <csignal>
-#include <cstdio>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
-
-#include "loop/server.hpp"
-#include "parser/http_server.hpp"
-#include "router/api.hpp"
+#include <strata/router/api.hpp>
+#include <strata/serve.hpp>
 
 namespace shelf {
 
@@ -191,32 +186,13 @@ void add_routes(API& api) {
 }  // namespace shelf
 
 int main(int argc, char** argv) {
-  std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not kill the server
-  strata::loop::ServerConfig server;
   strata::router::APIConfig config;
   config.title = "Bookshelf";
   config.version = "1.0.0";
   config.description = "A small book catalogue, declared with strata's typed tier.";
-  CLI::App cli{"strata example: a book catalogue API on tier 4 (typed)"};
-  cli.add_option("--host", server.host)->capture_default_str();
-  cli.add_option("--port", server.port, "0 picks a free port")->capture_default_str();
-  cli.add_option("--workers", server.workers)->check(CLI::Range(1, 64))->capture_default_str();
-  cli.add_option("--threads", config.app.threads, "thread-pool size for sync handlers")->capture_default_str();
-  cli.add_option("--api-key", shelf::api_key, "the X-API-Key that writes need")->capture_default_str();
-  CLI11_PARSE(cli, argc, argv);
-
   strata::router::API api(config);
   shelf::add_routes(api);
-  strata::loop::Server srv(server, strata::http::http_workers({}, api.factory()));
-  std::string error;
-  if (!srv.listen(error)) {
-    std::fprintf(stderr, "bookshelf: %s\n", error.c_str());
-    return 1;
-  }
-  // An IPv6 host goes in brackets, as in any URL (and as `strata serve` prints it).
-  const bool v6 = server.host.find(':') != std::string::npos;
-  std::printf("listening on http://%s%s%s:%u tier=typed\n", v6 ? "[" : "", server.host.c_str(), v6 ? "]" : "",
-              srv.port());
-  std::fflush(stdout);
-  return srv.run();
+  return strata::serve(api, argc, argv,
+                       {.description = "strata example: a book catalogue API on tier 4 (typed)",
+                        .flags = {{"--api-key", &shelf::api_key, "the X-API-Key that writes need"}}});
 }

@@ -8,7 +8,6 @@
 //   curl -X POST --data-binary @big.file localhost:8000/upload   # streamed upload
 //   curl localhost:8000/slow?ms=500           # a blocking handler, run on the pool
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -16,12 +15,12 @@
 #include <thread>
 #include <vector>
 
-#include <CLI/CLI.hpp>
+#include <simdjson.h>
 
-#include "app/application.hpp"
-#include "app/http_exception.hpp"
-#include "common/json.hpp"
-#include "parser/http_server.hpp"
+#include <strata/app/application.hpp>
+#include <strata/app/http_exception.hpp>
+#include <strata/common/json.hpp>
+#include <strata/serve.hpp>
 
 using namespace strata;
 using app::HTTPException;
@@ -168,20 +167,7 @@ void add_routes(app::Application& api) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not kill the server
-  loop::ServerConfig server;
-  unsigned threads = 40;
-  CLI::App cli{"strata example: a notes API on tier 3"};
-  cli.add_option("--host", server.host)->capture_default_str();
-  cli.add_option("--port", server.port, "0 picks a free port")->capture_default_str();
-  cli.add_option("--workers", server.workers)->check(CLI::Range(1, 64))->capture_default_str();
-  cli.add_option("--threads", threads, "thread-pool size for blocking handlers")->capture_default_str();
-  CLI11_PARSE(cli, argc, argv);
-
-  app::AppConfig config;
-  config.threads = threads;
-  config.max_body_bytes = 64 << 20;  // uploads are streamed, so allow big ones
-  app::Application api(config);
+  app::Application api;
   app::CorsOptions cors;
   cors.allow_origins = {"*"};
   cors.allow_methods = {"GET", "POST", "DELETE"};
@@ -189,19 +175,8 @@ int main(int argc, char** argv) {
   api.add_middleware(app::request_id());
   api.on_startup([] { std::fprintf(stderr, "notes: worker starting\n"); });
   add_routes(api);
-
-  http::Options http_options;
-  http_options.max_body_bytes = config.max_body_bytes;
-  loop::Server srv(server, http::http_workers(http_options, api.factory()));
-  std::string error;
-  if (!srv.listen(error)) {
-    std::fprintf(stderr, "notes: %s\n", error.c_str());
-    return 1;
-  }
-  // An IPv6 host goes in brackets, as in any URL (and as `strata serve` prints it).
-  const bool v6 = server.host.find(':') != std::string::npos;
-  std::printf("listening on http://%s%s%s:%u tier=app\n", v6 ? "[" : "", server.host.c_str(), v6 ? "]" : "",
-              srv.port());
-  std::fflush(stdout);
-  return srv.run();
+  strata::ServeConfig defaults;
+  defaults.http.max_body_bytes = 64 << 20;  // uploads are streamed, so allow big ones
+  return strata::serve(api, argc, argv,
+                       {.description = "strata example: a notes API on tier 3", .defaults = defaults});
 }

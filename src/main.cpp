@@ -8,7 +8,6 @@
 #include <CLI/CLI.hpp>
 
 #include "app/application.hpp"
-#include "cli/admin.hpp"
 #include "cli/contacts.hpp"
 #include "cli/db_routes.hpp"
 #include "cli/profile.hpp"
@@ -21,18 +20,15 @@
 #include "parser/http_server.hpp"
 #include "router/api.hpp"
 #include "router/workload.hpp"
+#include "serve/serve_internal.hpp"
 
 namespace {
 
+// `strata serve`'s own flags; the standard ones fill `serve` (strata::ServeConfig).
 struct ServeArgs {
   std::string tier = "http";
-  strata::loop::ServerConfig server;
-  strata::http::Options http;
-  double head_timeout = 10, idle_timeout = 5, body_timeout = 10, send_timeout = 10, graceful_timeout = 10;
-  unsigned threads = 40;
+  strata::ServeConfig serve;
   bool no_validate_responses = false;
-  bool probes = false, server_timing = false;
-  int admin_port = -1;  // -1: no admin server
   std::string database_url;
   unsigned database_pool = 8;
   double database_timeout = 5;
@@ -41,29 +37,10 @@ struct ServeArgs {
 uint64_t to_ms(double seconds) { return static_cast<uint64_t>(seconds * 1000.0 + 0.5); }
 
 int serve(ServeArgs& a) {
-  // Probes: Server-Timing and /metrics need them, so either turns them on.
-  if (a.probes || a.server_timing || a.admin_port >= 0) {
-    if (!strata::probe::set_enabled(true)) {
-      std::fprintf(stderr, "strata: this build has no probes (configured with -DSTRATA_PROBES=OFF)\n");
-      return 2;
-    }
-    strata::probe::set_server_timing(a.server_timing);
-  }
-  a.server.graceful_ms = to_ms(a.graceful_timeout);
-  a.http.head_timeout_ms = to_ms(a.head_timeout);
-  a.http.idle_timeout_ms = to_ms(a.idle_timeout);
-  a.http.body_timeout_ms = to_ms(a.body_timeout);
-  a.server.send_timeout_ms = to_ms(a.send_timeout);
-
-  strata::loop::Server::WorkerFactory factory;
   // Tier 3 keeps one Application for every worker; it must outlive the server.
-  strata::app::AppConfig app_config;
-  app_config.threads = a.threads;
-  app_config.max_body_bytes = a.http.max_body_bytes;
-  strata::app::Application app(app_config);
+  strata::app::Application app;
   // Tier 4 likewise; it builds its own Application on the same settings.
   strata::router::APIConfig api_config;
-  api_config.app = app_config;
   api_config.title = "strata typed tier: the seed workloads";
   api_config.version = STRATA_VERSION;
   api_config.validate_responses = !a.no_validate_responses;
@@ -91,62 +68,40 @@ int serve(ServeArgs& a) {
       return 1;
     }
   }
-  std::unique_ptr<strata::router::API> api;
   if (a.tier == "typed") {
-    api = std::make_unique<strata::router::API>(api_config);
-    strata::router::add_workload_routes(*api);
+    strata::router::API api(api_config);
+    strata::router::add_workload_routes(api);
     if (database) {
-      strata::cli::add_db_routes(*api, *database);
-      strata::cli::add_contacts_routes(*api, *database);
+      strata::cli::add_db_routes(api, *database);
+      strata::cli::add_contacts_routes(api, *database);
     }
-    factory = strata::http::http_workers(a.http, api->factory());
-  } else if (a.tier == "app") {
+    return strata::serve(api, a.serve);
+  }
+  if (a.tier == "app") {
     strata::app::add_workload_routes(app);
     if (database) {
       strata::cli::add_db_routes(app, *database);
       strata::cli::add_contacts_routes(app, *database);
     }
-    factory = strata::http::http_workers(a.http, app.factory());
-  } else if (a.tier == "raw") {
-    factory = [quiet = a.http.idle_timeout_ms](int index, const strata::loop::ServerConfig& c)
-        -> std::unique_ptr<strata::loop::Worker> {
-      return std::make_unique<strata::loop::raw::RawWorker>(index, c, quiet);
-    };
-  } else {
-    factory = strata::http::http_workers(a.http, [](strata::http::AppHost&) { return strata::http::make_bare_app(); });
+    return strata::serve(app, a.serve);
   }
-  strata::loop::Server server(a.server, factory);
-  std::string error;
-  if (!server.listen(error)) {
-    std::fprintf(stderr, "strata: %s\n", error.c_str());
-    return 1;
+  if (a.tier == "raw") {
+    return strata::serving::run(a.serve, a.tier, [](const strata::ServeConfig& c) -> strata::loop::Server::WorkerFactory {
+      return [quiet = c.http.idle_timeout_ms](int index, const strata::loop::ServerConfig& sc)
+                 -> std::unique_ptr<strata::loop::Worker> {
+        return std::make_unique<strata::loop::raw::RawWorker>(index, sc, quiet);
+      };
+    });
   }
-  const bool v6 = a.server.host.find(':') != std::string::npos;
-  std::printf("listening on http://%s%s%s:%u tier=%s\n", v6 ? "[" : "", a.server.host.c_str(), v6 ? "]" : "",
-              server.port(), a.tier.c_str());
-  strata::cli::AdminServer admin;
-  if (a.admin_port >= 0) {
-    if (!admin.start(a.server.host, static_cast<uint16_t>(a.admin_port), error)) {
-      std::fprintf(stderr, "strata: %s\n", error.c_str());
-      return 1;
-    }
-    std::printf("admin on http://%s%s%s:%u/metrics\n", v6 ? "[" : "", a.server.host.c_str(), v6 ? "]" : "",
-                admin.port());
-  }
-  std::fflush(stdout);
-  const int rc = server.run();
-  admin.stop();
-  if (strata::probe::enabled()) {
-    const std::string table = strata::probe::format_table(strata::probe::read_totals());
-    std::fprintf(stderr, "strata: time per phase (self time, per request; write: per write)\n%s", table.c_str());
-  }
-  return rc;
+  return strata::serving::run(a.serve, a.tier, [](const strata::ServeConfig& c) {
+    return strata::http::http_workers(c.http, [](strata::http::AppHost&) { return strata::http::make_bare_app(); });
+  });
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::signal(SIGPIPE, SIG_IGN);  // a peer that hangs up must not kill the server
+  std::signal(SIGPIPE, SIG_IGN);  // `strata bench` and `profile` talk to servers that may hang up
 
   CLI::App app{
       "strata: an HTTP stack in four tiers, each runnable alone, to measure where a request's time goes.\n"
@@ -163,50 +118,9 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--tier", a.tier, "Which tier answers: raw, http, app or typed")
       ->check(CLI::IsMember({"raw", "http", "app", "typed"}))
       ->capture_default_str();
-  serve_cmd->add_option("--host", a.server.host, "Address to listen on")->capture_default_str();
-  serve_cmd->add_option("--port", a.server.port, "Port to listen on; 0 picks a free one")->capture_default_str();
-  serve_cmd->add_option("--workers", a.server.workers, "Event loops, one thread each, sharing the port")
-      ->check(CLI::Range(1, 256))
-      ->capture_default_str();
-  serve_cmd->add_option("--threads", a.threads, "app: thread-pool size for synchronous handlers")
-      ->check(CLI::Range(1, 1024))
-      ->capture_default_str();
   serve_cmd->add_flag("--no-validate-responses", a.no_validate_responses,
                       "typed: skip checking each response against its model (FastAPI always checks)");
-  serve_cmd->add_option("--max-head-bytes", a.http.max_head_bytes, "http: request line + headers limit (431 above)")
-      ->check(CLI::Range(256, 1 << 20))
-      ->capture_default_str();
-  serve_cmd->add_option("--max-headers", a.http.max_headers, "http: header count limit (431 above)")
-      ->check(CLI::Range(1, 10000))
-      ->capture_default_str();
-  serve_cmd->add_option("--max-body-bytes", a.http.max_body_bytes, "http: request body limit (413 above)")
-      ->capture_default_str();
-  serve_cmd->add_option("--head-timeout", a.head_timeout, "http: seconds allowed to send a request head (408 after)")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  serve_cmd->add_option("--idle-timeout", a.idle_timeout, "Seconds an idle keep-alive connection stays open (raw: one that sends nothing)")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  serve_cmd->add_option("--body-timeout", a.body_timeout,
-                        "http: seconds without request-body bytes while the app waits for them (408 after)")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  serve_cmd->add_option("--send-timeout", a.send_timeout,
-                        "Seconds a response may make no progress (the client reads nothing) before the connection closes")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  serve_cmd->add_option("--graceful-timeout", a.graceful_timeout,
-                        "Seconds in-flight responses get after SIGINT/SIGTERM; then connections are cut and "
-                        "the process exits, abandoning handlers still running")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  serve_cmd->add_option("--limit-concurrency", a.http.limit_concurrency,
-                        "http: requests in progress at once, all workers together; 503 above (0: no limit)")
-      ->capture_default_str();
-  serve_cmd->add_option("--max-connections", a.server.max_connections,
-                        "Open connections, all workers together; new ones are closed at once above (0: no limit)")
-      ->capture_default_str();
-
+  strata::serving::add_flags(*serve_cmd, a.serve);
   serve_cmd->add_option("--database-url", a.database_url,
                         "app, typed: serve GET /db/ping from this database: sqlite:///FILE (relative), "
                         "sqlite:////FILE (absolute), sqlite:///:memory: or postgresql://USER@HOST/DB (libpq URI)");
@@ -217,16 +131,6 @@ int main(int argc, char** argv) {
                         "Seconds to connect to the database, and to wait for a free connection (503 after)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  serve_cmd->add_flag("--access-log", a.http.access_log,
-                      "http, app, typed: one line per response on stderr, in uvicorn's format (off: benchmarks "
-                      "measure the server, not the terminal)");
-  serve_cmd->add_flag("--probes", a.probes,
-                      "Time each request's phases (parse, route, handler, ...); print the table on stop");
-  serve_cmd->add_flag("--server-timing", a.server_timing,
-                      "Add a Server-Timing header with each response's phase times (implies --probes)");
-  serve_cmd->add_option("--admin-port", a.admin_port,
-                        "Serve GET /metrics (Prometheus text) on this port, 0 picks one (implies --probes)")
-      ->check(CLI::Range(0, 65535));
 
   // `strata db load`: seed 001's schema and rows, the same in either database.
   std::string load_url;

@@ -30,7 +30,7 @@
 #include "common/probe.hpp"
 #include "loop/memory_stream.hpp"
 #include "loop/raw.hpp"
-#include "parser/http1.hpp"
+#include "parser/http1_internal.hpp"
 
 namespace {
 

@@ -1,5 +1,7 @@
 #include "app/application.hpp"
 
+#include <stdexcept>
+
 #include "app/context.hpp"
 
 namespace strata::app {
@@ -28,6 +30,11 @@ Application& Application::on_worker_start(std::function<std::function<void()>(Wo
   return *this;
 }
 
+void Application::set_threads(unsigned threads) {
+  if (pool_) throw std::logic_error("Application::set_threads: the thread pool is already running");
+  config_.threads = threads;
+}
+
 ThreadPool& Application::pool() {
   if (!pool_) pool_ = std::make_unique<ThreadPool>(config_.threads);
   return *pool_;
@@ -54,7 +61,7 @@ http::App Application::build(http::AppHost& host) {
   app = server_errors(config_.log)(std::move(app));
 
   // Entry: tell the code below which loop it runs on.
-  const size_t max_body = config_.max_body_bytes;
+  const size_t max_body = host.max_body_bytes;
   return [app = std::move(app), executor, max_body](const http::Scope& scope, http::Receive& receive,
                                                     http::Send& send) {
     LoopContext& ctx = loop_context();

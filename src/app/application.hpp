@@ -25,7 +25,8 @@ namespace strata::app {
 
 struct AppConfig {
   unsigned threads = 40;
-  size_t max_body_bytes = 1024 * 1024;
+  // No body limit here: the server's (http::Options::max_body_bytes)
+  // reaches every request through http::AppHost.
   Logger log = stderr_logger();
 };
 
@@ -76,6 +77,9 @@ class Application {
   http::AppFactory factory();
 
   const AppConfig& config() const { return config_; }
+  // The thread-pool size, until the pool exists (the first worker built
+  // starts it); later, std::logic_error. strata::serve's --threads.
+  void set_threads(unsigned threads);
   ThreadPool& pool();
 
  private:

@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <simdjson.h>
+
 #include "app/http_exception.hpp"
 #include "common/text.hpp"
 #include "common/url.hpp"
@@ -15,6 +17,15 @@ using text::iequals;
 constexpr auto trim = text::trim_ows;
 
 }  // namespace
+
+Request::Request(const http::Scope& scope, http::Receive& receive, const PathParams& params, LoopExecutor* executor,
+                 size_t max_body_bytes)
+    : scope_(scope), receive_(receive), params_(params), executor_(executor), max_body_(max_body_bytes) {}
+
+Request::~Request() {
+  // Held values go last-kept first, before the rest of the request.
+  while (!held_.empty()) held_.pop_back();
+}
 
 void parse_query(std::string_view qs, std::vector<std::pair<std::string, std::string>>& out) {
   while (!qs.empty()) {

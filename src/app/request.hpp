@@ -19,10 +19,16 @@
 #include <utility>
 #include <vector>
 
-#include <simdjson.h>
-
 #include "app/threadpool.hpp"
 #include "parser/asgi.hpp"
+
+// json()'s document type, declared only: simdjson's header is most of the
+// compile time of any file that includes it, and most handlers never parse
+// a body by hand. A file that calls json() includes <simdjson.h>.
+namespace simdjson::dom {
+class element;
+class parser;
+}  // namespace simdjson::dom
 
 namespace strata::app {
 
@@ -49,8 +55,7 @@ struct PathParams {
 class Request {
  public:
   Request(const http::Scope& scope, http::Receive& receive, const PathParams& params, LoopExecutor* executor,
-          size_t max_body_bytes)
-      : scope_(scope), receive_(receive), params_(params), executor_(executor), max_body_(max_body_bytes) {}
+          size_t max_body_bytes);
   Request(const Request&) = delete;
   Request& operator=(const Request&) = delete;
 
@@ -89,7 +94,7 @@ class Request {
   // at the end. Use either body() or stream(), not both.
   Task<std::optional<std::string_view>> stream();
   // The body parsed as JSON (HTTPException(400) when it is not). The
-  // document is owned by the Request.
+  // document is owned by the Request. The caller includes <simdjson.h>.
   Task<simdjson::dom::element> json();
 
   // Runs blocking work on the thread pool; the handler resumes on the loop.
@@ -115,9 +120,7 @@ class Request {
     held_.push_back(std::move(h));
     return ref;
   }
-  ~Request() {
-    while (!held_.empty()) held_.pop_back();
-  }
+  ~Request();
   // Only valid after body() has completed.
   std::string_view body_view() const { return body_; }
 

@@ -76,9 +76,10 @@ std::vector<std::string> TestResponse::header_all(std::string_view name) const {
   return out;
 }
 
-TestClient::TestClient(Application& app, uint64_t timeout_ms) : timeout_ms_(timeout_ms) {
+TestClient::TestClient(Application& app, uint64_t timeout_ms, size_t max_body_bytes) : timeout_ms_(timeout_ms) {
   uv_loop_init(&loop_);
   host_.loop = &loop_;
+  host_.max_body_bytes = max_body_bytes;
   try {
     app_ = app.build(host_);
   } catch (...) {

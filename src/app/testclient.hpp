@@ -41,7 +41,8 @@ struct TestRequest {
 
 class TestClient {
  public:
-  explicit TestClient(Application& app, uint64_t timeout_ms = 10000);
+  // max_body_bytes plays the server's limit (http::Options::max_body_bytes).
+  explicit TestClient(Application& app, uint64_t timeout_ms = 10000, size_t max_body_bytes = 1024 * 1024);
   explicit TestClient(http::App app, uint64_t timeout_ms = 10000);
   ~TestClient();  // runs the app's shutdown hooks, closes the loop
   TestClient(const TestClient&) = delete;

@@ -12,7 +12,7 @@
 #include "loop/memory_stream.hpp"
 #include "loop/raw.hpp"
 #include "parser/bare_app.hpp"
-#include "parser/http1.hpp"
+#include "parser/http1_internal.hpp"
 #include "parser/http_server.hpp"
 #include "router/api.hpp"
 #include "router/workload.hpp"

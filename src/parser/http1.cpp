@@ -1,4 +1,4 @@
-#include "parser/http1.hpp"
+#include "parser/http1_internal.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -22,6 +22,10 @@ namespace strata::http {
 struct AppHost {
   uv_loop_t* loop = nullptr;
   int worker_index = 0;
+  // The engine's body limit (Options::max_body_bytes), so an app that
+  // buffers or streams bodies enforces the same one: a limit is set in one
+  // place, the server's options.
+  size_t max_body_bytes = 1024 * 1024;
   std::vector<std::function<void()>> on_shutdown;
 };
 

@@ -1,4 +1,4 @@
-#include "cli/admin.hpp"
+#include "serve/admin_internal.hpp"
 
 #include <cstring>
 
@@ -7,7 +7,7 @@
 #include "common/probe.hpp"
 #include "parser/http_server.hpp"
 
-namespace strata::cli {
+namespace strata::serving {
 
 namespace {
 
@@ -70,4 +70,4 @@ void AdminServer::stop() {
   worker_.reset();
 }
 
-}  // namespace strata::cli
+}  // namespace strata::serving

@@ -1,4 +1,4 @@
-// The admin server behind `strata serve --admin-port PORT`: GET /metrics
+// The admin server behind --admin-port PORT (strata::serve, `strata serve`): GET /metrics
 // answers the probes' per-phase aggregates in Prometheus' text exposition
 // format, on a port of its own, so it never shadows a path of the app.
 //
@@ -16,7 +16,7 @@ namespace strata::http {
 class HttpWorker;
 }
 
-namespace strata::cli {
+namespace strata::serving {
 
 class AdminServer {
  public:
@@ -42,4 +42,4 @@ class AdminServer {
 // Exposed for tests.
 std::string metrics_body();
 
-}  // namespace strata::cli
+}  // namespace strata::serving

@@ -2,6 +2,7 @@
 // every accessor, the body read whole, in pieces, streamed and as JSON,
 // the body limit, and every kind of Response as the server receives it.
 #include <gtest/gtest.h>
+#include <simdjson.h>
 
 #include <algorithm>
 #include <cctype>
@@ -23,10 +24,9 @@ using namespace strata;
 using namespace strata::app;
 using namespace strata::app::test;
 
-AppConfig quiet_config(size_t max_body = 1024 * 1024) {
+AppConfig quiet_config() {
   AppConfig c;
   c.threads = 2;
-  c.max_body_bytes = max_body;
   c.log = [](std::string_view) {};
   return c;
 }
@@ -239,9 +239,9 @@ TEST(AppRequest, JsonValidAndInvalid) {
 }
 
 TEST(AppRequest, BodyOverTheLimitIs413) {
-  Application app(quiet_config(16));
+  Application app(quiet_config());
   add_body_routes(app);
-  TestClient client(app);
+  TestClient client(app, 10000, 16);  // the server's limit, handed down to the app
   const std::string at_limit(16, 'x'), over(17, 'x');
   EXPECT_EQ(client.request(post_request("/body", at_limit)).status, 200);
   EXPECT_EQ(client.request(post_request("/body", at_limit, 4)).status, 200);

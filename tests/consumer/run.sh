@@ -55,7 +55,7 @@ case $mode in
   *) echo "run.sh: unknown mode '$mode'" >&2; exit 2 ;;
 esac
 
-"$bin" 0 >"$work/out" &
+"$bin" --port 0 >"$work/out" &
 server=$!
 port=$(port_of "$work/out")
 answer=$(curl -s -X POST -H 'Content-Type: application/json' -d '{"name": "pen", "price": 1.5}' \

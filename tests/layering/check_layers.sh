@@ -2,7 +2,8 @@
 # The tiers stack in one direction: a file may include its own tier and the
 # tiers below it, never one above (docs/architecture.md). This check makes
 # that a test instead of a review habit.
-#   common < loop < parser < app < db < router;  cli and main.cpp sit on top.
+#   common < loop < parser < app < db < router < serve;  cli and main.cpp
+#   sit on top.
 # kit/ (processes, the banner, an HTTP client for tools and tests) stands
 # apart: it includes only itself, and no tier may include it.
 # Usage: check_layers.sh SRC_DIR   (exit 1 and one line per offending include)
@@ -11,7 +12,7 @@ src=${1:?usage: check_layers.sh SRC_DIR}
 rank() {
   case $1 in
     common) echo 0 ;; loop) echo 1 ;; parser) echo 2 ;; app) echo 3 ;;
-    db) echo 4 ;; router) echo 5 ;; *) echo "" ;;
+    db) echo 4 ;; router) echo 5 ;; serve) echo 6 ;; *) echo "" ;;
   esac
 }
 bad=0

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "loop/memory_stream.hpp"
-#include "parser/http1.hpp"
+#include "parser/http1_internal.hpp"
 
 namespace strata::test {
 

@@ -74,6 +74,29 @@ TEST(HttpLoop, StopClosesIdleKeepAliveConnections) {
 
 namespace {
 
+TEST(HttpLoop, TheAppIsBuiltKnowingTheServersBodyLimit) {
+  // One limit, set once in the server's options: an app that buffers bodies
+  // (tier 3's Request) reads it from its host, never from a copy of its own.
+  http::Options o;
+  o.max_body_bytes = 12345;
+  size_t seen = 0;
+  int index = -1;
+  http::HttpWorker w(3, loop::ServerConfig{}, o, [&](http::AppHost& host) {
+    seen = host.max_body_bytes;
+    index = host.worker_index;
+    return http::make_bare_app();
+  });
+  EXPECT_EQ(seen, 12345u);
+  EXPECT_EQ(index, 3);
+  strata::test::listen_local(w);
+  UvClient c;
+  c.request = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  c.expect_bytes = 1;
+  c.start(w);
+  w.run();
+  EXPECT_EQ(w.close_loop(), 0);
+}
+
 TEST(HttpLoop, ShutdownHooksRunOnTheLoopSoAppHandlesCanClose) {
   // An app that owns a handle on the loop (as a thread pool's async handle
   // would) closes it from its shutdown hook; otherwise run() never returns.
