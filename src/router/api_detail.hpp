@@ -1,0 +1,464 @@
+// How tier 4's API templates work: pulling each parameter out of a request,
+// solving dependencies, calling the handler on the loop or the pool,
+// validating and encoding the result, and describing it all in OpenAPI.
+// Included by router/api.hpp only; applications include that.
+#pragma once
+
+#include "router/api.hpp"
+
+namespace strata::router {
+
+namespace detail {
+
+template <class A>
+inline constexpr bool is_body = false;
+template <class T>
+inline constexpr bool is_body<Body<T>> = true;
+
+template <class A>
+concept ParamArg = requires {
+  A::source;
+  A::name();
+};
+template <class A>
+concept DependsArg = requires { A::function; };
+template <class A>
+concept RequestArg = std::is_same_v<A, app::Request>;
+
+template <class A>
+struct stored {
+  using type = std::remove_cvref_t<A>;
+};
+template <class A>
+  requires RequestArg<std::remove_cvref_t<A>>
+struct stored<A> {
+  using type = app::Request*;
+};
+
+template <class Tuple>
+struct stored_tuple;
+template <class... A>
+struct stored_tuple<std::tuple<A...>> {
+  using type = std::tuple<typename stored<A>::type...>;
+};
+
+template <class Tuple>
+struct arg_flags;
+template <class... A>
+struct arg_flags<std::tuple<A...>> {
+  static constexpr bool check() {
+    constexpr bool known = ((ParamArg<std::remove_cvref_t<A>> || is_body<std::remove_cvref_t<A>> ||
+                             DependsArg<std::remove_cvref_t<A>> || RequestArg<std::remove_cvref_t<A>>)&&...);
+    static_assert(known,
+                  "every handler parameter must be Path<>, Query<>, Header<>, Cookie<>, Body<>, Depends<> or "
+                  "app::Request& (see router/params.hpp)");
+    return known;
+  }
+  static constexpr bool body_here = (is_body<std::remove_cvref_t<A>> || ...);
+  static constexpr bool depends = (DependsArg<std::remove_cvref_t<A>> || ...);
+  static constexpr size_t bodies = (size_t{is_body<std::remove_cvref_t<A>>} + ... + 0);
+};
+
+template <class Tuple>
+struct needs_body_of;
+
+// Whether an argument, or a dependency's arguments all the way down, read the body.
+template <class A>
+constexpr bool arg_needs_body() {
+  using P = std::remove_cvref_t<A>;
+  if constexpr (is_body<P>) return true;
+  else if constexpr (DependsArg<P>) return needs_body_of<typename P::traits::args>::value;
+  else return false;
+}
+template <class... A>
+struct needs_body_of<std::tuple<A...>> {
+  static constexpr bool value = (arg_needs_body<A>() || ...);
+};
+
+// One request's solving state: errors from every parameter, the body, and
+// the dependencies solved so far.
+struct Solver {
+  explicit Solver(app::Request& r) : req(r) {}
+  app::Request& req;
+  Errors errors;
+  std::string_view body;
+  bool body_is_json = true;
+  struct Solved {
+    const void* key;
+    std::shared_ptr<void> value;  // null: its parameters failed
+  };
+  std::vector<Solved> solved;
+};
+
+// After the body is read: records a content_type error unless the request
+// says it is JSON (the rule at the top of this header).
+void check_content_type(Solver& s);
+
+std::optional<std::string_view> param_text(const app::Request& req, Source source, std::string_view name);
+std::vector<std::string_view> param_texts(const app::Request& req, Source source, std::string_view name);
+
+template <class P>
+const Pattern* param_pattern() {
+  if constexpr (P::rule.pattern.empty()) {
+    return nullptr;
+  } else {
+    static const Pattern* const p = compile_pattern(P::rule.pattern);
+    return p;
+  }
+}
+
+template <class P>
+constexpr const Constraints* param_rule() {
+  constexpr const Constraints& c = P::rule;
+  constexpr bool any = c.min_length || c.max_length || c.ge || c.gt || c.le || c.lt || !c.pattern.empty();
+  return any ? &c : nullptr;
+}
+
+template <ParamArg P>
+void extract(Solver& s, P& p) {
+  using T = typename P::value_type;
+  const Path root;
+  const Path source(&root, source_name(P::source));
+  const Path at(&source, P::name());
+  if constexpr (is_vector<T>) {
+    static_assert(P::source == Source::query || P::source == Source::header, "only Query and Header take a list");
+    using U = typename T::value_type;
+    const auto texts = param_texts(s.req, P::source, P::name());
+    p.value.clear();
+    for (size_t i = 0; i < texts.size(); ++i) {
+      U u{};
+      const Path item(&at, i);
+      if (from_text<U>(texts[i], u, nullptr, nullptr, s.errors, item)) p.value.push_back(std::move(u));
+    }
+    if constexpr (param_rule<P>() != nullptr)
+      if (auto bad = check_length(texts.size(), param_rule<P>(), "List"))
+        add_error(s.errors, at, bad->type, bad->msg, "null", bad->ctx);
+  } else {
+    const auto text = param_text(s.req, P::source, P::name());
+    if (!text) {
+      if constexpr (P::has_default) p.value = P::default_value();
+      else if constexpr (is_optional<T>) p.value.reset();
+      else add_error(s.errors, at, "missing", "Field required", "null");
+      return;
+    }
+    if constexpr (is_optional<T>) {
+      typename T::value_type u{};
+      if (from_text(*text, u, param_rule<P>(), param_pattern<P>(), s.errors, at)) p.value = std::move(u);
+    } else {
+      from_text(*text, p.value, param_rule<P>(), param_pattern<P>(), s.errors, at);
+    }
+  }
+}
+
+template <class T>
+void extract(Solver& s, Body<T>& b) {
+  probe::Span span(probe::Phase::body);
+  if (s.body_is_json) decode<T>(s.body, b.value, s.errors, "body");
+}
+
+inline void extract(Solver& s, app::Request*& r) { r = &s.req; }
+
+// One pass of extract_all: the arguments that belong to it.
+template <int Pass, class A>
+void extract_pass(Solver& s, A& a) {
+  if constexpr (ParamArg<A>) {
+    if constexpr (static_cast<int>(A::source) == Pass) extract(s, a);
+  } else if constexpr (is_body<A> || std::is_same_v<A, app::Request*>) {
+    if constexpr (Pass == 4) extract(s, a);
+  }
+}
+
+// Extracts every argument but the dependencies (solve_all's), in FastAPI's
+// order, which is the order of the errors in a 422: path, query, header and
+// cookie parameters, then the body.
+template <class Stored>
+void extract_all(Solver& s, Stored& args) {
+  probe::Span span(probe::Phase::params);
+  std::apply(
+      [&s](auto&... a) {
+        (extract_pass<0>(s, a), ...);
+        (extract_pass<1>(s, a), ...);
+        (extract_pass<2>(s, a), ...);
+        (extract_pass<3>(s, a), ...);
+        (extract_pass<4>(s, a), ...);
+      },
+      args);
+}
+
+template <class A>
+std::suspend_never solve_one(Solver&, A&) {
+  return {};
+}
+template <DependsArg D>
+Task<void> solve_one(Solver& s, D& d);
+
+template <class Stored, size_t... I>
+Task<void> solve_all(Solver& s, Stored& args, std::index_sequence<I...>) {
+  (co_await solve_one(s, std::get<I>(args)), ...);
+}
+
+template <class A, class S>
+decltype(auto) pass(S& stored_arg) {
+  if constexpr (RequestArg<std::remove_cvref_t<A>>) return static_cast<app::Request&>(*stored_arg);
+  else return std::move(stored_arg);
+}
+
+template <class Args, class F, class Stored>
+decltype(auto) call(F& fn, Stored& stored) {
+  return [&]<size_t... I>(std::index_sequence<I...>) -> decltype(auto) {
+    return fn(pass<std::tuple_element_t<I, Args>>(std::get<I>(stored))...);
+  }(std::make_index_sequence<std::tuple_size_v<Args>>{});
+}
+
+template <DependsArg D>
+Task<void> solve_one(Solver& s, D& d) {
+  using V = typename D::value_type;
+  using Args = typename D::traits::args;
+  static constexpr char key = 0;  // one address per dependency function
+  constexpr bool resource = !std::is_copy_constructible_v<V>;
+  for (const auto& done : s.solved)
+    if (done.key == &key) {
+      if constexpr (std::is_void_v<V>) {
+        // a guard runs once per request; nothing to hand on
+      } else if (done.value) {
+        if constexpr (resource) d.value = static_cast<V*>(done.value.get());
+        else d.value = *static_cast<const V*>(done.value.get());
+      }
+      co_return;
+    }
+  static_assert(arg_flags<Args>::check());
+  typename stored_tuple<Args>::type args;
+  const size_t before = s.errors.size();
+  if constexpr (arg_flags<Args>::depends)
+    co_await solve_all(s, args, std::make_index_sequence<std::tuple_size_v<Args>>{});
+  extract_all(s, args);
+  if (s.errors.size() != before) {
+    s.solved.push_back({&key, nullptr});
+    co_return;
+  }
+  auto fn = D::function;
+  if constexpr (std::is_void_v<V>) {
+    if constexpr (task_value<typename D::traits::result>::is_task) co_await call<Args>(fn, args);
+    else call<Args>(fn, args);
+    s.solved.push_back({&key, nullptr});
+  } else if constexpr (resource) {
+    // Kept by the request until the response is sent: its destructor is the cleanup.
+    V* kept;
+    if constexpr (task_value<typename D::traits::result>::is_task) kept = &s.req.hold(co_await call<Args>(fn, args));
+    else kept = &s.req.hold(call<Args>(fn, args));
+    d.value = kept;
+    s.solved.push_back({&key, std::shared_ptr<void>(kept, [](void*) {})});
+  } else {
+    if constexpr (task_value<typename D::traits::result>::is_task) d.value = co_await call<Args>(fn, args);
+    else d.value = call<Args>(fn, args);
+    s.solved.push_back({&key, std::make_shared<V>(d.value)});
+  }
+}
+
+app::Response validation_error(const Errors& errors);
+app::Response http_error(const app::HTTPException& e);
+
+template <class R>
+app::Response respond(R&& result, int status, bool validate_response) {
+  using T = std::remove_cvref_t<R>;
+  if constexpr (std::is_same_v<T, app::Response>) {
+    return std::forward<R>(result);
+  } else if constexpr (std::is_same_v<T, PlainText>) {
+    return app::Response::text(std::move(result.text), status);
+  } else {
+    if (validate_response) {
+      Errors errors;
+      const Path root;
+      const Path at(&root, "response");
+      validate_value(result, errors, at, {});  // router::validate without building a Loc per call
+      if (!errors.empty()) throw ResponseValidationError(std::move(errors));
+    }
+    std::string out;
+    out.reserve(256);  // one allocation for a typical body, not a doubling series
+    encode(result, out);
+    return app::Response::json(std::move(out), status);
+  }
+}
+
+// Runs a sync handler on the pool with its time charged to the handler
+// phase of this request: the job runs on another thread, so the request's
+// probe record goes with it.
+template <class Job>
+Task<std::invoke_result_t<Job&>> run_handler_in_pool(app::Request& req, Job job) {
+  probe::Record* const rec = probe::enabled() ? probe::current() : nullptr;
+  using J = std::invoke_result_t<Job&>;
+  auto in_pool = [&job, rec]() -> J {
+    probe::Bind bind(rec);
+    probe::Span span(probe::Phase::handler);
+    return job();
+  };
+  if constexpr (std::is_void_v<J>) co_await req.run_in_threadpool(in_pool);
+  else co_return co_await req.run_in_threadpool(in_pool);
+}
+
+template <class F>
+app::Endpoint make_endpoint(F fn, int status, bool validate_response) {
+  using Traits = function_traits<F>;
+  using Args = typename Traits::args;
+  using Result = typename Traits::result;
+  using R = typename task_value<Result>::type;
+  static_assert(arg_flags<Args>::check());
+  static_assert(arg_flags<Args>::bodies <= 1, "one Body<T> per handler (put several values in one model)");
+  return [fn = std::move(fn), status, validate_response](app::Request& req) -> Task<app::Response> {
+    try {
+      probe::Record* const rec = probe::enabled() ? probe::current() : nullptr;
+      Solver s(req);
+      typename stored_tuple<Args>::type args;
+      if constexpr (needs_body_of<Args>::value) {
+        probe::Span span(probe::Phase::body);
+        s.body = co_await req.body();
+        check_content_type(s);
+      }
+      // Dependencies first, as FastAPI solves them (and lists their errors) first.
+      if constexpr (arg_flags<Args>::depends) {
+        probe::Span span(probe::Phase::depends);
+        co_await solve_all(s, args, std::make_index_sequence<std::tuple_size_v<Args>>{});
+      }
+      extract_all(s, args);
+      if (!s.errors.empty()) co_return validation_error(s.errors);
+
+      if constexpr (std::is_void_v<R>) {
+        if constexpr (task_value<Result>::is_task) {
+          probe::Span span(probe::Phase::handler);
+          co_await call<Args>(fn, args);
+        } else {
+          co_await run_handler_in_pool(req, [&] { call<Args>(fn, args); });
+        }
+        probe::Bind back(rec);  // resumed from the pool or a timer: outside the tier's own binding
+        co_return app::Response::json("null", status);
+      } else {
+        std::optional<R> result;
+        if constexpr (task_value<Result>::is_task) {
+          probe::Span span(probe::Phase::handler);
+          result.emplace(co_await call<Args>(fn, args));
+        } else {
+          // A plain function runs on the thread pool, as FastAPI runs `def` endpoints.
+          result.emplace(co_await run_handler_in_pool(req, [&] { return call<Args>(fn, args); }));
+        }
+        probe::Bind back(rec);  // resumed from the pool or a timer: outside the tier's own binding
+        probe::Span span(probe::Phase::serialize);
+        co_return respond(std::move(*result), status, validate_response);
+      }
+    } catch (const app::HTTPException& e) {
+      co_return http_error(e);
+    }
+  };
+}
+
+// ------------------------------------------------------------------ OpenAPI pieces
+
+struct ParamDoc {
+  Source source;
+  std::string name;
+  std::string json;  // the Parameter Object
+};
+
+template <class T>
+void inline_schema(std::string& out, const Constraints* c, Schemas& reg) {
+  out.push_back('{');
+  schema_members<T>(out, c, &reg);
+  out.push_back('}');
+}
+
+std::string param_doc_json(Source source, std::string_view name, bool required, std::string schema);
+
+template <class Tuple>
+void describe_args(std::vector<ParamDoc>& params, std::string& body, Schemas& reg);
+
+template <class A>
+void describe_arg(std::vector<ParamDoc>& params, std::string& body, Schemas& reg) {
+  if constexpr (ParamArg<A>) {
+    using T = typename A::value_type;
+    for (const auto& p : params)
+      if (p.source == A::source && p.name == A::name()) return;  // FastAPI lists a shared parameter once
+    std::string schema = "{";
+    schema_members<T>(schema, param_rule<A>(), &reg);
+    schema.append(",\"title\":");
+    json::append_string(schema, field_title(A::name()));
+    if constexpr (A::has_default) {
+      schema.append(",\"default\":");
+      encode(A::default_value(), schema);
+    }
+    schema.push_back('}');
+    const bool required = !A::has_default && !is_optional<T> && !is_vector<T>;
+    params.push_back({A::source, std::string(A::name()), param_doc_json(A::source, A::name(), required, schema)});
+  } else if constexpr (is_body<A>) {
+    body = "{\"content\":{\"application/json\":{\"schema\":";
+    inline_schema<typename A::value_type>(body, nullptr, reg);
+    body.append("}},\"required\":true}");
+  } else if constexpr (DependsArg<A>) {
+    describe_args<typename A::traits::args>(params, body, reg);
+  }
+}
+
+template <class Tuple>
+void describe_args(std::vector<ParamDoc>& params, std::string& body, Schemas& reg) {
+  [&]<class... A>(std::type_identity<std::tuple<A...>>) {
+    (describe_arg<std::remove_cvref_t<A>>(params, body, reg), ...);
+  }(std::type_identity<Tuple>{});
+}
+
+template <class R>
+std::string success_content(Schemas& reg) {
+  if constexpr (std::is_same_v<R, PlainText>) {
+    return "{\"text/plain\":{\"schema\":{\"type\":\"string\"}}}";
+  } else if constexpr (std::is_same_v<R, app::Response> || std::is_void_v<R>) {
+    return "{\"application/json\":{\"schema\":{}}}";
+  } else {
+    std::string out = "{\"application/json\":{\"schema\":";
+    inline_schema<R>(out, nullptr, reg);
+    out.append("}}");
+    return out;
+  }
+}
+
+template <class Tuple>
+void path_names(std::vector<std::string_view>& names) {
+  [&]<class... A>(std::type_identity<std::tuple<A...>>) {
+    (
+        [&] {
+          using P = std::remove_cvref_t<A>;
+          if constexpr (ParamArg<P>) {
+            if (P::source == Source::path) names.push_back(P::name());
+          } else if constexpr (DependsArg<P>) {
+            path_names<typename P::traits::args>(names);
+          }
+        }(),
+        ...);
+  }(std::type_identity<Tuple>{});
+}
+
+// Throws std::invalid_argument unless every name is a {name} of `path`.
+void check_path_params(std::string_view path, const std::vector<std::string_view>& names);
+
+}  // namespace detail
+
+template <class F>
+API& API::route(std::string_view method, std::string_view path, F handler, RouteOptions options) {
+  using Traits = detail::function_traits<F>;
+  using Args = typename Traits::args;
+  using R = typename detail::task_value<typename Traits::result>::type;
+  std::vector<std::string_view> names;
+  detail::path_names<Args>(names);
+  detail::check_path_params(path, names);
+
+  const int status = options.status_code;
+  app_.route(path, {method}, detail::make_endpoint(std::move(handler), status, config_.validate_responses),
+             options.name);
+
+  std::vector<detail::ParamDoc> params;
+  std::string body;
+  detail::describe_args<Args>(params, body, schemas_);
+  std::string parameters;
+  for (const auto& p : params) parameters.append(parameters.empty() ? "" : ",").append(p.json);
+  add_operation(method, path, options, std::move(parameters), std::move(body), detail::success_content<R>(schemas_),
+                !params.empty() || !body.empty());
+  return *this;
+}
+
+}  // namespace strata::router
