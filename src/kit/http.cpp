@@ -47,7 +47,7 @@ std::string_view trim(std::string_view v) {
   return v;
 }
 
-void close_fd(int& fd) {
+void close_socket(int& fd) {
   if (fd >= 0) ::close(fd);
   fd = -1;
 }
@@ -217,7 +217,7 @@ Client::Client(uint16_t port, const Options& options, Millis timeout) { connect_
 
 Client::~Client() { close(); }
 
-void Client::close() { close_fd(fd_); }
+void Client::close() { close_socket(fd_); }
 
 void Client::connect_to(uint16_t port, const Options& options, Millis timeout) {
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

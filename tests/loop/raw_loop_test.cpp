@@ -11,7 +11,7 @@ using strata::loop::ServerConfig;
 using strata::loop::raw::RawWorker;
 using strata::test::UvClient;
 
-const char kPost[] =
+const char kPostUser[] =
     "POST /user HTTP/1.1\r\nHost: x\r\nContent-Length: 52\r\n\r\n"
     R"({"id": 1, "name": "user", "email": "user@email.com"})";
 const char kReply[] =
@@ -22,7 +22,7 @@ TEST(RawLoop, PipelinedRequestsAnsweredInOrderAndLoopClosesClean) {
   RawWorker worker(0, ServerConfig{});
   strata::test::listen_local(worker);
   UvClient c;
-  c.request = std::string(kPost) + "GET /index?name=a%20b HTTP/1.1\r\n\r\n" + kPost;
+  c.request = std::string(kPostUser) + "GET /index?name=a%20b HTTP/1.1\r\n\r\n" + kPostUser;
   const std::string hello =
       "HTTP/1.1 200 OK\r\nContent-Length: 9\r\nContent-Type: text/plain; charset=utf-8\r\n"
       "Connection: keep-alive\r\n\r\nHello a b";
@@ -44,7 +44,7 @@ TEST(RawLoop, GarbageClosesTheConnection) {
   RawWorker worker(0, ServerConfig{});
   strata::test::listen_local(worker);
   UvClient c;
-  c.request = std::string(kPost) + "garbage-without-spaces\r\n\r\n";
+  c.request = std::string(kPostUser) + "garbage-without-spaces\r\n\r\n";
   c.hang_up_after_reply = false;  // wait for the server to hang up
   c.start(worker);
   worker.run();

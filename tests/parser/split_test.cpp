@@ -20,7 +20,7 @@ bool operator==(const Outcome& a, const Outcome& b) {
   return a.seen == b.seen && a.written == b.written && a.closed == b.closed;
 }
 
-Outcome run(const std::vector<std::string_view>& pieces) {
+Outcome run_split(const std::vector<std::string_view>& pieces) {
   Outcome o;
   Harness h(recording_app(o.seen));
   for (std::string_view p : pieces) h.feed(p);
@@ -49,21 +49,21 @@ const char* const kCorpus[] = {
 TEST(SplitPoints, EverySplitGivesTheSameResult) {
   for (const char* raw : kCorpus) {
     const std::string_view req(raw);
-    const Outcome whole = run({req});
+    const Outcome whole = run_split({req});
     ASSERT_FALSE(whole.written.empty()) << req;
     for (size_t i = 1; i < req.size(); ++i) {
-      const Outcome split = run({req.substr(0, i), req.substr(i)});
+      const Outcome split = run_split({req.substr(0, i), req.substr(i)});
       ASSERT_TRUE(split == whole) << "split at " << i << " of:\n" << req << "\ngot:\n" << split.written
                                   << "\nwant:\n" << whole.written;
     }
     std::vector<std::string_view> bytes;
     for (size_t i = 0; i < req.size(); ++i) bytes.push_back(req.substr(i, 1));
-    EXPECT_TRUE(run(bytes) == whole) << "byte by byte:\n" << req;
+    EXPECT_TRUE(run_split(bytes) == whole) << "byte by byte:\n" << req;
   }
 }
 
 TEST(SplitPoints, ChunkedBodyIsDechunkedExactly) {
-  const Outcome o = run({kCorpus[3]});
+  const Outcome o = run_split({kCorpus[3]});
   ASSERT_EQ(o.seen.size(), 1u);
   EXPECT_EQ(o.seen[0].body, "Wikipedia in\r\n\r\nchunks.");
 }

@@ -11,8 +11,6 @@ using namespace rt;
 using strata::router::Errors;
 using strata::router::validate;
 
-constexpr std::string_view kNoErrors = R"({"detail":[]})";
-
 std::string signup(std::string_view username = R"("bob")", std::string_view code = R"("ABC-12")",
                    std::string_view age = "30", std::string_view ratio = "0.5", std::string_view scores = "[1]",
                    std::string_view flags = "{}", std::string_view nick = "") {

@@ -13,8 +13,6 @@ using namespace rt;
 using strata::router::decode;
 using strata::router::Errors;
 
-constexpr std::string_view kNoErrors = R"({"detail":[]})";
-
 TEST(RouterDecode, SeedUserDecodes) {
   User u{};
   Errors errors;

@@ -8,6 +8,9 @@
 
 namespace rt {
 
+// What errors_for() answers for a valid document.
+inline constexpr std::string_view kNoErrors = R"({"detail":[]})";
+
 // The 422 body decode() produces for `json` (`{"detail":[]}` when valid).
 template <class T>
 std::string errors_for(std::string_view json, T& out, std::string_view root = "body") {
