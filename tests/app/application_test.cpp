@@ -275,12 +275,12 @@ TEST(AppMount, ARouterMountedUnderAPrefix) {
 TEST(AppMount, ARawAppSeesThePrefixStripped) {
   Captured log;
   Application app(log.config());
-  struct Seen {
+  struct SeenScope {
     std::string path, raw_path, query, body;
   };
-  auto seen = std::make_shared<std::vector<Seen>>();
+  auto seen = std::make_shared<std::vector<SeenScope>>();
   app.mount("/raw", [seen](const http::Scope& s, http::Receive& receive, http::Send& send) -> Task<void> {
-    Seen one{std::string(s.path), std::string(s.raw_path), std::string(s.query_string), {}};
+    SeenScope one{std::string(s.path), std::string(s.raw_path), std::string(s.query_string), {}};
     for (;;) {
       http::ReceiveEvent ev = co_await receive();
       if (ev.type != http::ReceiveEvent::body) break;
