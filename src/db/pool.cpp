@@ -141,7 +141,11 @@ struct Pool::State {
         retry_pending = true;
         uv_timer_start(retry_timer, [](uv_timer_t* t) { static_cast<State*>(t->data)->on_retry(); }, backoff_ms, 0);
       }
-      if (all.empty()) fail_waiters();
+      // Fail the waiters only when nothing can serve them soon: with
+      // another connection still opening (two SQLite connections setting
+      // WAL mode on a new file at once: one may see SQLITE_BUSY), they wait
+      // for it instead.
+      if (all.empty() && connecting == 0) fail_waiters();
       return;
     }
     if (last_failed) config->log("database " + redact_url(config->url) + ": connected again");
@@ -307,7 +311,9 @@ void Pool::give_back(Connection* conn) { state_->give_back(conn); }
 Task<Lease> Pool::acquire() {
   State& s = *state_;
   if (Connection* c = s.take_idle()) co_return Lease(this, c);
-  if (s.all.empty() && s.last_failed) throw Unavailable();
+  // Fail fast while the database is down, but not while a connection that
+  // may succeed is still opening.
+  if (s.all.empty() && s.last_failed && s.connecting == 0) throw Unavailable();
   s.fill();
   struct Wait {
     State& s;
