@@ -315,7 +315,10 @@ void API::add_operation(std::string_view method, std::string_view path, const Ro
   if (!request_body.empty()) j.append(",\"requestBody\":").append(request_body);
   j.append(",\"responses\":{\"");
   json::append_int(j, options.status_code);
-  j.append("\":{\"description\":\"Successful Response\",\"content\":").append(success_content).push_back('}');
+  j.append("\":{\"description\":\"Successful Response\"");
+  // A 204 (or 304) has no content to describe; FastAPI leaves it out too.
+  if (detail::status_has_body(options.status_code)) j.append(",\"content\":").append(success_content);
+  j.push_back('}');
   if (validates)
     j.append(",\"422\":{\"description\":\"Validation Error\",\"content\":{\"application/json\":{\"schema\":"
              "{\"$ref\":\"#/components/schemas/HTTPValidationError\"}}}}");

@@ -16,7 +16,8 @@
 // validate_responses is off) and encoded as JSON with the route's status.
 //
 // Return types: a described model or any type router::encode takes (JSON),
-// PlainText (text/plain), app::Response (sent as it is), or void (JSON null);
+// PlainText (text/plain), app::Response (sent as it is), or void (JSON null,
+// or no body at all with a status that has none: 204, 304);
 // any of them wrapped in Task<> for a coroutine handler.
 //
 // Content-Type rule for JSON bodies: the request must say

@@ -94,6 +94,9 @@ struct Solver {
 // says it is JSON (the rule at the top of this header).
 void check_content_type(Solver& s);
 
+// RFC 9110: 1xx, 204 and 304 responses have no content.
+constexpr bool status_has_body(int status) { return status >= 200 && status != 204 && status != 304; }
+
 std::optional<std::string_view> param_text(const app::Request& req, Source source, std::string_view name);
 std::vector<std::string_view> param_texts(const app::Request& req, Source source, std::string_view name);
 
@@ -330,6 +333,9 @@ app::Endpoint make_endpoint(F fn, int status, bool validate_response) {
           co_await run_handler_in_pool(req, [&] { call<Args>(fn, args); });
         }
         probe::Bind back(rec);  // resumed from the pool or a timer: outside the tier's own binding
+        // A status that carries no body (204, 304, 1xx) is sent without one
+        // and without a Content-Type, as FastAPI sends `-> None` with 204.
+        if (!status_has_body(status)) co_return app::Response::empty(status);
         co_return app::Response::json("null", status);
       } else {
         std::optional<R> result;

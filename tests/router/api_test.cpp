@@ -360,6 +360,36 @@ TEST(TypedHandlers, ReturnTypes) {
   EXPECT_EQ(teapot.body, R"({"detail":"Conflict"})");
 }
 
+TEST(TypedHandlers, NothingReturnedWithA204IsSentWithoutABody) {
+  APIConfig config = no_docs();
+  API api(config);
+  api.del("/items/{id}", [](Path<"id", int64_t>) -> Task<void> { co_return; }, {.status_code = 204});
+  api.put("/sync/{id}", [](Path<"id", int64_t>) {}, {.status_code = 204});
+  api.post("/none", []() -> Task<void> { co_return; }, {.status_code = 201});
+  api.del("/raw/{id}", [](Path<"id", int64_t>) { return strata::app::Response::empty(204); }, {.status_code = 204});
+  TestClient c(api.application());
+  for (const char* method : {"DELETE", "PUT"}) {
+    TestRequest r;
+    r.method = method;
+    r.target = std::string(method) == "DELETE" ? "/items/7" : "/sync/7";
+    auto gone = c.request(r);
+    EXPECT_EQ(gone.status, 204) << method;
+    EXPECT_EQ(gone.body, "") << method;
+    EXPECT_FALSE(gone.header("content-type")) << method << ": " << gone.header("content-type").value_or("");
+  }
+  // A status with a body still answers JSON null, as FastAPI's `-> None` does.
+  auto created = c.post("/none", "");
+  EXPECT_EQ(created.status, 201);
+  EXPECT_EQ(created.body, "null");
+  // OpenAPI: a 204 has no content to describe; a 201 keeps its schema.
+  const std::string& doc = api.openapi();
+  EXPECT_NE(doc.find(R"("204":{"description":"Successful Response"})"), std::string::npos) << doc;
+  EXPECT_EQ(doc.find(R"("204":{"description":"Successful Response","content")"), std::string::npos) << doc;
+  EXPECT_NE(doc.find(R"("201":{"description":"Successful Response","content":{"application/json")"),
+            std::string::npos)
+      << doc;
+}
+
 TEST(TypedHandlers, ResponseValidationCanBeTurnedOff) {
   for (bool validate : {true, false}) {
     APIConfig config = no_docs();
