@@ -151,6 +151,8 @@ class API {
     std::string json;    // the operation object
   };
   struct DocsFiles;
+  template <class F>
+  API& add_route(std::string_view method, std::string_view path, F handler, RouteOptions options);
   void add_operation(std::string_view method, std::string_view path, const RouteOptions& options,
                      std::string parameters, std::string request_body, std::string success_content,
                      bool validates);

@@ -444,8 +444,55 @@ void check_path_params(std::string_view path, const std::vector<std::string_view
 
 }  // namespace detail
 
+namespace detail {
+
+template <class R>
+constexpr bool is_response_type() {
+  return std::is_void_v<R> || std::is_same_v<R, PlainText> || std::is_same_v<R, app::Response> || is_json_value<R>();
+}
+
+template <class A>
+struct body_value {
+  static constexpr bool ok = true;
+};
+template <class T>
+struct body_value<Body<T>> {
+  static constexpr bool ok = is_json_value<T>();
+};
+template <class Tuple>
+struct bodies_ok;
+template <class... A>
+struct bodies_ok<std::tuple<A...>> {
+  static constexpr bool value = (body_value<std::remove_cvref_t<A>>::ok && ...);
+};
+
+}  // namespace detail
+
 template <class F>
 API& API::route(std::string_view method, std::string_view path, F handler, RouteOptions options) {
+  using Traits = detail::function_traits<F>;
+  using Args = typename Traits::args;
+  using R = typename detail::task_value<typename Traits::result>::type;
+  // Checked here, once, so that a forgotten description is one error that
+  // says what to do rather than several from deep inside the decoder.
+  if constexpr (!detail::is_response_type<R>()) {
+    static_assert(detail::always_false<R>,
+                  "the handler's return type is not something strata can send: describe the struct with "
+                  "BOOST_DESCRIBE_STRUCT(T, (), (its, fields)) (or return PlainText, app::Response, void, or a "
+                  "bool, number, std::string, described enum, std::optional, std::vector or std::map of them)");
+    return *this;
+  } else if constexpr (!detail::bodies_ok<Args>::value) {
+    static_assert(detail::always_false<Args>,  // the note names the parameters, Body<T> among them
+                  "Body<T>: T must be a struct described with BOOST_DESCRIBE_STRUCT(T, (), (its, fields)), or a "
+                  "bool, number, std::string, described enum, std::optional, std::vector or std::map of them");
+    return *this;
+  } else {
+    return add_route(method, path, std::move(handler), std::move(options));
+  }
+}
+
+template <class F>
+API& API::add_route(std::string_view method, std::string_view path, F handler, RouteOptions options) {
   using Traits = detail::function_traits<F>;
   using Args = typename Traits::args;
   using R = typename detail::task_value<typename Traits::result>::type;

@@ -49,6 +49,20 @@ inline constexpr bool is_enum = std::is_enum_v<T> && bd::has_describe_enumerator
 template <class T>
 inline constexpr bool is_integer = std::is_integral_v<T> && !std::is_same_v<T, bool>;
 
+// Whether decode/encode take T, checked one level deep (a model's own fields
+// are checked where they are used): what lets a route refuse an
+// undescribed struct with one error that says what to do, before the
+// decoder's own static_asserts are instantiated.
+template <class T>
+constexpr bool is_json_value() {
+  if constexpr (is_optional<T>) return is_json_value<typename T::value_type>();
+  else if constexpr (is_vector<T>) return is_json_value<typename T::value_type>();
+  else if constexpr (is_map<T>) return is_json_value<typename T::mapped_type>();
+  else
+    return std::is_same_v<T, bool> || (is_integer<T> && !std::is_same_v<T, uint64_t>) ||
+           std::is_floating_point_v<T> || std::is_same_v<T, std::string> || is_enum<T> || is_model<T>;
+}
+
 template <class T>
 using Members = bd::describe_members<T, bd::mod_public | bd::mod_inherited>;
 
