@@ -141,6 +141,12 @@ inline constexpr Constraints kLimit{.ge = 1, .le = 100};
 inline constexpr Constraints kOffset{.ge = 0};
 using BookId = Path<"book_id", int64_t>;
 
+// The body of an HTTPException, for the 404s the OpenAPI document lists.
+struct Message {
+  std::string detail;
+};
+BOOST_DESCRIBE_STRUCT(Message, (), (detail))
+
 Book found_or_404(std::optional<Book> b) {
   if (!b) throw HTTPException(404, "Book not found");
   return std::move(*b);
@@ -148,10 +154,11 @@ Book found_or_404(std::optional<Book> b) {
 
 void add_routes(API& api) {
   const RouteOptions books{.tags = {"books"}};
-  auto with = [&](std::string name, int status = 200) {
+  auto with = [&](std::string name, int status = 200, bool may_be_missing = false) {
     RouteOptions o = books;
     o.name = std::move(name);
     o.status_code = status;
+    if (may_be_missing) o.responses = {response<Message>(404, "Book not found")};
     return o;
   };
   api.get(
@@ -163,7 +170,7 @@ void add_routes(API& api) {
       with("list_books"));
   api.get(
       "/books/{book_id}", [](BookId id) -> Task<Book> { co_return found_or_404(catalogue.find(*id)); },
-      with("get_book"));
+      with("get_book", 200, true));
   api.post(
       "/books", [](Depends<verify_key>, Body<NewBook> book) -> Book { return catalogue.add(std::move(*book)); },
       with("add_book", 201));
@@ -173,14 +180,14 @@ void add_routes(API& api) {
         if (!catalogue.lend(*id)) throw HTTPException(404, "Book not found");
         return found_or_404(catalogue.find(*id));
       },
-      with("lend_book"));
+      with("lend_book", 200, true));
   api.del(
       "/books/{book_id}",
       [](Depends<verify_key>, BookId id) -> strata::app::Response {
         if (!catalogue.remove(*id)) throw HTTPException(404, "Book not found");
         return strata::app::Response::empty(204);
       },
-      with("delete_book", 204));
+      with("delete_book", 204, true));
 }
 
 }  // namespace shelf

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -322,6 +323,27 @@ void API::add_operation(std::string_view method, std::string_view path, const Ro
   if (validates)
     j.append(",\"422\":{\"description\":\"Validation Error\",\"content\":{\"application/json\":{\"schema\":"
              "{\"$ref\":\"#/components/schemas/HTTPValidationError\"}}}}");
+  std::vector<int> seen{options.status_code};
+  if (validates) seen.push_back(422);
+  for (const ResponseDoc& r : options.responses) {
+    if (r.status < 100 || r.status > 599)
+      throw std::invalid_argument("route " + std::string(method) + " " + std::string(path) +
+                                  ": a documented response needs a status from 100 to 599");
+    if (std::find(seen.begin(), seen.end(), r.status) != seen.end())
+      throw std::invalid_argument("route " + std::string(method) + " " + std::string(path) + ": response " +
+                                  std::to_string(r.status) + " is documented twice");
+    seen.push_back(r.status);
+    j.append(",\"");
+    json::append_int(j, r.status);
+    j.append("\":{\"description\":");
+    json::append_string(j, r.description.empty() ? std::string(http::reason_phrase(r.status)) : r.description);
+    if (r.schema) {
+      j.append(",\"content\":{\"application/json\":{\"schema\":");
+      r.schema(j, schemas_);
+      j.append("}}");
+    }
+    j.push_back('}');
+  }
   j.append("}}");
   if (validates) schemas_validation_ = true;
   operations_.push_back(std::move(op));

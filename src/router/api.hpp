@@ -44,6 +44,7 @@
 // ones on the shared pool.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -71,12 +72,29 @@ struct PlainText {
   std::string text;
 };
 
+// One more response a route may give, for the OpenAPI document only (what
+// the handler sends is its own business): FastAPI's
+// `responses={404: {"model": Message, "description": "..."}}`. Without a
+// schema it is documented by its description alone.
+struct ResponseDoc {
+  int status = 0;
+  std::string description = {};
+  // Appends the body's JSON Schema, registering the models it names.
+  std::function<void(std::string& out, Schemas& reg)> schema = {};
+};
+// A documented response whose JSON body is a T: response<Message>(404, "Not found").
+template <class T>
+ResponseDoc response(int status, std::string description);
+
 struct RouteOptions {
   int status_code = 200;
   std::string name = {};     // OpenAPI operationId; default: <method>_<path>, e.g. "get_items_id"
   std::string summary = {};  // default: the name in title case, as FastAPI derives it from the function
   std::string description = {};
   std::vector<std::string> tags = {};
+  // Documented besides the route's own status and the 422; a status given
+  // twice is std::invalid_argument when the route is added.
+  std::vector<ResponseDoc> responses = {};
 };
 
 struct APIConfig {

@@ -468,6 +468,13 @@ struct bodies_ok<std::tuple<A...>> {
 
 }  // namespace detail
 
+template <class T>
+ResponseDoc response(int status, std::string description) {
+  static_assert(detail::is_json_value<T>(), "response<T>: T must be a described struct or a JSON value type");
+  return {status, std::move(description),
+          [](std::string& out, Schemas& reg) { detail::inline_schema<T>(out, nullptr, reg); }};
+}
+
 template <class F>
 API& API::route(std::string_view method, std::string_view path, F handler, RouteOptions options) {
   using Traits = detail::function_traits<F>;

@@ -390,6 +390,34 @@ TEST(TypedHandlers, NothingReturnedWithA204IsSentWithoutABody) {
       << doc;
 }
 
+struct NotFoundMessage {
+  std::string detail;
+};
+BOOST_DESCRIBE_STRUCT(NotFoundMessage, (), (detail))
+
+TEST(TypedOpenApi, ExtraResponsesAreDocumentedWithTheirModels) {
+  API api(no_docs());
+  api.get("/things/{id}", [](Path<"id", int64_t> id) -> Task<int64_t> { co_return *id; },
+          {.responses = {response<NotFoundMessage>(404, "No such thing"), {.status = 409}}});
+  const std::string& doc = api.openapi();
+  EXPECT_NE(doc.find(R"("404":{"description":"No such thing","content":{"application/json":{"schema":{"$ref":)"
+                     R"("#/components/schemas/NotFoundMessage"}}}})"),
+            std::string::npos)
+      << doc;
+  EXPECT_NE(doc.find(R"("409":{"description":"Conflict"})"), std::string::npos) << doc;
+  EXPECT_NE(doc.find(R"("NotFoundMessage":{)"), std::string::npos) << doc;
+  // What the handler answers is unchanged.
+  TestClient c(api.application());
+  EXPECT_EQ(c.get("/things/5").body, "5");
+
+  // A status documented twice, or none at all, is refused when the route is added.
+  API twice(no_docs());
+  EXPECT_THROW(twice.get("/a/{id}", [](Path<"id", int64_t>) { return 1; }, {.responses = {{.status = 422}}}),
+               std::invalid_argument);
+  EXPECT_THROW(twice.get("/b", [] { return 1; }, {.responses = {{.status = 200}}}), std::invalid_argument);
+  EXPECT_THROW(twice.get("/c", [] { return 1; }, {.responses = {{.status = 42}}}), std::invalid_argument);
+}
+
 TEST(TypedHandlers, ResponseValidationCanBeTurnedOff) {
   for (bool validate : {true, false}) {
     APIConfig config = no_docs();
