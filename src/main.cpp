@@ -11,11 +11,9 @@
 #include "cli/contacts.hpp"
 #include "cli/db_routes.hpp"
 #include "cli/profile.hpp"
-#include "common/probe.hpp"
 #include "harness/command.hpp"
 #include "app/workload_app.hpp"
 #include "loop/raw.hpp"
-#include "loop/server.hpp"
 #include "parser/bare_app.hpp"
 #include "parser/http_server.hpp"
 #include "router/api.hpp"
@@ -34,16 +32,7 @@ struct ServeArgs {
   double database_timeout = 5;
 };
 
-uint64_t to_ms(double seconds) { return static_cast<uint64_t>(seconds * 1000.0 + 0.5); }
-
 int serve(ServeArgs& a) {
-  // Tier 3 keeps one Application for every worker; it must outlive the server.
-  strata::app::Application app;
-  // Tier 4 likewise; it builds its own Application on the same settings.
-  strata::router::APIConfig api_config;
-  api_config.title = "strata typed tier: the seed workloads";
-  api_config.version = STRATA_VERSION;
-  api_config.validate_responses = !a.no_validate_responses;
   // The database is checked before anything listens: a wrong URL is a
   // start-up error naming it (password hidden), not a stream of 503s.
   std::unique_ptr<strata::db::Database> database;
@@ -56,8 +45,8 @@ int serve(ServeArgs& a) {
       strata::db::Config dbc;
       dbc.url = a.database_url;
       dbc.pool_size = a.database_pool;
-      dbc.acquire_timeout_ms = static_cast<unsigned>(to_ms(a.database_timeout));
-      dbc.connect_timeout_ms = static_cast<unsigned>(to_ms(a.database_timeout));
+      dbc.acquire_timeout_ms = static_cast<unsigned>(strata::serving::to_ms(a.database_timeout));
+      dbc.connect_timeout_ms = static_cast<unsigned>(strata::serving::to_ms(a.database_timeout));
       database = std::make_unique<strata::db::Database>(dbc);
       database->check();
     } catch (const std::invalid_argument& e) {
@@ -68,7 +57,12 @@ int serve(ServeArgs& a) {
       return 1;
     }
   }
+  // The Application (or API) serves every worker and outlives the server.
   if (a.tier == "typed") {
+    strata::router::APIConfig api_config;
+    api_config.title = "strata typed tier: the seed workloads";
+    api_config.version = STRATA_VERSION;
+    api_config.validate_responses = !a.no_validate_responses;
     strata::router::API api(api_config);
     strata::router::add_workload_routes(api);
     if (database) {
@@ -78,6 +72,7 @@ int serve(ServeArgs& a) {
     return strata::serve(api, a.serve);
   }
   if (a.tier == "app") {
+    strata::app::Application app;
     strata::app::add_workload_routes(app);
     if (database) {
       strata::cli::add_db_routes(app, *database);

@@ -13,9 +13,9 @@ namespace strata {
 
 namespace serving {
 
-namespace {
-
 uint64_t to_ms(double seconds) { return static_cast<uint64_t>(seconds * 1000.0 + 0.5); }
+
+namespace {
 
 std::string seconds_str(uint64_t ms) {
   char buf[32];

@@ -4,6 +4,7 @@
 // apart. Applications use <strata/serve.hpp> instead.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -13,6 +14,9 @@
 #include "serve.hpp"
 
 namespace strata::serving {
+
+// Seconds as given on a command line, in the milliseconds configs hold.
+uint64_t to_ms(double seconds);
 
 // Adds the standard flags of strata::serve to `cmd`, writing into `config`.
 // Durations are given in seconds and stored in milliseconds.
