@@ -287,8 +287,19 @@ void API::serve_docs() {
 }
 
 void API::add_operation(std::string_view method, std::string_view path, const RouteOptions& options,
-                        std::string parameters, std::string request_body, std::string success_content,
-                        bool validates) {
+                        detail::OperationDoc& doc, std::string success_content) {
+  std::string parameters;
+  for (const auto& p : doc.params) parameters.append(parameters.empty() ? "" : ",").append(p.json);
+  const std::string& request_body = doc.body;
+  const bool validates = !doc.params.empty() || !doc.body.empty();
+  for (const auto& sec : doc.security) {
+    const auto [it, added] = security_schemes_.try_emplace(std::string(sec.name), sec.scheme);
+    if (!added && it->second != sec.scheme)
+      throw std::invalid_argument("route " + std::string(method) + " " + std::string(path) +
+                                  ": two different security schemes are named " + std::string(sec.name) +
+                                  " (give one a SchemeName)");
+  }
+
   Operation op;
   for (char c : method) op.method.push_back(text::ascii_lower(c));
   op.path = openapi_path(path);
@@ -314,6 +325,16 @@ void API::add_operation(std::string_view method, std::string_view path, const Ro
   json::append_string(j, id);
   if (!parameters.empty()) j.append(",\"parameters\":[").append(parameters).push_back(']');
   if (!request_body.empty()) j.append(",\"requestBody\":").append(request_body);
+  if (!doc.security.empty()) {
+    j.append(",\"security\":[");
+    for (size_t i = 0; i < doc.security.size(); ++i) {
+      if (i) j.push_back(',');
+      j.push_back('{');
+      json::append_string(j, doc.security[i].name);
+      j.append(":[]}");
+    }
+    j.push_back(']');
+  }
   j.append(",\"responses\":{\"");
   json::append_int(j, options.status_code);
   j.append("\":{\"description\":\"Successful Response\"");
@@ -349,6 +370,43 @@ void API::add_operation(std::string_view method, std::string_view path, const Ro
   operations_.push_back(std::move(op));
 }
 
+RouterOptions API::combine(const RouterOptions& outer, const RouterOptions& inner) {
+  RouterOptions o = outer;
+  o.prefix += inner.prefix;
+  o.tags.insert(o.tags.end(), inner.tags.begin(), inner.tags.end());
+  o.dependencies.insert(o.dependencies.end(), inner.dependencies.begin(), inner.dependencies.end());
+  for (const ResponseDoc& r : inner.responses) {  // the inner (closer to the route) wins
+    std::erase_if(o.responses, [&](const ResponseDoc& x) { return x.status == r.status; });
+    o.responses.push_back(r);
+  }
+  return o;
+}
+
+static void check_prefix(std::string_view prefix) {
+  if (!prefix.empty() && (prefix.front() != '/' || prefix.back() == '/'))
+    throw std::invalid_argument("router prefix \"" + std::string(prefix) +
+                                "\" must start with '/' and not end with '/'");
+}
+
+APIRouter::APIRouter(RouterOptions options) : options_(std::move(options)) { check_prefix(options_.prefix); }
+
+APIRouter& APIRouter::include_router(const APIRouter& router, RouterOptions options) {
+  check_prefix(options.prefix);
+  const RouterOptions inner = API::combine(options, router.options_);
+  for (const Add& add : router.routes_)
+    routes_.push_back([add, inner](API& api, const RouterOptions& outer) { add(api, API::combine(outer, inner)); });
+  return *this;
+}
+
+API& API::include_router(const APIRouter& router, RouterOptions options) {
+  check_prefix(options.prefix);
+  const RouterOptions outer = combine(options, router.options_);
+  for (const APIRouter::Add& add : router.routes_) add(*this, outer);
+  return *this;
+}
+
+void API::clear_dependency_overrides() { overrides_.clear(); }
+
 const std::string& API::openapi() {
   std::call_once(built_, [this] {
     std::string& d = openapi_;
@@ -383,7 +441,20 @@ const std::string& API::openapi() {
     if (schemas_validation_) {
       models.insert(1, std::string(kValidationSchemas) + (models.size() > 2 ? "," : ""));
     }
-    d.append(models).append("}}");
+    d.append(models);
+    if (!security_schemes_.empty()) {
+      d.append(",\"securitySchemes\":{");
+      bool first = true;
+      for (const auto& [name, scheme] : security_schemes_) {
+        if (!first) d.push_back(',');
+        first = false;
+        json::append_string(d, name);
+        d.push_back(':');
+        d.append(scheme);
+      }
+      d.push_back('}');
+    }
+    d.append("}}");
   });
   return openapi_;
 }

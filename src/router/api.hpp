@@ -39,12 +39,25 @@
 // GET /openapi.json; GET /docs serves Swagger UI from swagger-ui-dist (see
 // APIConfig::docs_dir). Neither appears in the document itself.
 //
-// Threading: declare routes on one thread before serving; the API must
-// outlive the server. Handlers of one worker run on its loop thread, sync
+// Dependencies may also be named per route, per router and per API rather
+// than as parameters (FastAPI's `dependencies=[Depends(fn)]`): they run
+// before the handler's own, share the request's cache, and their 422s are
+// listed first. Routes can be grouped in an APIRouter (prefix, tags,
+// dependencies, responses) and added with include_router. Security schemes
+// (router/security.hpp) are parameters like any other and are documented
+// under components/securitySchemes.
+//
+// Tests replace a dependency for one API with override_dependency<fn>(g),
+// FastAPI's app.dependency_overrides[fn] = g: every Depends<fn> of that
+// API's routes, however deep, then solves g's parameters and calls g.
+//
+// Threading: declare routes, routers and overrides on one thread before
+// serving; the API must outlive the server. Handlers of one worker run on its loop thread, sync
 // ones on the shared pool.
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -64,8 +77,35 @@
 #include "common/probe.hpp"
 #include "router/model.hpp"
 #include "router/params.hpp"
+#include "router/security.hpp"
 
 namespace strata::router {
+
+class API;
+namespace detail {
+struct Solver;
+struct OperationDoc;
+// A replacement set with API::override_dependency: the callable, and how to
+// solve its parameters and call it (the value returned as the cache keeps it).
+struct Override {
+  std::shared_ptr<void> fn;
+  Task<std::shared_ptr<void>> (*solve)(Solver&, void* fn);
+};
+}  // namespace detail
+
+// A dependency named outside a handler's parameters: dependency<verify_key>()
+// is FastAPI's `Depends(verify_key)` in a `dependencies=[...]` list, and
+// dependency<APIKeyHeader<"X-API-Key">>() (any parameter type, a security
+// scheme included) is `Security(api_key)` there. Its value is not passed to
+// the handler; its errors and exceptions answer the request.
+struct Dependency {
+  Task<void> (*solve)(detail::Solver&);
+  void (*describe)(detail::OperationDoc&, Schemas&);
+};
+template <auto Fn>
+Dependency dependency();
+template <class Param>
+Dependency dependency();
 
 // A text/plain answer, FastAPI's PlainTextResponse.
 struct PlainText {
@@ -95,6 +135,62 @@ struct RouteOptions {
   // Documented besides the route's own status and the 422; a status given
   // twice is std::invalid_argument when the route is added.
   std::vector<ResponseDoc> responses = {};
+  // Run before the handler's own, after the router's and the API's.
+  std::vector<Dependency> dependencies = {};
+};
+
+// What a router adds to each of its routes, and what include_router adds on
+// top: the prefix goes in front of the path ("/books", no trailing '/'),
+// tags and dependencies in front of the route's own, and responses are
+// documented unless the route documents the same status itself.
+struct RouterOptions {
+  std::string prefix = {};
+  std::vector<std::string> tags = {};
+  std::vector<Dependency> dependencies = {};
+  std::vector<ResponseDoc> responses = {};
+};
+
+// A group of routes, FastAPI's APIRouter: declared like an API's, added to
+// one (or to another router) with include_router, which copies them: a route
+// declared after that is not included. Handlers must be copyable, since one
+// router may be included several times (under different prefixes).
+class APIRouter {
+ public:
+  // Throws std::invalid_argument for a prefix that does not start with '/'
+  // or ends with one.
+  explicit APIRouter(RouterOptions options = {});
+
+  template <class F>
+  APIRouter& route(std::string_view method, std::string_view path, F handler, RouteOptions options = {});
+  template <class F>
+  APIRouter& get(std::string_view path, F handler, RouteOptions options = {}) {
+    return route("GET", path, std::move(handler), std::move(options));
+  }
+  template <class F>
+  APIRouter& post(std::string_view path, F handler, RouteOptions options = {}) {
+    return route("POST", path, std::move(handler), std::move(options));
+  }
+  template <class F>
+  APIRouter& put(std::string_view path, F handler, RouteOptions options = {}) {
+    return route("PUT", path, std::move(handler), std::move(options));
+  }
+  template <class F>
+  APIRouter& patch(std::string_view path, F handler, RouteOptions options = {}) {
+    return route("PATCH", path, std::move(handler), std::move(options));
+  }
+  template <class F>
+  APIRouter& del(std::string_view path, F handler, RouteOptions options = {}) {
+    return route("DELETE", path, std::move(handler), std::move(options));
+  }
+
+  APIRouter& include_router(const APIRouter& router, RouterOptions options = {});
+
+ private:
+  friend class API;
+  // Adds one route to `api`, with `outer` (everything around this router) applied.
+  using Add = std::function<void(API& api, const RouterOptions& outer)>;
+  RouterOptions options_;
+  std::vector<Add> routes_;
 };
 
 struct APIConfig {
@@ -108,6 +204,9 @@ struct APIConfig {
   std::string docs_dir = {};
   std::string openapi_url = "/openapi.json";  // empty: not served (nor /docs)
   std::string docs_url = "/docs";             // empty: not served
+  std::string redoc_url = "/redoc";           // ReDoc; empty: not served
+  // Run before every route's own (FastAPI(dependencies=[...])).
+  std::vector<Dependency> dependencies = {};
   app::AppConfig app = {};
 };
 
@@ -153,6 +252,17 @@ class API {
     return route("DELETE", path, std::move(handler), std::move(options));
   }
 
+  // Adds every route of `router` (see APIRouter). Throws as route() does.
+  API& include_router(const APIRouter& router, RouterOptions options = {});
+
+  // Every Depends<Fn> of this API's routes solves and calls `replacement`
+  // instead: its own parameters (any of params.hpp's) are read from the
+  // request, and it returns what Fn returns (or a Task of it). Replacing
+  // again replaces the replacement. For tests; set before serving.
+  template <auto Fn, class G>
+  void override_dependency(G replacement);
+  void clear_dependency_overrides();
+
   // The tier-3 application underneath: middleware, lifespan hooks, mounts,
   // untyped routes and TestClient all work on it.
   app::Application& application() { return app_; }
@@ -172,14 +282,22 @@ class API {
   template <class F>
   API& add_route(std::string_view method, std::string_view path, F handler, RouteOptions options);
   void add_operation(std::string_view method, std::string_view path, const RouteOptions& options,
-                     std::string parameters, std::string request_body, std::string success_content,
-                     bool validates);
+                     detail::OperationDoc& doc, std::string success_content);
   void serve_docs();
+  void serve_redoc();
+
+  friend class APIRouter;
+  static RouterOptions combine(const RouterOptions& outer, const RouterOptions& inner);
+  template <class F>
+  void add_included(std::string_view method, std::string_view path, const F& handler, RouteOptions options,
+                    const RouterOptions& outer);
 
   APIConfig config_;
   app::Application app_;
   std::vector<Operation> operations_;
   Schemas schemas_;
+  std::map<std::string, std::string, std::less<>> security_schemes_;  // name -> scheme object
+  std::map<const void*, detail::Override> overrides_;                // keyed by dependency_key<Fn>
   bool schemas_validation_ = false;  // some route can answer 422
   std::once_flag built_;
   std::string openapi_;

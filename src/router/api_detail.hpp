@@ -24,6 +24,8 @@ template <class A>
 concept DependsArg = requires { A::function; };
 template <class A>
 concept RequestArg = std::is_same_v<A, app::Request>;
+template <class A>
+concept SecurityArg = requires { A::is_security_scheme; };
 
 template <class A>
 struct stored {
@@ -48,10 +50,11 @@ template <class... A>
 struct arg_flags<std::tuple<A...>> {
   static constexpr bool check() {
     constexpr bool known = ((ParamArg<std::remove_cvref_t<A>> || is_body<std::remove_cvref_t<A>> ||
-                             DependsArg<std::remove_cvref_t<A>> || RequestArg<std::remove_cvref_t<A>>)&&...);
+                             DependsArg<std::remove_cvref_t<A>> || RequestArg<std::remove_cvref_t<A>> ||
+                             SecurityArg<std::remove_cvref_t<A>>)&&...);
     static_assert(known,
-                  "every handler parameter must be Path<>, Query<>, Header<>, Cookie<>, Body<>, Depends<> or "
-                  "app::Request& (see router/params.hpp)");
+                  "every handler parameter must be Path<>, Query<>, Header<>, Cookie<>, Body<>, Depends<>, a "
+                  "security scheme or app::Request& (see router/params.hpp and router/security.hpp)");
     return known;
   }
   static constexpr bool body_here = (is_body<std::remove_cvref_t<A>> || ...);
@@ -88,7 +91,14 @@ struct Solver {
     std::shared_ptr<void> value;  // null: its parameters failed
   };
   std::vector<Solved> solved;
+  // The API's replacements; set only on routes that solve dependencies.
+  const std::map<const void*, Override>* overrides = nullptr;
 };
+
+// One address per dependency function: the key of the request's cache and
+// of the API's overrides.
+template <auto Fn>
+inline constexpr char dependency_key = 0;
 
 // After the body is read: records a content_type error unless the request
 // says it is JSON (the rule at the top of this header).
@@ -164,7 +174,9 @@ inline void extract(Solver& s, app::Request*& r) { r = &s.req; }
 // One pass of extract_all: the arguments that belong to it.
 template <int Pass, class A>
 void extract_pass(Solver& s, A& a) {
-  if constexpr (ParamArg<A>) {
+  if constexpr (SecurityArg<A>) {
+    if constexpr (Pass == -1) a.read(s.req);  // throws HTTPException, as FastAPI's schemes raise
+  } else if constexpr (ParamArg<A>) {
     if constexpr (static_cast<int>(A::source) == Pass) extract(s, a);
   } else if constexpr (is_body<A> || std::is_same_v<A, app::Request*>) {
     if constexpr (Pass == 4) extract(s, a);
@@ -173,12 +185,15 @@ void extract_pass(Solver& s, A& a) {
 
 // Extracts every argument but the dependencies (solve_all's), in FastAPI's
 // order, which is the order of the errors in a 422: path, query, header and
-// cookie parameters, then the body.
+// cookie parameters, then the body. Security schemes come first: in FastAPI
+// they are dependencies, solved before the parameters, and they answer the
+// request themselves.
 template <class Stored>
 void extract_all(Solver& s, Stored& args) {
   probe::Span span(probe::Phase::params);
   std::apply(
       [&s](auto&... a) {
+        (extract_pass<-1>(s, a), ...);
         (extract_pass<0>(s, a), ...);
         (extract_pass<1>(s, a), ...);
         (extract_pass<2>(s, a), ...);
@@ -213,48 +228,71 @@ decltype(auto) call(F& fn, Stored& stored) {
   }(std::make_index_sequence<std::tuple_size_v<Args>>{});
 }
 
-template <DependsArg D>
-Task<void> solve_one(Solver& s, D& d) {
-  using V = typename D::value_type;
-  using Args = typename D::traits::args;
-  static constexpr char key = 0;  // one address per dependency function
-  constexpr bool resource = !std::is_copy_constructible_v<V>;
-  for (const auto& done : s.solved)
-    if (done.key == &key) {
-      if constexpr (std::is_void_v<V>) {
-        // a guard runs once per request; nothing to hand on
-      } else if (done.value) {
-        if constexpr (resource) d.value = static_cast<V*>(done.value.get());
-        else d.value = *static_cast<const V*>(done.value.get());
-      }
-      co_return;
-    }
+// Solves the parameters of `fn` (a dependency or its replacement) and calls
+// it; the value as the request's cache keeps it (null when its parameters
+// failed; for a guard returning nothing, a non-null marker).
+template <class V, class F>
+Task<std::shared_ptr<void>> produce(Solver& s, F& fn) {
+  using Traits = function_traits<F>;
+  using Args = typename Traits::args;
+  using R = typename task_value<typename Traits::result>::type;
+  static_assert(std::is_void_v<V> ? std::is_void_v<R> : std::is_convertible_v<R, V>,
+                "a dependency's replacement must return what the dependency returns");
   static_assert(arg_flags<Args>::check());
   typename stored_tuple<Args>::type args;
   const size_t before = s.errors.size();
   if constexpr (arg_flags<Args>::depends)
     co_await solve_all(s, args, std::make_index_sequence<std::tuple_size_v<Args>>{});
   extract_all(s, args);
-  if (s.errors.size() != before) {
-    s.solved.push_back({&key, nullptr});
-    co_return;
-  }
-  auto fn = D::function;
+  if (s.errors.size() != before) co_return nullptr;
+  constexpr bool is_task = task_value<typename Traits::result>::is_task;
   if constexpr (std::is_void_v<V>) {
-    if constexpr (task_value<typename D::traits::result>::is_task) co_await call<Args>(fn, args);
+    if constexpr (is_task) co_await call<Args>(fn, args);
     else call<Args>(fn, args);
-    s.solved.push_back({&key, nullptr});
-  } else if constexpr (resource) {
+    co_return std::shared_ptr<void>(&s, [](void*) {});
+  } else if constexpr (!std::is_copy_constructible_v<V>) {
     // Kept by the request until the response is sent: its destructor is the cleanup.
     V* kept;
-    if constexpr (task_value<typename D::traits::result>::is_task) kept = &s.req.hold(co_await call<Args>(fn, args));
-    else kept = &s.req.hold(call<Args>(fn, args));
-    d.value = kept;
-    s.solved.push_back({&key, std::shared_ptr<void>(kept, [](void*) {})});
+    if constexpr (is_task) kept = &s.req.hold(V(co_await call<Args>(fn, args)));
+    else kept = &s.req.hold(V(call<Args>(fn, args)));
+    co_return std::shared_ptr<void>(kept, [](void*) {});
   } else {
-    if constexpr (task_value<typename D::traits::result>::is_task) d.value = co_await call<Args>(fn, args);
-    else d.value = call<Args>(fn, args);
-    s.solved.push_back({&key, std::make_shared<V>(d.value)});
+    if constexpr (is_task) co_return std::make_shared<V>(co_await call<Args>(fn, args));
+    else co_return std::make_shared<V>(call<Args>(fn, args));
+  }
+}
+
+template <class V, class G>
+Task<std::shared_ptr<void>> produce_override(Solver& s, void* g) {
+  co_return co_await produce<V>(s, *static_cast<G*>(g));
+}
+
+template <DependsArg D>
+Task<void> solve_one(Solver& s, D& d) {
+  using V = typename D::value_type;
+  const void* const key = &dependency_key<D::function>;
+  const std::shared_ptr<void>* value = nullptr;
+  for (const auto& done : s.solved)
+    if (done.key == key) value = &done.value;
+  if (!value) {
+    std::shared_ptr<void> v;
+    const Override* o = nullptr;
+    if (s.overrides)
+      if (const auto it = s.overrides->find(key); it != s.overrides->end()) o = &it->second;
+    if (o) {
+      v = co_await o->solve(s, o->fn.get());
+    } else {
+      auto fn = D::function;
+      v = co_await produce<V>(s, fn);
+    }
+    s.solved.push_back({key, std::move(v)});
+    value = &s.solved.back().value;
+  }
+  if constexpr (!std::is_void_v<V>) {
+    if (*value) {
+      if constexpr (!std::is_copy_constructible_v<V>) d.value = static_cast<V*>(value->get());
+      else d.value = *static_cast<const V*>(value->get());
+    }
   }
 }
 
@@ -299,15 +337,19 @@ Task<std::invoke_result_t<Job&>> run_handler_in_pool(app::Request& req, Job job)
   else co_return co_await req.run_in_threadpool(in_pool);
 }
 
+using Overrides = std::map<const void*, Override>;
+
 template <class F>
-app::Endpoint make_endpoint(F fn, int status, bool validate_response) {
+app::Endpoint make_endpoint(F fn, int status, bool validate_response, std::vector<Dependency> deps,
+                            const Overrides* overrides) {
   using Traits = function_traits<F>;
   using Args = typename Traits::args;
   using Result = typename Traits::result;
   using R = typename task_value<Result>::type;
   static_assert(arg_flags<Args>::check());
   static_assert(arg_flags<Args>::bodies <= 1, "one Body<T> per handler (put several values in one model)");
-  return [fn = std::move(fn), status, validate_response](app::Request& req) -> Task<app::Response> {
+  return [fn = std::move(fn), status, validate_response, deps = std::move(deps),
+          overrides](app::Request& req) -> Task<app::Response> {
     try {
       probe::Record* const rec = probe::enabled() ? probe::current() : nullptr;
       Solver s(req);
@@ -317,9 +359,16 @@ app::Endpoint make_endpoint(F fn, int status, bool validate_response) {
         s.body = co_await req.body();
         check_content_type(s);
       }
-      // Dependencies first, as FastAPI solves them (and lists their errors) first.
+      // Dependencies first, as FastAPI solves them (and lists their errors)
+      // first: the API's, the routers' and the route's, then the handler's.
+      if (!deps.empty()) {
+        probe::Span span(probe::Phase::depends);
+        s.overrides = overrides;
+        for (const Dependency& d : deps) co_await d.solve(s);
+      }
       if constexpr (arg_flags<Args>::depends) {
         probe::Span span(probe::Phase::depends);
+        s.overrides = overrides;
         co_await solve_all(s, args, std::make_index_sequence<std::tuple_size_v<Args>>{});
       }
       extract_all(s, args);
@@ -364,6 +413,17 @@ struct ParamDoc {
   std::string json;  // the Parameter Object
 };
 
+// What the arguments of one route (its dependencies' included) document.
+struct OperationDoc {
+  std::vector<ParamDoc> params;
+  std::string body;  // the Request Body Object, or empty
+  struct Security {
+    std::string_view name;  // components/securitySchemes key
+    std::string scheme;     // the Security Scheme Object
+  };
+  std::vector<Security> security;
+};
+
 template <class T>
 void inline_schema(std::string& out, const Constraints* c, Schemas& reg) {
   out.push_back('{');
@@ -374,11 +434,16 @@ void inline_schema(std::string& out, const Constraints* c, Schemas& reg) {
 std::string param_doc_json(Source source, std::string_view name, bool required, std::string schema);
 
 template <class Tuple>
-void describe_args(std::vector<ParamDoc>& params, std::string& body, Schemas& reg);
+void describe_args(OperationDoc& doc, Schemas& reg);
 
 template <class A>
-void describe_arg(std::vector<ParamDoc>& params, std::string& body, Schemas& reg) {
-  if constexpr (ParamArg<A>) {
+void describe_arg(OperationDoc& doc, Schemas& reg) {
+  auto& params = doc.params;
+  if constexpr (SecurityArg<A>) {
+    for (const auto& s : doc.security)
+      if (s.name == A::scheme_name()) return;
+    doc.security.push_back({A::scheme_name(), A::scheme()});
+  } else if constexpr (ParamArg<A>) {
     using T = typename A::value_type;
     for (const auto& p : params)
       if (p.source == A::source && p.name == A::name()) return;  // FastAPI lists a shared parameter once
@@ -394,19 +459,31 @@ void describe_arg(std::vector<ParamDoc>& params, std::string& body, Schemas& reg
     const bool required = !A::has_default && !is_optional<T> && !is_vector<T>;
     params.push_back({A::source, std::string(A::name()), param_doc_json(A::source, A::name(), required, schema)});
   } else if constexpr (is_body<A>) {
-    body = "{\"content\":{\"application/json\":{\"schema\":";
-    inline_schema<typename A::value_type>(body, nullptr, reg);
-    body.append("}},\"required\":true}");
+    doc.body = "{\"content\":{\"application/json\":{\"schema\":";
+    inline_schema<typename A::value_type>(doc.body, nullptr, reg);
+    doc.body.append("}},\"required\":true}");
   } else if constexpr (DependsArg<A>) {
-    describe_args<typename A::traits::args>(params, body, reg);
+    describe_args<typename A::traits::args>(doc, reg);
   }
 }
 
 template <class Tuple>
-void describe_args(std::vector<ParamDoc>& params, std::string& body, Schemas& reg) {
+void describe_args(OperationDoc& doc, Schemas& reg) {
   [&]<class... A>(std::type_identity<std::tuple<A...>>) {
-    (describe_arg<std::remove_cvref_t<A>>(params, body, reg), ...);
+    (describe_arg<std::remove_cvref_t<A>>(doc, reg), ...);
   }(std::type_identity<Tuple>{});
+}
+
+template <auto Fn>
+Task<void> solve_dependency(Solver& s) {
+  Depends<Fn> d;
+  co_await solve_one(s, d);
+}
+template <class P>
+Task<void> solve_param(Solver& s) {
+  std::tuple<P> args;
+  extract_all(s, args);
+  co_return;
 }
 
 template <class R>
@@ -507,17 +584,69 @@ API& API::add_route(std::string_view method, std::string_view path, F handler, R
   detail::path_names<Args>(names);
   detail::check_path_params(path, names);
 
-  const int status = options.status_code;
-  app_.route(path, {method}, detail::make_endpoint(std::move(handler), status, config_.validate_responses),
-             options.name);
+  detail::OperationDoc doc;
+  std::vector<Dependency> deps = config_.dependencies;
+  deps.insert(deps.end(), options.dependencies.begin(), options.dependencies.end());
+  for (const Dependency& d : deps) d.describe(doc, schemas_);
+  detail::describe_args<Args>(doc, schemas_);
 
-  std::vector<detail::ParamDoc> params;
-  std::string body;
-  detail::describe_args<Args>(params, body, schemas_);
-  std::string parameters;
-  for (const auto& p : params) parameters.append(parameters.empty() ? "" : ",").append(p.json);
-  add_operation(method, path, options, std::move(parameters), std::move(body), detail::success_content<R>(schemas_),
-                !params.empty() || !body.empty());
+  const int status = options.status_code;
+  app_.route(path, {method},
+             detail::make_endpoint(std::move(handler), status, config_.validate_responses, std::move(deps),
+                                   &overrides_),
+             options.name);
+  add_operation(method, path, options, doc, detail::success_content<R>(schemas_));
+  return *this;
+}
+
+template <auto Fn>
+Dependency dependency() {
+  using D = Depends<Fn>;
+  return {&detail::solve_dependency<Fn>,
+          [](detail::OperationDoc& doc, Schemas& reg) { detail::describe_args<typename D::traits::args>(doc, reg); }};
+}
+
+template <class P>
+Dependency dependency() {
+  static_assert(detail::ParamArg<P> || detail::SecurityArg<P>,
+                "dependency<P>(): P must be a parameter (Header<>, Query<>, ...) or a security scheme");
+  return {&detail::solve_param<P>,
+          [](detail::OperationDoc& doc, Schemas& reg) { detail::describe_arg<P>(doc, reg); }};
+}
+
+template <auto Fn, class G>
+void API::override_dependency(G replacement) {
+  using V = typename Depends<Fn>::value_type;
+  overrides_[&detail::dependency_key<Fn>] =
+      detail::Override{std::make_shared<G>(std::move(replacement)), &detail::produce_override<V, G>};
+}
+
+template <class F>
+void API::add_included(std::string_view method, std::string_view path, const F& handler, RouteOptions options,
+                       const RouterOptions& outer) {
+  std::vector<std::string> tags = outer.tags;
+  tags.insert(tags.end(), options.tags.begin(), options.tags.end());
+  options.tags = std::move(tags);
+  std::vector<Dependency> deps = outer.dependencies;
+  deps.insert(deps.end(), options.dependencies.begin(), options.dependencies.end());
+  options.dependencies = std::move(deps);
+  std::vector<ResponseDoc> responses;
+  for (const ResponseDoc& r : outer.responses) {  // the route's own wins, as FastAPI merges them
+    bool own = false;
+    for (const ResponseDoc& mine : options.responses) own = own || mine.status == r.status;
+    if (!own) responses.push_back(r);
+  }
+  responses.insert(responses.end(), options.responses.begin(), options.responses.end());
+  options.responses = std::move(responses);
+  route(method, outer.prefix + std::string(path), handler, std::move(options));
+}
+
+template <class F>
+APIRouter& APIRouter::route(std::string_view method, std::string_view path, F handler, RouteOptions options) {
+  routes_.push_back([method = std::string(method), path = std::string(path), handler = std::move(handler),
+                     options = std::move(options)](API& api, const RouterOptions& outer) {
+    api.add_included(method, path, handler, options, outer);
+  });
   return *this;
 }
 
