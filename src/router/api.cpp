@@ -17,6 +17,12 @@
 #ifndef STRATA_SWAGGER_UI_DIR
 #define STRATA_SWAGGER_UI_DIR ""
 #endif
+#ifndef STRATA_REDOC_INSTALL_DIR
+#define STRATA_REDOC_INSTALL_DIR ""
+#endif
+#ifndef STRATA_REDOC_DIR
+#define STRATA_REDOC_DIR ""
+#endif
 
 namespace strata::router {
 
@@ -210,6 +216,7 @@ API::API(APIConfig config) : config_(std::move(config)), app_(config_.app), docs
       co_return app::Response::json(openapi());
     });
     if (!config_.docs_url.empty()) serve_docs();
+    if (!config_.redoc_url.empty()) serve_redoc();
   }
   // Built when the first worker starts, not per request.
   app_.on_startup([this] { openapi(); });
@@ -217,24 +224,75 @@ API::API(APIConfig config) : config_(std::move(config)), app_(config_.app), docs
 
 API::~API() = default;
 
-// Where Swagger UI's files are, first found of: the API's docs_dir,
-// $STRATA_SWAGGER_UI_DIR, share/strata/swagger-ui beside the running
-// program's bin/ (an installed strata or app), the install prefix strata
-// was configured with, and the source tree it was built from.
-static std::string swagger_ui_dir(const std::string& configured) {
+// Where a documentation page's files are, first found of: the API's
+// setting, $<env>, share/strata/<name> beside the running program's bin/
+// (an installed strata or app), the install prefix strata was configured
+// with, and the source tree it was built from. `probe` is one of the files.
+static std::string asset_dir(const std::string& configured, const char* env_name, std::string_view name,
+                             std::string_view probe, const char* install_dir, const char* source_dir) {
   if (!configured.empty()) return configured;
-  if (const char* env = std::getenv("STRATA_SWAGGER_UI_DIR"); env && *env) return env;
-  auto has_files = [](const std::string& dir) { return ::access((dir + "/swagger-ui.css").c_str(), R_OK) == 0; };
+  if (const char* env = std::getenv(env_name); env && *env) return env;
+  auto has_files = [probe](const std::string& dir) {
+    return ::access((dir + "/" + std::string(probe)).c_str(), R_OK) == 0;
+  };
   char exe[4096];
   const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
   if (n > 0) {
     std::string dir(exe, static_cast<size_t>(n));
-    dir = dir.substr(0, dir.rfind('/'));              // .../bin
-    dir = dir.substr(0, dir.rfind('/')) + "/share/strata/swagger-ui";
+    dir = dir.substr(0, dir.rfind('/'));  // .../bin
+    dir = dir.substr(0, dir.rfind('/')) + "/share/strata/" + std::string(name);
     if (has_files(dir)) return dir;
   }
-  if (has_files(STRATA_SWAGGER_UI_INSTALL_DIR)) return STRATA_SWAGGER_UI_INSTALL_DIR;
-  return STRATA_SWAGGER_UI_DIR;
+  if (has_files(install_dir)) return install_dir;
+  return source_dir;
+}
+
+static std::string swagger_ui_dir(const std::string& configured) {
+  return asset_dir(configured, "STRATA_SWAGGER_UI_DIR", "swagger-ui", "swagger-ui.css", STRATA_SWAGGER_UI_INSTALL_DIR,
+                   STRATA_SWAGGER_UI_DIR);
+}
+
+// ReDoc, FastAPI's second documentation page: the page get_redoc_html
+// writes, with redoc's standalone bundle served from here instead of a CDN
+// (and no web fonts, which would be fetched from one).
+void API::serve_redoc() {
+  const std::string dir = asset_dir(config_.redoc_dir, "STRATA_REDOC_DIR", "redoc", "redoc.standalone.js",
+                                    STRATA_REDOC_INSTALL_DIR, STRATA_REDOC_DIR);
+  const std::string base = config_.redoc_url;
+  // Read on the first request for it, not when the API is built: most APIs
+  // (every test's) never serve it.
+  struct Page {
+    std::string html, problem;
+    std::once_flag read;
+    std::optional<std::string> js;
+    const std::optional<std::string>& script(const std::string& path) {
+      std::call_once(read, [&] { js = read_file(path); });
+      return js;
+    }
+  };
+  auto page = std::make_shared<Page>();
+  page->html = "<!DOCTYPE html>\n<html>\n<head>\n<title>" + config_.title +
+               " - ReDoc</title>\n<meta charset=\"utf-8\"/>\n"
+               "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+               "<style>\n  body {\n    margin: 0;\n    padding: 0;\n  }\n</style>\n</head>\n<body>\n<noscript>\n"
+               "  ReDoc requires Javascript to function. Please enable it to browse the documentation.\n</noscript>\n"
+               "<redoc spec-url=\"" +
+               config_.openapi_url + "\"></redoc>\n<script src=\"" + base +
+               "/redoc.standalone.js\"> </script>\n</body>\n</html>\n";
+  const std::string path = dir + "/redoc.standalone.js";
+  page->problem = "ReDoc is not installed: " + path +
+                  " is missing (scripts/install-deps.sh installs redoc; STRATA_REDOC_DIR points elsewhere)";
+  app_.get(base, [page, path](app::Request&) -> Task<app::Response> {
+    if (!page->script(path)) co_return app::Response::text(page->problem, 404);
+    co_return app::Response::html(page->html);
+  });
+  app_.get(base + "/redoc.standalone.js", [page, path](app::Request&) -> Task<app::Response> {
+    const auto& js = page->script(path);
+    if (!js) co_return app::Response::text("Not Found", 404);
+    app::Response r = app::Response::bytes(*js, "text/javascript; charset=utf-8");
+    r.header("cache-control", "public, max-age=3600");
+    co_return r;
+  });
 }
 
 void API::serve_docs() {

@@ -37,7 +37,8 @@
 // body, responses including 422, component schemas with constraints). The
 // document is built once, when the first worker starts, and served at
 // GET /openapi.json; GET /docs serves Swagger UI from swagger-ui-dist (see
-// APIConfig::docs_dir). Neither appears in the document itself.
+// APIConfig::docs_dir) and GET /redoc serves ReDoc (APIConfig::redoc_dir).
+// None of them appears in the document itself.
 //
 // Dependencies may also be named per route, per router and per API rather
 // than as parameters (FastAPI's `dependencies=[Depends(fn)]`): they run
@@ -205,6 +206,9 @@ struct APIConfig {
   std::string openapi_url = "/openapi.json";  // empty: not served (nor /docs)
   std::string docs_url = "/docs";             // empty: not served
   std::string redoc_url = "/redoc";           // ReDoc; empty: not served
+  // Where redoc's redoc.standalone.js is. Empty: $STRATA_REDOC_DIR, else
+  // the directory the build installed it to.
+  std::string redoc_dir = {};
   // Run before every route's own (FastAPI(dependencies=[...])).
   std::vector<Dependency> dependencies = {};
   app::AppConfig app = {};

@@ -2,6 +2,8 @@
 // dependencies, where handlers run, response validation and the OpenAPI
 // document.
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -55,6 +57,7 @@ APIConfig no_docs() {
   APIConfig c;
   c.app.threads = 2;
   c.docs_url = "";
+  c.redoc_dir = "/nonexistent/redoc";
   return c;
 }
 
@@ -543,6 +546,43 @@ TEST(OpenApi, DocsPageSaysWhatIsMissing) {
             std::string::npos)
       << r.body;
   EXPECT_EQ(c.get("/docs/swagger-ui-bundle.js").status, 404);
+  EXPECT_EQ(c.get("/redoc").status, 404);  // no_docs() points nowhere for ReDoc either
+}
+
+TEST(OpenApi, RedocPageAndBundle) {
+  const std::string dir = ::testing::TempDir() + "redoc-bundle";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/redoc.standalone.js") << "/* redoc */";
+  APIConfig config = no_docs();
+  config.title = "Shelf";
+  config.redoc_dir = dir;
+  API api(config);
+  TestClient c(api.application());
+  auto page = c.get("/redoc");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.header("content-type").value_or(""), "text/html; charset=utf-8");
+  EXPECT_NE(page.body.find("<title>Shelf - ReDoc</title>"), std::string::npos) << page.body;
+  EXPECT_NE(page.body.find(R"(<redoc spec-url="/openapi.json"></redoc>)"), std::string::npos) << page.body;
+  EXPECT_NE(page.body.find(R"(<script src="/redoc/redoc.standalone.js"> </script>)"), std::string::npos);
+  auto js = c.get("/redoc/redoc.standalone.js");
+  EXPECT_EQ(js.status, 200);
+  EXPECT_EQ(js.body, "/* redoc */");
+  EXPECT_EQ(js.header("content-type").value_or(""), "text/javascript; charset=utf-8");
+  EXPECT_EQ(api.openapi().find("redoc"), std::string::npos);  // not in the document
+
+  config.redoc_dir = dir + "/missing";
+  API missing(config);
+  TestClient m(missing.application());
+  auto r = m.get("/redoc");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_NE(r.body.find("ReDoc is not installed: " + dir + "/missing/redoc.standalone.js is missing"),
+            std::string::npos)
+      << r.body;
+  config.redoc_url = "";
+  API off(config);
+  TestClient o(off.application());
+  EXPECT_EQ(o.get("/redoc").status, 404);
+  EXPECT_EQ(o.get("/redoc").body, "Not Found");
 }
 
 }  // namespace rt_api
