@@ -162,9 +162,25 @@ TEST_F(BookshelfBlackbox, AddsListsLendsAndDeletes) {
   EXPECT_TRUE(IsJson(send(get("/books/1")), 404, R"({"detail":"Book not found"})"));
 }
 
+TEST_F(BookshelfBlackbox, DocumentsItsRouterAndSecurityScheme) {
+  auto doc = send(get("/openapi.json"));
+  ASSERT_TRUE(doc);
+  EXPECT_EQ(doc->status, 200);
+  for (const char* expected :
+       {R"("securitySchemes":{"APIKeyHeader":{"type":"apiKey","in":"header","name":"X-API-Key"}})",
+        R"("/books/{book_id}/lend":{"patch":{"tags":["books"],"summary":"Lend Book","operationId":"lend_book",)"
+        R"("parameters":[{"name":"book_id","in":"path")",
+        R"("required":true},"security":[{"APIKeyHeader":[]}],"responses":{"201")"})
+    EXPECT_NE(doc->body.find(expected), std::string::npos) << expected << " in " << doc->body;
+  // Reads are open: no security requirement on them.
+  EXPECT_NE(doc->body.find(R"("operationId":"get_book","parameters")"), std::string::npos) << doc->body;
+}
+
 TEST_F(BookshelfBlackbox, RejectsWhatTheModelsForbid) {
   EXPECT_TRUE(IsJson(send(post_json("/books", R"({"title": "Dune"})", "application/json", "X-API-Key: nope\r\n")),
                      401, R"({"detail":"Invalid API key"})"));
+  // No key at all: the scheme answers before the guard or the body is looked at.
+  EXPECT_TRUE(IsJson(send(post_json("/books", R"({"title": "Dune"})")), 403, R"({"detail":"Not authenticated"})"));
   auto bad = send(post_json("/books", R"({"title": "", "author": "A", "year": 99, "tags": [], "isbn": 1})",
                             "application/json", "X-API-Key: k3y\r\n"));
   ASSERT_TRUE(bad);
