@@ -48,6 +48,18 @@ RunResult run_command(const std::string& path, const std::vector<std::string>& a
 
 std::unique_ptr<ServerProcess> ServerProcess::start(const std::string& binary, std::vector<std::string> args,
                                                     const SpawnOptions& options, std::string* error) {
+  args.insert(args.begin(), {binary, "serve"});
+  return launch(std::move(args), options, error);
+}
+
+std::unique_ptr<ServerProcess> ServerProcess::start_program(const std::string& binary, std::vector<std::string> args,
+                                                            const SpawnOptions& options, std::string* error) {
+  args.insert(args.begin(), binary);
+  return launch(std::move(args), options, error);
+}
+
+std::unique_ptr<ServerProcess> ServerProcess::launch(std::vector<std::string> args, const SpawnOptions& options,
+                                                     std::string* error) {
   auto has = [&](std::string_view flag) {
     for (const auto& a : args)
       if (a == flag || a.rfind(std::string(flag) + "=", 0) == 0) return true;
@@ -56,8 +68,7 @@ std::unique_ptr<ServerProcess> ServerProcess::start(const std::string& binary, s
   if (!has("--host")) args.insert(args.end(), {"--host", "127.0.0.1"});
   if (!has("--port")) args.insert(args.end(), {"--port", "0"});
   kit::SpawnSpec spec;
-  spec.argv = {binary, "serve"};
-  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+  spec.argv = std::move(args);
   spec.max_open_files = options.max_open_files;
   spec.out = kit::Output::pipe;
   spec.err = options.capture_stderr ? kit::Output::pipe : kit::Output::inherit;

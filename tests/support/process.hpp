@@ -60,6 +60,9 @@ class ServerProcess {
   // `args` follow "serve"; "--host 127.0.0.1 --port 0" are added unless present.
   static std::unique_ptr<ServerProcess> start(const std::string& binary, std::vector<std::string> args,
                                               const SpawnOptions& options = {}, std::string* error = nullptr);
+  // A program of the user's kind (strata::serve's flags, no subcommand).
+  static std::unique_ptr<ServerProcess> start_program(const std::string& binary, std::vector<std::string> args,
+                                                      const SpawnOptions& options = {}, std::string* error = nullptr);
 
   uint16_t port() const { return banner_.port; }
   const std::string& host() const { return banner_.host; }
@@ -72,6 +75,8 @@ class ServerProcess {
   bool running() { return proc_->running(); }
 
  private:
+  static std::unique_ptr<ServerProcess> launch(std::vector<std::string> argv, const SpawnOptions& options,
+                                               std::string* error);
   std::unique_ptr<Subprocess> proc_;
   kit::Banner banner_;
   std::string line_;

@@ -10,6 +10,10 @@
 //   TypedWeb.DocsPageWorksInChromium         /docs lists the endpoints and a
 //       "Try it out" of POST /user answers 200 with the user; screenshot in
 //       the build tree (tests/web/docs.png)
+//   TypedWeb.AuthorizeDialogAndRedocWorkInChromium  against secured_app.cpp:
+//       Swagger UI's Authorize dialog takes an API key and a bearer token and
+//       the calls it then makes carry them; /redoc renders (security.png);
+//       its document, with securitySchemes, validates
 // Each server is stopped with SIGTERM and must exit 0, so a sanitizer
 // report from serving these pages fails the test.
 #include <gtest/gtest.h>
@@ -27,9 +31,9 @@
 
 #include "support/process.hpp"
 
-#if !defined(STRATA_BIN) || !defined(STRATA_WEB_DIR) || !defined(STRATA_WEB_OUT) || !defined(STRATA_NODE) || \
-    !defined(STRATA_CHROMIUM)
-#error "STRATA_BIN, STRATA_WEB_DIR, STRATA_WEB_OUT, STRATA_NODE and STRATA_CHROMIUM must be defined (tests/web/CMakeLists.txt)"
+#if !defined(SECURED_BIN) || !defined(STRATA_WEB_DIR) || !defined(STRATA_WEB_OUT) || !defined(STRATA_NODE) || \
+    !defined(STRATA_CHROMIUM) || !defined(STRATA_BIN)
+#error "SECURED_BIN, STRATA_BIN, STRATA_WEB_DIR, STRATA_WEB_OUT, STRATA_NODE and STRATA_CHROMIUM must be defined (tests/web/CMakeLists.txt)"
 #endif
 
 namespace strata::test {
@@ -38,6 +42,7 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::string kStrataBin = STRATA_BIN;
+const std::string kSecuredBin = SECURED_BIN;
 const fs::path kWebDir = STRATA_WEB_DIR;
 const fs::path kOutDir = STRATA_WEB_OUT;
 const std::string kNode = STRATA_NODE;
@@ -155,18 +160,14 @@ TEST(TypedWeb, ValidatorRejectsBrokenDocument) {
   EXPECT_NE(r.err.find("/paths"), std::string::npos) << r.err;
 }
 
-TEST(TypedWeb, DocsPageWorksInChromium) {
-  if (auto why = node_side_missing(true); !why.empty()) GTEST_SKIP() << why;
-  std::string error;
-  auto server = start_typed(error);
-  ASSERT_TRUE(server) << error;
-
-  const fs::path screenshot = kOutDir / "docs.png";
+// Runs a page script against `server` and checks its screenshot is a
+// rendered page.
+void run_page_script(ServerProcess& server, std::string_view name, const fs::path& screenshot) {
   fs::remove(screenshot);
   // The script reads the browser's path from the environment, which the
   // child inherits.
   ::setenv("CHROMIUM", kChromium.c_str(), 1);
-  const RunResult r = run_command(kNode, {script("docs-page.mjs"), base_url(*server), screenshot.string()}, kDocsTimeout);
+  const RunResult r = run_command(kNode, {script(name), base_url(server), screenshot.string()}, kDocsTimeout);
   EXPECT_TRUE(ExitedWith(r, 0));
 
   ASSERT_TRUE(fs::exists(screenshot)) << "no screenshot at " << screenshot;
@@ -176,6 +177,29 @@ TEST(TypedWeb, DocsPageWorksInChromium) {
   EXPECT_EQ(magic, std::string("\x89PNG\r\n\x1a\n", 8)) << screenshot << " is not a PNG";
   EXPECT_GT(fs::file_size(screenshot), 10'000u) << "a rendered page is bigger than " << fs::file_size(screenshot)
                                                 << " bytes";
+}
+
+TEST(TypedWeb, DocsPageWorksInChromium) {
+  if (auto why = node_side_missing(true); !why.empty()) GTEST_SKIP() << why;
+  std::string error;
+  auto server = start_typed(error);
+  ASSERT_TRUE(server) << error;
+  run_page_script(*server, "docs-page.mjs", kOutDir / "docs.png");
+  stop(*server);
+}
+
+TEST(TypedWeb, AuthorizeDialogAndRedocWorkInChromium) {
+  if (auto why = node_side_missing(true); !why.empty()) GTEST_SKIP() << why;
+  if (!fs::exists(kWebDir / "node_modules" / "redoc" / "bundles" / "redoc.standalone.js"))
+    GTEST_SKIP() << "redoc is not in web/node_modules (run scripts/install-deps.sh)";
+  std::string error;
+  auto server = ServerProcess::start_program(kSecuredBin, {}, {}, &error);
+  ASSERT_TRUE(server) << error;
+  // securitySchemes and the operations' security requirements are valid 3.1.
+  const RunResult valid = run_command(
+      kNode, {script("validate-openapi.mjs"), base_url(*server) + "/openapi.json"}, kValidateTimeout);
+  EXPECT_TRUE(ExitedWith(valid, 0));
+  run_page_script(*server, "security-page.mjs", kOutDir / "security.png");
   stop(*server);
 }
 
