@@ -6,7 +6,9 @@
 
 namespace strata::app {
 
-Application::Application(AppConfig config) : config_(std::move(config)) {}
+Application::Application(AppConfig config) : config_(std::move(config)) {
+  router_.set_redirect_slashes(config_.redirect_slashes);
+}
 
 Application::~Application() = default;
 

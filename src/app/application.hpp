@@ -25,6 +25,9 @@ namespace strata::app {
 
 struct AppConfig {
   unsigned threads = 40;
+  // A path that matches no route but would with its trailing '/' added or
+  // removed is answered 307 to that path (Starlette's redirect_slashes).
+  bool redirect_slashes = true;
   // No body limit here: the server's (http::Options::max_body_bytes)
   // reaches every request through http::AppHost.
   Logger log = stderr_logger();

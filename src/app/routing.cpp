@@ -254,6 +254,13 @@ Match Router::match(std::string_view method, std::string_view path) const {
 
 namespace strata::app {
 
+std::string other_slash_form(std::string_view path) {
+  if (path.empty() || path == "/") return {};
+  if (path.back() != '/') return std::string(path) + "/";
+  while (!path.empty() && path.back() == '/') path.remove_suffix(1);
+  return std::string(path);
+}
+
 LoopContext& loop_context() {
   thread_local LoopContext ctx;
   return ctx;
@@ -296,6 +303,20 @@ http::App Router::as_app() const {
       }
       case Match::not_found:
         break;
+    }
+    if (redirect_slashes_) {
+      const std::string other = other_slash_form(scope.path);
+      if (!other.empty() && match(scope.method, other).kind != Match::not_found) {
+        std::string location;
+        if (const std::string_view host = scope.header("host"); !host.empty()) location = "http://" + std::string(host);
+        const std::string raw = other_slash_form(scope.raw_path);
+        location += raw.empty() ? other : raw;
+        if (!scope.query_string.empty()) location.append("?").append(scope.query_string);
+        Response r = Response::empty(307);
+        r.header("location", location);
+        co_await r.send(send);
+        co_return;
+      }
     }
     co_await Response::text("Not Found", 404).send(send);
   };

@@ -11,6 +11,10 @@
 //
 // Matching results: a route; 405 with the Allow list when the path matches
 // but the method does not; a mounted app with the rest of the path; or 404.
+// Before a 404, as Starlette's redirect_slashes does, the path with its
+// trailing slashes removed (or one added) is tried: if anything would
+// answer it, whatever the method, the answer is a 307 to it (absolute, from
+// the Host header, the query kept), so that /items/ reaches /items.
 #pragma once
 
 #include <functional>
@@ -70,6 +74,8 @@ class Router {
   Router& mount(std::string_view prefix, http::App app);
 
   Match match(std::string_view method, std::string_view path) const;
+  // On by default; see the top of this header.
+  void set_redirect_slashes(bool on) { redirect_slashes_ = on; }
 
   // This router as an ASGI-like app: 404, 405 with Allow, mounts, and
   // routes (Request built, endpoint awaited, Response sent). It keeps a
@@ -84,6 +90,12 @@ class Router {
   std::unique_ptr<Node> root_;
   std::vector<std::unique_ptr<Route>> routes_;
   std::vector<std::unique_ptr<http::App>> mounts_;
+  bool redirect_slashes_ = true;
 };
+
+// Where redirect_slashes sends `path` (the other form of it: trailing
+// slashes removed, or one added), or "" when there is none ("/", or a path
+// of slashes only).
+std::string other_slash_form(std::string_view path);
 
 }  // namespace strata::app

@@ -23,8 +23,8 @@ namespace strata::app {
 
 struct TestResponse {
   int status = 0;
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers = {};
+  std::string body = {};
   int body_events = 0;
   std::string error;  // what escaped the app, if anything
   std::optional<std::string> header(std::string_view name) const;  // case-insensitive, first
@@ -34,8 +34,8 @@ struct TestResponse {
 struct TestRequest {
   std::string method = "GET";
   std::string target = "/";  // path and optional ?query
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers = {};
+  std::string body = {};
   size_t body_piece = 0;  // > 0: deliver the body in pieces of this size
 };
 

@@ -419,3 +419,38 @@ TEST(ApplicationTest, HeldResourcesOutliveTheEndpointAndGoInReverseOrder) {
   EXPECT_EQ(client.get("/held?fail=1").status, 409);
   EXPECT_EQ(log, (std::vector<std::string>{"endpoint uses b", "close b", "close a"}));
 }
+
+// Starlette's redirect_slashes: a path that only differs from a route's by
+// its trailing slash is a 307 to the route's form, the query kept.
+TEST(AppRedirectSlashes, ATrailingSlashAddedOrRemovedIsA307) {
+  Captured log;
+  Application app(log.config());
+  app.get("/items", [](Request&) -> Task<Response> { co_return Response::text("items"); });
+  app.post("/dir/", [](Request&) -> Task<Response> { co_return Response::text("dir"); });
+  TestClient client(app);
+  auto r = client.get("/items/?a=1&b=%20", {{"host", "example.com:8000"}});
+  EXPECT_EQ(r.status, 307) << dump(r);
+  EXPECT_EQ(r.header("location").value_or(""), "http://example.com:8000/items?a=1&b=%20");
+  EXPECT_EQ(r.body, "");
+  EXPECT_EQ(client.get("/items///").header("location").value_or("").ends_with("/items"), true);
+  // Whatever the method: the redirect keeps it (307), and the route decides.
+  auto dir = client.get("/dir");
+  EXPECT_EQ(dir.status, 307) << dump(dir);
+  EXPECT_TRUE(dir.header("location").value_or("").ends_with("/dir/")) << dump(dir);
+  EXPECT_EQ(client.get("/items").body, "items");
+  for (const char* target : {"/nothing/", "/nothing", "/", "//", "/items/x"}) {
+    auto nf = client.get(target);
+    EXPECT_EQ(nf.status, 404) << target;
+    EXPECT_FALSE(nf.header("location")) << target;
+  }
+}
+
+TEST(AppRedirectSlashes, CanBeTurnedOff) {
+  Captured log;
+  AppConfig config = log.config();
+  config.redirect_slashes = false;
+  Application app(config);
+  app.get("/items", [](Request&) -> Task<Response> { co_return Response::text("items"); });
+  TestClient client(app);
+  EXPECT_EQ(client.get("/items/").status, 404);
+}

@@ -228,7 +228,11 @@ TEST_F(AppBlackbox, NotFound) {
   ASSERT_NE(port, 0);
   EXPECT_TRUE(Is(round_trip(port, get("/nope")), 404, "Not Found", "text/plain"));
   EXPECT_TRUE(Is(round_trip(port, post("/user/1", kUserBody)), 404, "Not Found", "text/plain"));
-  EXPECT_TRUE(Is(round_trip(port, get("/index/")), 404, "Not Found", "text/plain"));
+  // Starlette's redirect_slashes: /index/ is not found, but /index is.
+  auto slash = round_trip(port, get("/index/?name=x"));
+  ASSERT_TRUE(slash);
+  EXPECT_EQ(slash->status, 307) << describe(slash);
+  EXPECT_TRUE(slash->header("location").value_or("").ends_with("/index?name=x")) << describe(slash);
 }
 
 TEST_F(AppBlackbox, MethodNotAllowedWithAllow) {

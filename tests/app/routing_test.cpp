@@ -178,6 +178,16 @@ TEST(AppRouting, RootAndNotFound) {
   EXPECT_EQ(empty.match("GET", "/").kind, Match::not_found);
 }
 
+TEST(AppRouting, OtherSlashForm) {
+  EXPECT_EQ(other_slash_form("/items"), "/items/");
+  EXPECT_EQ(other_slash_form("/items/"), "/items");
+  EXPECT_EQ(other_slash_form("/items///"), "/items");  // Starlette strips them all
+  EXPECT_EQ(other_slash_form("/a/b/"), "/a/b");
+  EXPECT_EQ(other_slash_form("/"), "");
+  EXPECT_EQ(other_slash_form("//"), "");
+  EXPECT_EQ(other_slash_form(""), "");
+}
+
 // ------------------------------------------------------------ precedence
 
 TEST(AppRouting, LiteralBeatsParameterWhateverTheOrder) {

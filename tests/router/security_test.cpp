@@ -299,3 +299,23 @@ TEST(DependencyOverrides, ReplaceADependencyAtAnyDepthForOneAPI) {
 }
 
 }  // namespace rt_security
+
+namespace rt_security {
+
+// FastAPI inherits Starlette's redirect_slashes; so does tier 4.
+TEST(TypedRoutes, ATrailingSlashIsRedirectedAsFastApiDoes) {
+  API api(no_docs());
+  api.get("/contacts", []() -> Task<int> { co_return 1; });
+  APIRouter r({.prefix = "/v1"});
+  r.post("/contacts/", []() -> Task<int> { co_return 2; });
+  api.include_router(r);
+  TestClient c(api.application());
+  auto get = c.get("/contacts/?limit=5", {{"host", "testserver"}});
+  EXPECT_EQ(get.status, 307);
+  EXPECT_EQ(get.header("location").value_or(""), "http://testserver/contacts?limit=5");
+  auto post = c.request({.method = "POST", .target = "/v1/contacts", .headers = {{"host", "testserver"}}});
+  EXPECT_EQ(post.status, 307);
+  EXPECT_EQ(post.header("location").value_or(""), "http://testserver/v1/contacts/");
+}
+
+}  // namespace rt_security
