@@ -4,6 +4,7 @@
 // (/error), malformed events between good ones, and the API going away.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <memory>
 #include <string>
 
@@ -16,10 +17,17 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// The bootstrap, started against `api` (or the address given).
+// The bootstrap under test: the example as built here, or, with
+// $STRATA_LAMBDA_BOOTSTRAP, a packaged one (tests/lambda/package_test.sh).
+std::string bootstrap_path() {
+  const char* packaged = std::getenv("STRATA_LAMBDA_BOOTSTRAP");
+  return packaged && *packaged ? packaged : LAMBDA_BIN;
+}
+
+// The bootstrap, started against the Runtime API at `address`.
 std::unique_ptr<kit::Child> start_bootstrap(const std::string& address) {
   kit::SpawnSpec spec;
-  spec.argv = {LAMBDA_BIN};
+  spec.argv = {bootstrap_path()};
   spec.env = {"AWS_LAMBDA_RUNTIME_API=" + address};
   spec.out = kit::Output::file;
   spec.err = kit::Output::file;
