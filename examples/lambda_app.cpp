@@ -13,11 +13,15 @@
 //   GET  /boom           a handler that throws: a 500, as behind a server
 //   GET  /late/boom      a response that started, then the app threw: the
 //                        invocation fails (the Runtime API's /error)
+//   GET  /sleep?ms=N     a blocking handler on the thread pool: past the
+//                        invocation's deadline, a Timeout
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <boost/describe.hpp>
@@ -62,6 +66,11 @@ int main() {
   app.get("/boom", [](app::Request&) -> Task<app::Response> {
     throw std::runtime_error("boom before the response");
     co_return app::Response::text("unreachable");
+  });
+  app.route_sync("/sleep", {"GET"}, [](app::Request& req) {
+    const int ms = std::stoi(std::string(req.query("ms").value_or("0")));
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    return app::Response::text("slept");
   });
   // A tier-2 app mounted as it is: it starts a response, then fails.
   app.mount("/late", [](const http::Scope&, http::Receive&, http::Send& send) -> Task<void> {

@@ -20,9 +20,13 @@
 // deadline ("Timeout"). Each invocation's Lambda-Runtime-Trace-Id is put in
 // _X_AMZN_TRACE_ID for the app (and the X-Ray SDK) to read.
 //
-// run() returns only when the Runtime API fails it: 1, with one sentence
-// on stderr, when $AWS_LAMBDA_RUNTIME_API is unset, the API cannot be
-// reached or answers what the protocol does not allow. In Lambda that never
+// run() returns 1, with one sentence on stderr, when $AWS_LAMBDA_RUNTIME_API
+// is unset, the API cannot be reached or answers what the protocol does
+// not allow. After a Timeout it ends the process itself (status 1, without
+// running destructors): the handler may still be running on the thread
+// pool, holding the finished invocation's state, and neither serving the
+// next event beside it nor waiting for it to end is safe. Lambda replaces
+// an environment whose function timed out in any case. In Lambda that never
 // happens while the environment lives: the process is frozen between
 // invocations and killed when the environment is retired.
 //
@@ -80,6 +84,8 @@ class Invoker {
   Invoker& operator=(const Invoker&) = delete;
 
   // One event (the JSON text Lambda delivers). timeout_ms 0: the default.
+  // After a Timeout outcome the app may still be running: invoke nothing
+  // more, and end the process rather than destroy the Invoker.
   Outcome invoke(std::string_view event_json, uint64_t timeout_ms = 0);
 
  private:

@@ -205,6 +205,13 @@ int run(app::Application& app, const Options& options) {
       std::fprintf(stderr, "%s: the Runtime API at %s went away (%s)\n", name, api.c_str(), posted.error.c_str());
       return 1;
     }
+    if (outcome.error_type == "Timeout") {
+      std::fprintf(stderr, "%s: stopping: a handler that outlived its invocation may still be running\n", name);
+      std::fflush(stderr);
+      // The abandoned handler's frame refers to the Invoker: leave both,
+      // and everything static, as they are.
+      std::_Exit(1);
+    }
     // 413 (the response is over Lambda's payload limit) or 400: this
     // invocation is lost, the next one may be fine.
     if (posted.status != 202) {

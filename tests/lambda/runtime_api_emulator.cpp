@@ -59,9 +59,10 @@ RuntimeApiEmulator::~RuntimeApiEmulator() {
 
 std::string RuntimeApiEmulator::address() const { return "127.0.0.1:" + std::to_string(port_); }
 
-std::string RuntimeApiEmulator::enqueue(std::string event, std::string trace_id) {
+std::string RuntimeApiEmulator::enqueue(std::string event, std::string trace_id,
+                                       std::chrono::milliseconds time_limit) {
   std::lock_guard lock(mu_);
-  Queued q{"req-" + std::to_string(++next_id_), std::move(event), std::move(trace_id)};
+  Queued q{"req-" + std::to_string(++next_id_), std::move(event), std::move(trace_id), time_limit};
   std::string id = q.id;
   queue_.push_back(std::move(q));
   cv_.notify_all();
@@ -196,7 +197,7 @@ bool RuntimeApiEmulator::respond(int fd, const std::string& method, const std::s
       queue_.pop_front();
     }
     std::string extra = "Lambda-Runtime-Aws-Request-Id: " + q.id + "\r\n";
-    extra += "Lambda-Runtime-Deadline-Ms: " + std::to_string(now_ms() + 10000) + "\r\n";
+    extra += "Lambda-Runtime-Deadline-Ms: " + std::to_string(now_ms() + static_cast<uint64_t>(q.time_limit.count())) + "\r\n";
     extra += "Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:123456789012:function:strata-test\r\n";
     if (!q.trace_id.empty()) extra += "Lambda-Runtime-Trace-Id: " + q.trace_id + "\r\n";
     return reply("200 OK", extra, q.event);

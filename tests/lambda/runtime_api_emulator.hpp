@@ -46,8 +46,10 @@ class RuntimeApiEmulator {
   // "127.0.0.1:PORT", for AWS_LAMBDA_RUNTIME_API.
   std::string address() const;
 
-  // Queues an event; returns its request id ("req-1", "req-2", ...).
-  std::string enqueue(std::string event, std::string trace_id = {});
+  // Queues an event; returns its request id ("req-1", "req-2", ...). Its
+  // Lambda-Runtime-Deadline-Ms is `time_limit` after it is handed out.
+  std::string enqueue(std::string event, std::string trace_id = {},
+                      std::chrono::milliseconds time_limit = std::chrono::seconds(10));
   // The result posted for `request_id`, or nullopt after `timeout`.
   std::optional<Result> wait_result(const std::string& request_id,
                                     std::chrono::milliseconds timeout = std::chrono::seconds(10));
@@ -76,6 +78,7 @@ class RuntimeApiEmulator {
   int next_calls_ = 0;
   struct Queued {
     std::string id, event, trace_id;
+    std::chrono::milliseconds time_limit{};
   };
   std::deque<Queued> queue_;
   std::vector<Result> results_;

@@ -166,6 +166,30 @@ TEST_F(LambdaRuntime, TheApiGoingAwayEndsTheRuntimeWithASentence) {
   EXPECT_NE(err.find("went away"), std::string::npos) << err;
 }
 
+TEST_F(LambdaRuntime, AHandlerPastItsDeadlineIsATimeoutAndTheRuntimeEnds) {
+  const std::string id = api.enqueue(R"({"httpMethod":"GET","path":"/sleep",
+    "queryStringParameters":{"ms":"3000"}})", {}, 200ms);
+  const auto r = api.wait_result(id, 5s);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->kind, "error");
+  EXPECT_EQ(r->error_type_header, "Timeout");
+  EXPECT_EQ(JsonDoc(r->body).str("/errorType"), "Timeout");
+  // Its handler is still asleep on the pool: the process ends rather than
+  // serve the next event beside it, and does not wait for the handler.
+  const auto status = bootstrap->wait_exit(2s);
+  ASSERT_TRUE(status) << "the runtime did not exit";
+  EXPECT_EQ(status->code, 1);
+  EXPECT_NE(bootstrap->stderr_text().find("stopping"), std::string::npos) << bootstrap->stderr_text();
+}
+
+TEST_F(LambdaRuntime, AHandlerWithinItsDeadlineAnswers) {
+  const std::string id = api.enqueue(R"({"httpMethod":"GET","path":"/sleep",
+    "queryStringParameters":{"ms":"50"}})", {}, 5s);
+  const auto r = api.wait_result(id, 5s);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(JsonDoc(r->body).str("/body"), "slept");
+}
+
 TEST(LambdaRuntimeStart, NoRuntimeApiInTheEnvironmentIsASentence) {
   auto child = start_bootstrap("");
   const auto status = child->wait_exit(5s);
