@@ -154,6 +154,20 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+// Header names and values as JSON strings. HTTP allows any byte above 0x7f
+// in a value, JSON only UTF-8: a value that is not UTF-8 goes out with
+// those bytes as '?', so the document stays valid and the rest readable.
+void append_header_text(std::string& out, std::string_view s) {
+  if (simdjson::validate_utf8(s.data(), s.size())) {
+    json::append_string(out, s);
+    return;
+  }
+  std::string ascii(s);
+  for (char& c : ascii)
+    if (static_cast<unsigned char>(c) >= 0x80) c = '?';
+  json::append_string(out, ascii);
+}
+
 }  // namespace
 
 std::string_view describe(EventKind kind) {
@@ -383,10 +397,10 @@ std::string format_response(const HttpRequest& request, const HttpResponse& resp
       if ((skip_multi && values.size() > 1) || (skip_cookies && name == "set-cookie")) continue;
       if (!first) out += ',';
       first = false;
-      json::append_string(out, name);
+      append_header_text(out, name);
       out += ':';
       if (name == "set-cookie") {
-        json::append_string(out, values.back());
+        append_header_text(out, values.back());
         continue;
       }
       std::string joined;
@@ -394,7 +408,7 @@ std::string format_response(const HttpRequest& request, const HttpResponse& resp
         if (!joined.empty()) joined += ", ";
         joined += v;
       }
-      json::append_string(out, joined);
+      append_header_text(out, joined);
     }
     out += '}';
   };
@@ -405,11 +419,11 @@ std::string format_response(const HttpRequest& request, const HttpResponse& resp
       if (only_multi && values.size() < 2) continue;
       if (!first) out += ',';
       first = false;
-      json::append_string(out, name);
+      append_header_text(out, name);
       out += ":[";
       for (size_t i = 0; i < values.size(); ++i) {
         if (i) out += ',';
-        json::append_string(out, values[i]);
+        append_header_text(out, values[i]);
       }
       out += ']';
     }
@@ -429,7 +443,7 @@ std::string format_response(const HttpRequest& request, const HttpResponse& resp
         for (const std::string_view v : values) {
           if (!first) out += ',';
           first = false;
-          json::append_string(out, v);
+          append_header_text(out, v);
         }
       }
       out += ']';

@@ -286,6 +286,19 @@ TEST(LambdaResponse, BinaryBodiesGoOutBase64) {
   EXPECT_TRUE(gz.flag("/isBase64Encoded"));
 }
 
+TEST(LambdaResponse, AHeaderValueThatIsNotUtf8KeepsTheDocumentValid) {
+  for (const EventKind kind : {EventKind::rest_v1, EventKind::http_v2, EventKind::alb}) {
+    for (const bool multi : {false, true}) {
+      const JsonDoc d(format_response(request_of(kind, multi),
+                                      {200, {{"x-latin1", "caf\xe9"}, {"set-cookie", "n=\xff"}}, ""}));
+      ASSERT_TRUE(d.ok()) << describe(kind);
+      const std::string v =
+          d.has("/headers/x-latin1") ? d.str("/headers/x-latin1") : d.str("/multiValueHeaders/x-latin1/0");
+      EXPECT_EQ(v, "caf?") << describe(kind);
+    }
+  }
+}
+
 TEST(LambdaResponse, TextTypesAreRecognised) {
   EXPECT_TRUE(is_text_body("text/html; charset=utf-8", "", "<p>é</p>"));
   EXPECT_TRUE(is_text_body("Application/JSON", "", "{}"));

@@ -197,7 +197,8 @@ bool RuntimeApiEmulator::respond(int fd, const std::string& method, const std::s
       queue_.pop_front();
     }
     std::string extra = "Lambda-Runtime-Aws-Request-Id: " + q.id + "\r\n";
-    extra += "Lambda-Runtime-Deadline-Ms: " + std::to_string(now_ms() + static_cast<uint64_t>(q.time_limit.count())) + "\r\n";
+    const uint64_t deadline = now_ms() + static_cast<uint64_t>(q.time_limit.count());
+    extra += "Lambda-Runtime-Deadline-Ms: " + std::to_string(deadline) + "\r\n";
     extra += "Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:123456789012:function:strata-test\r\n";
     if (!q.trace_id.empty()) extra += "Lambda-Runtime-Trace-Id: " + q.trace_id + "\r\n";
     return reply("200 OK", extra, q.event);
