@@ -24,10 +24,10 @@ std::string bootstrap_path() {
   return packaged && *packaged ? packaged : LAMBDA_BIN;
 }
 
-// The bootstrap, started against the Runtime API at `address`.
-std::unique_ptr<kit::Child> start_bootstrap(const std::string& address) {
+// The bootstrap (or `program`), started against the Runtime API at `address`.
+std::unique_ptr<kit::Child> start_bootstrap(const std::string& address, std::string program = bootstrap_path()) {
   kit::SpawnSpec spec;
-  spec.argv = {bootstrap_path()};
+  spec.argv = {std::move(program)};
   spec.env = {"AWS_LAMBDA_RUNTIME_API=" + address};
   spec.out = kit::Output::file;
   spec.err = kit::Output::file;
@@ -196,6 +196,22 @@ TEST(LambdaRuntimeStart, NoRuntimeApiInTheEnvironmentIsASentence) {
   ASSERT_TRUE(status);
   EXPECT_EQ(status->code, 1);
   EXPECT_NE(child->stderr_text().find("AWS_LAMBDA_RUNTIME_API is not set"), std::string::npos);
+}
+
+TEST(LambdaRuntimeStart, AnAppThatCannotStartIsAnInitError) {
+  RuntimeApiEmulator api;
+  auto child = start_bootstrap(api.address(), FAILING_START_BIN);
+  const auto r = api.wait_init_error(5s);
+  ASSERT_TRUE(r) << child->stderr_text();
+  EXPECT_EQ(r->error_type_header, "Runtime.InitError");
+  const JsonDoc d(r->body);
+  EXPECT_EQ(d.str("/errorMessage"), "the database is unreachable");
+  EXPECT_EQ(d.str("/errorType"), "Runtime.InitError");
+  const auto status = child->wait_exit(5s);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->code, 1);
+  EXPECT_EQ(api.next_calls(), 0);  // no invocation was asked for
+  EXPECT_NE(child->stderr_text().find("the app failed to start"), std::string::npos);
 }
 
 TEST(LambdaRuntimeStart, NothingListeningIsASentence) {
