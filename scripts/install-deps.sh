@@ -17,6 +17,7 @@ packages=(
   node-llhttp       # tier 2 HTTP/1.1 parser, shipped as C sources
   libsimdjson-dev   # JSON decoding (on-demand API)
   libcli11-dev      # command line
+  libcurl4-openssl-dev  # src/lambda: the Lambda adapter's Runtime API client (docs/lambda.md)
   libboost1.81-dev  # Boost.Describe: reflection for tier 4 models (header-only)
   libpq-dev         # src/db: PostgreSQL's client library (non-blocking API, pipeline mode)
   libsqlite3-dev    # src/db: SQLite, the embedded default database

@@ -10,6 +10,7 @@
 #include "app/application.hpp"
 #include "cli/contacts.hpp"
 #include "cli/db_routes.hpp"
+#include "cli/invoke.hpp"
 #include "cli/profile.hpp"
 #include "harness/command.hpp"
 #include "app/workload_app.hpp"
@@ -143,6 +144,7 @@ int main(int argc, char** argv) {
 
   strata::bench::register_command(app);
   strata::cli::register_profile_command(app);
+  strata::cli::register_invoke_command(app);
 
   try {
     app.parse(argc, argv);

@@ -1,8 +1,8 @@
 // An in-process client, like Starlette's TestClient: it drives an
 // Application (or any tier-2 app) without sockets and without the HTTP
 // parser, on a private libuv loop, so tests and profilers can measure and
-// check a layer alone. Thread-pool endpoints work: the client's loop waits
-// for them.
+// check a layer alone, and the Lambda adapter (src/lambda/) runs one event
+// through it. Thread-pool endpoints work: the client's loop waits for them.
 //
 // Not thread-safe; one request at a time. If the app never answers, the
 // client gives up after `timeout_ms` with status 0.
@@ -49,6 +49,12 @@ class TestClient {
   TestClient& operator=(const TestClient&) = delete;
 
   TestResponse request(const TestRequest& r);
+  // A scope built by the caller (its views must outlive the call), for
+  // callers that know more than a target string says: the scheme, the
+  // client's address, a path already decoded. `timeout_ms` 0: the client's.
+  // Adds no header: Host and Content-Length are the caller's to give.
+  TestResponse request(const http::Scope& scope, std::string_view body, uint64_t timeout_ms = 0,
+                       size_t body_piece = 0);
   TestResponse get(std::string target, std::vector<std::pair<std::string, std::string>> headers = {});
   TestResponse post(std::string target, std::string body, std::string_view content_type = "application/json");
 

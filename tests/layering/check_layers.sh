@@ -6,13 +6,15 @@
 #   sit on top.
 # kit/ (processes, the banner, an HTTP client for tools and tests) stands
 # apart: it includes only itself, and no tier may include it.
+# lambda/ (the AWS Lambda adapter) sits on app: it may include app and what
+# is below, and only the top (cli, main.cpp) may include it.
 # Usage: check_layers.sh SRC_DIR   (exit 1 and one line per offending include)
 set -euo pipefail
 src=${1:?usage: check_layers.sh SRC_DIR}
 rank() {
   case $1 in
     common) echo 0 ;; loop) echo 1 ;; parser) echo 2 ;; app) echo 3 ;;
-    db) echo 4 ;; router) echo 5 ;; serve) echo 6 ;; *) echo "" ;;
+    db) echo 4 ;; router) echo 5 ;; serve) echo 6 ;; lambda) echo 3 ;; *) echo "" ;;
   esac
 }
 bad=0
@@ -37,7 +39,10 @@ while IFS= read -r file; do
   while IFS=: read -r line inc; do
     target=$(sed -E 's/.*#include "([a-z_]+)\/.*/\1/' <<<"$inc")
     theirs=$(rank "$target")
-    if [[ -z $theirs && $target != "$tier" ]]; then
+    if [[ $target == lambda && $tier != lambda ]]; then
+      echo "$file:$line: tier '$tier' includes 'lambda/', which only the top (cli, main.cpp) may" >&2
+      bad=1
+    elif [[ -z $theirs && $target != "$tier" ]]; then
       # an include of a folder that is no tier (cli, harness): only the top may
       echo "$file:$line: tier '$tier' includes '$target/', which is not below it" >&2
       bad=1
