@@ -6,6 +6,8 @@
 #             builds, run with /usr/bin/python3 (a pyenv or venv python3 earlier
 #             on PATH does not see them)
 #   --go      Go and lib/pq instead (`make bench-go`): the Go peer and seed 001's Go twin
+#   --rust    Rust and Debian's hyper, tokio and serde crates instead (`make bench-rust`):
+#             the hyper peer, axum's engine (`--peers rust`)
 #   --print   list the packages of the chosen set and exit
 # The default set then installs web/node_modules with npm (swagger-ui-dist,
 # which the typed tier serves under /docs/, and the tools of tests/web).
@@ -49,14 +51,20 @@ go_packages=(
   golang-go                 # the Go peer (`--peers go`) and seed 001's Go twin
   golang-github-lib-pq-dev  # seed 001's Go twin: database/sql's PostgreSQL driver, offline from Debian
 )
+rust_packages=(
+  cargo rustc               # the hyper peer (`--peers rust`), built offline
+  librust-hyper-dev librust-tokio-dev  # axum's engine and runtime (axum itself is not packaged)
+  librust-serde-json-dev librust-serde-derive-dev  # its JSON, as axum's Json extractor uses it
+)
 print=0
 python=0  # 1: a reference set, which needs no web/node_modules
 for arg in "$@"; do
   case "$arg" in
     --python) packages=("${python_packages[@]}"); python=1 ;;
     --go) packages=("${go_packages[@]}"); python=1 ;;
+    --rust) packages=("${rust_packages[@]}"); python=1 ;;
     --print) print=1 ;;
-    *) echo "install-deps.sh: unknown option '$arg' (use --python, --go, --print)" >&2; exit 2 ;;
+    *) echo "install-deps.sh: unknown option '$arg' (use --python, --go, --rust, --print)" >&2; exit 2 ;;
   esac
 done
 if [ "$print" = 1 ]; then printf '%s\n' "${packages[@]}"; exit 0; fi

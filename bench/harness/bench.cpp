@@ -1,10 +1,13 @@
 #include "harness/bench.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -71,6 +74,27 @@ std::string self_exe() {
 }
 
 bool is_executable(const std::string& p) { return !p.empty() && access(p.c_str(), X_OK) == 0; }
+
+bool is_directory(const std::string& p) {
+  struct stat st {};
+  return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// The version of a crate in Debian's registry ("0.14.19" for hyper-0.14.19),
+// or "?" when it is not there.
+std::string installed_crate(const std::string& name) {
+  std::string found = "?";
+  if (DIR* d = ::opendir("/usr/share/cargo/registry")) {
+    while (const dirent* e = ::readdir(d)) {
+      const std::string entry = e->d_name;
+      if (entry.size() > name.size() + 1 && entry.compare(0, name.size() + 1, name + "-") == 0 &&
+          std::isdigit(static_cast<unsigned char>(entry[name.size() + 1])))
+        found = entry.substr(name.size() + 1);
+    }
+    ::closedir(d);
+  }
+  return found;
+}
 
 // Runs a short command (versions, probes) and returns its stdout, or "" on failure.
 struct Captured {
@@ -241,6 +265,7 @@ class Runner {
     }
     for (const auto& f : temp_files_) unlink(f.c_str());
     if (!go_dir_.empty()) capture({"/bin/rm", "-rf", go_dir_}, 60s);  // the binary and its build cache
+    if (!rust_dir_.empty()) capture({"/bin/rm", "-rf", rust_dir_}, 60s);
   }
 
   int run();
@@ -254,6 +279,7 @@ class Runner {
   std::vector<std::string> temp_files_;
   std::map<const Route*, std::string> scripts_;
   std::string go_dir_;
+  std::string rust_dir_;  // a copy of bench/reference/rust, built there
   std::string reference_dir_;
   // Seed 001: the private cluster and the SQLite file every row reads.
   struct Databases {
@@ -304,7 +330,7 @@ void Runner::resolve_settings() {
   if (!o_.reference.empty() && o_.reference != "python")
     throw Fatal{"unknown reference stack '" + o_.reference + "' (only: python)", 2};
   for (const auto& p : o_.peers)
-    if (!contains(kPeerNames, p)) throw Fatal{"unknown peer '" + p + "' (choose from node, go)", 2};
+    if (!contains(kPeerNames, p)) throw Fatal{"unknown peer '" + p + "' (choose from node, go, rust)", 2};
   if (o_.trials < 1 || o_.duration_s < 1 || o_.warmup_s < 0 || o_.connections < 1)
     throw Fatal{"--trials, --duration and --connections must be at least 1, --warmup at least 0", 2};
   if (const std::string wrong = check_load(o_.load); !wrong.empty()) throw Fatal{wrong, 2};
@@ -532,7 +558,7 @@ void Runner::plan_rows() {
       }
   }
 
-  // Peers: Node's http module and Go's net/http, when installed.
+  // Peers: Node's http module, Go's net/http and Rust's hyper, when installed.
   const Route* route = &scenario_->routes.front();
   if (!scenario_->typed_only && !scenario_->database)
     for (const auto& peer : o_.peers) {
@@ -548,6 +574,20 @@ void Runner::plan_rows() {
         p.spawn = [node, script, host, port_str](int port) {
           SpawnSpec spec;
           spec.argv = {node, script, "--host", host, "--port", port_str(port)};
+          return spec;
+        };
+      } else if (peer == "rust") {
+        const int procs = static_cast<int>(server_cpus_.size());
+        p.result.label = "(peer) Rust hyper 0.14 + serde_json, axum's engine (axum not packaged), " +
+                         std::to_string(procs) + " tokio worker" + (procs == 1 ? "" : "s");
+        if (find_executable("cargo").empty() || !is_directory("/usr/share/cargo/registry")) {
+          p.result.available = false;
+          p.result.skip_reason = "cargo or Debian's Rust crates are not installed (make bench-rust)";
+        }
+        p.spawn = [this, host, port_str, procs](int port) {
+          SpawnSpec spec;
+          spec.argv = {rust_dir_ + "/target/release/strata-rust-peer", "--host", host, "--port", port_str(port)};
+          spec.env = {"TOKIO_WORKER_THREADS=" + std::to_string(procs)};
           return spec;
         };
       } else {
@@ -807,6 +847,24 @@ std::unique_ptr<Child> Runner::verify(const RowPlan& plan, StartResult& started,
 void Runner::preflight() {
   // The Go peer (or seed 001's Go twin) is compiled once, into a temporary
   // directory; the twin in GOPATH mode against Debian's lib/pq, offline.
+  for (auto& p : plans_) {
+    if (p.result.stack != "rust" || !p.result.available) continue;
+    // Built in a copy, so the source tree gets no Cargo.lock or target/:
+    // the crates are Debian's (.cargo/config.toml), never the network's.
+    char dir[] = "/tmp/strata-bench-rust-XXXXXX";
+    if (!mkdtemp(dir)) throw Fatal{std::string("mkdtemp: ") + std::strerror(errno), 1};
+    rust_dir_ = dir;
+    auto copied = capture({"/bin/cp", "-r", reference_dir_ + "/rust/.", rust_dir_}, 60s);
+    if (!copied.ran || copied.code != 0) throw Fatal{"cannot copy the Rust peer: " + last_line(copied.err), 1};
+    auto built = capture({find_executable("cargo"), "build", "--release", "--offline", "--quiet"}, 600s,
+                         {"CARGO_TARGET_DIR=" + rust_dir_ + "/target", "CARGO_HOME=" + rust_dir_ + "/cargo-home"},
+                         rust_dir_);
+    if (!built.ran || built.code != 0)
+      throw Fatal{"cannot build the Rust peer (" + reference_dir_ + "/rust): " + last_line(built.err), 1};
+    auto v = capture({find_executable("rustc"), "--version"}, 10s);
+    run_.versions["rust"] = first_line(v.out) + ", hyper " + installed_crate("hyper") + ", tokio " +
+                            installed_crate("tokio") + ", serde_json " + installed_crate("serde_json");
+  }
   for (auto& p : plans_) {
     if (p.result.stack != "go" || !p.result.available) continue;
     if (p.result.tier == "contacts-go") {
