@@ -34,8 +34,11 @@
 // Field types: bool, signed and unsigned integers up to 64 bits (uint64_t
 // excepted; each range-checked against its C++ type), double and float,
 // std::string, described enums (their enumerator names, as JSON strings),
-// std::optional<T>, described structs (nested models), std::vector<T> and
-// std::map<std::string, T>. Any other type is a compile error.
+// the value types of router/types.hpp (Date, DateTime, Time, TimeDelta, Uuid,
+// Email, Url, Decimal, Bytes and OneOf<"a", "b">, pydantic's date ...
+// Literal, with pydantic's formats and errors), std::optional<T>, described
+// structs (nested models), std::vector<T> and std::map<std::string, T>. Any
+// other type is a compile error.
 //
 // Constraints (Field(...) in pydantic), checked after the type:
 //   min_length, max_length  strings: characters (UTF-8 code points);
@@ -95,6 +98,7 @@
 #include <vector>
 
 #include "router/errors.hpp"
+#include "router/types.hpp"
 
 namespace strata::router {
 

@@ -60,7 +60,8 @@ constexpr bool is_json_value() {
   else if constexpr (is_map<T>) return is_json_value<typename T::mapped_type>();
   else
     return std::is_same_v<T, bool> || (is_integer<T> && !std::is_same_v<T, uint64_t>) ||
-           std::is_floating_point_v<T> || std::is_same_v<T, std::string> || is_enum<T> || is_model<T>;
+           std::is_floating_point_v<T> || std::is_same_v<T, std::string> || is_enum<T> || is_model<T> ||
+           is_value_type<T> || is_one_of<T>;
 }
 
 template <class T>
@@ -204,7 +205,24 @@ std::optional<Violation> check_string(std::string_view s, Check chk);
 std::optional<Violation> check_number(const Num& n, const Constraints* c);
 std::optional<Violation> check_length(size_t n, const Constraints* c, std::string_view field_type);
 std::optional<Violation> check_range(const Num& n, int64_t lo, int64_t hi);
-Violation enum_violation(std::span<const std::string_view> names);
+// pydantic's "enum" error, or with `literal` its "literal_error" (same wording).
+Violation enum_violation(std::span<const std::string_view> names, bool literal = false);
+
+// How a value type of router/types.hpp is read, written and described.
+struct ValueKind {
+  // A JSON string -> *out; the Violation when it does not parse.
+  std::optional<Violation> (*from_string)(std::string_view s, void* out);
+  // A JSON number (its text and its value) -> *out; null: numbers are refused.
+  std::optional<Violation> (*from_number)(std::string_view token, const Num& n, void* out);
+  // A parameter's text -> *out; null: as from_string.
+  std::optional<Violation> (*from_param)(std::string_view s, void* out);
+  // What any other JSON value gets (and numbers, without from_number).
+  std::string_view type_error, type_msg;
+  // Appends the value as JSON.
+  void (*encode)(const void* v, std::string& out);
+  // The members of its inline JSON Schema.
+  std::string_view schema;
+};
 
 void add_error(Errors& errors, const Path& at, std::string_view type, std::string msg, std::string input,
                std::string ctx = {});
@@ -271,7 +289,9 @@ class Decoder {
   Read read_double(od::value v, const Path& at, Check chk, double& out, bool to_float);
   Read read_bool(od::value v, const Path& at, bool& out);
   Read read_string(od::value v, const Path& at, Check chk, std::string& out);
-  Read read_enum(od::value v, const Path& at, std::span<const std::string_view> names, size_t& index);
+  Read read_enum(od::value v, const Path& at, std::span<const std::string_view> names, size_t& index,
+                bool literal = false);
+  Read read_value(od::value v, const Path& at, const ValueKind& kind, void* out);
   Read read_number(od::value& v, Num& n);
 
   bool fatal(simdjson::error_code e);
@@ -364,6 +384,13 @@ bool Decoder::read(od::value v, T& out, const Path& at, Check chk) {
     size_t i = 0;
     const Read r = read_enum(v, at, EnumInfo<T>::names, i);
     if (r == Read::ok) out = EnumInfo<T>::values[i];
+    return r != Read::fatal;
+  } else if constexpr (is_value_type<T>) {
+    return read_value(v, at, *value_kind<T>, &out) != Read::fatal;
+  } else if constexpr (is_one_of<T>) {
+    size_t i = 0;
+    const Read r = read_enum(v, at, T::choices, i, true);
+    if (r == Read::ok) out = T(i);
     return r != Read::fatal;
   } else if constexpr (is_vector<T>) {
     return read_list(v, out, at, chk);
@@ -537,6 +564,10 @@ void encode_value(const T& v, std::string& out) {
   } else if constexpr (is_enum<T>) {
     if (const auto* name = EnumInfo<T>::name_of(v)) json::append_string(out, *name);
     else json::append_int(out, static_cast<int64_t>(v));
+  } else if constexpr (is_value_type<T>) {
+    value_kind<T>->encode(&v, out);
+  } else if constexpr (is_one_of<T>) {
+    json::append_string(out, v.index < std::size(T::choices) ? v.value() : std::string_view());
   } else if constexpr (is_vector<T>) {
     out.push_back('[');
     for (size_t i = 0; i < v.size(); ++i) {
@@ -592,6 +623,8 @@ void validate_value(const T& v, Errors& errors, const Path& at, Check chk) {
       if (auto bad = check_string(v, chk)) fail(*bad);
   } else if constexpr (is_enum<T>) {
     if (!EnumInfo<T>::name_of(v)) fail(enum_violation(EnumInfo<T>::names));
+  } else if constexpr (is_one_of<T>) {
+    if (v.index >= std::size(T::choices)) fail(enum_violation(T::choices, true));
   } else if constexpr (is_vector<T>) {
     if (chk.c)
       if (auto bad = check_length(v.size(), chk.c, "List")) fail(*bad);
@@ -608,7 +641,7 @@ void validate_value(const T& v, Errors& errors, const Path& at, Check chk) {
       validate_value(v.*Desc::pointer, errors, Path(&at, std::string_view(Desc::name)),
                      FieldCheck<T, Desc::pointer>::get());
     });
-  } else if constexpr (!std::is_same_v<T, bool>) {
+  } else if constexpr (!std::is_same_v<T, bool> && !is_value_type<T>) {
     static_assert(always_false<T>, "unsupported field type (see router/model.hpp)");
   }
 }
@@ -663,6 +696,15 @@ void schema_members(std::string& out, const Constraints* c, Schemas* reg) {
   } else if constexpr (is_enum<T> || is_model<T>) {
     if (reg) reg->add<T>();
     append_ref(out, model_name<T>());
+  } else if constexpr (is_value_type<T>) {
+    out.append(value_kind<T>->schema);
+  } else if constexpr (is_one_of<T>) {
+    out.append("\"type\":\"string\",\"enum\":[");
+    for (size_t i = 0; i < std::size(T::choices); ++i) {
+      if (i) out.push_back(',');
+      json::append_string(out, T::choices[i]);
+    }
+    out.push_back(']');
   } else if constexpr (is_vector<T>) {
     out.append("\"type\":\"array\",\"items\":{");
     schema_members<typename T::value_type>(out, nullptr, reg);
