@@ -463,6 +463,14 @@ Violation enum_violation(std::span<const std::string_view> names, bool literal) 
   return v;
 }
 
+Violation value_error(std::string_view message) {
+  // FastAPI renders ctx.error, a ValueError object, through jsonable_encoder,
+  // which turns it into {}.
+  Violation v{"value_error", "Value error, ", "{\"error\":{}}"};
+  v.msg.append(message);
+  return v;
+}
+
 void add_error(Errors& errors, const Path& at, std::string_view type, std::string msg, std::string input,
                std::string ctx) {
   size_t depth = 0;
