@@ -3,6 +3,7 @@
 #include "router/types.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <optional>
 
