@@ -176,8 +176,28 @@ inline constexpr const ValueKind* value_kind<Decimal> = &kDecimalKind;
 template <>
 inline constexpr const ValueKind* value_kind<Bytes> = &kBytesKind;
 
+// Spelled out rather than `value_kind<T> != nullptr`: with -fsanitize=address
+// GCC does not take the address of an extern object as a non-null constant.
 template <class T>
-inline constexpr bool is_value_type = value_kind<T> != nullptr;
+inline constexpr bool is_value_type = false;
+template <>
+inline constexpr bool is_value_type<Date> = true;
+template <>
+inline constexpr bool is_value_type<DateTime> = true;
+template <>
+inline constexpr bool is_value_type<Time> = true;
+template <>
+inline constexpr bool is_value_type<TimeDelta> = true;
+template <>
+inline constexpr bool is_value_type<Uuid> = true;
+template <>
+inline constexpr bool is_value_type<Email> = true;
+template <>
+inline constexpr bool is_value_type<Url> = true;
+template <>
+inline constexpr bool is_value_type<Decimal> = true;
+template <>
+inline constexpr bool is_value_type<Bytes> = true;
 
 template <class T>
 inline constexpr bool is_one_of = false;
