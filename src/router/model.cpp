@@ -451,23 +451,15 @@ std::optional<Violation> check_length(size_t n, const Constraints* c, std::strin
   return v;
 }
 
-Violation enum_violation(std::span<const std::string_view> names, bool literal) {
+Violation enum_violation(std::span<const std::string_view> names) {
   std::string expected;  // pydantic: 'a', 'b' or 'c'
   for (size_t i = 0; i < names.size(); ++i) {
     if (i) expected.append(i + 1 == names.size() ? " or " : ", ");
     expected.append("'").append(names[i]).append("'");
   }
-  Violation v{literal ? "literal_error" : "enum", "Input should be " + expected, "{\"expected\":"};
+  Violation v{"enum", "Input should be " + expected, "{\"expected\":"};
   json::append_string(v.ctx, expected);
   v.ctx.push_back('}');
-  return v;
-}
-
-Violation value_error(std::string_view message) {
-  // FastAPI renders ctx.error, a ValueError object, through jsonable_encoder,
-  // which turns it into {}.
-  Violation v{"value_error", "Value error, ", "{\"error\":{}}"};
-  v.msg.append(message);
   return v;
 }
 
@@ -887,12 +879,11 @@ Read Decoder::read_string(od::value v, const Path& at, Check chk, std::string& o
   return Read::ok;
 }
 
-Read Decoder::read_enum(od::value v, const Path& at, std::span<const std::string_view> names, size_t& index,
-                        bool literal) {
+Read Decoder::read_enum(od::value v, const Path& at, std::span<const std::string_view> names, size_t& index) {
   od::json_type t;
   if (!peek(v, t)) return Read::fatal;
   if (t != od::json_type::string) {
-    const Violation bad = enum_violation(names, literal);
+    const Violation bad = enum_violation(names);
     return mismatch(v, at, bad.type, bad.msg, bad.ctx) ? Read::invalid : Read::fatal;
   }
   const std::string_view token = v.raw_json_token();
@@ -900,33 +891,10 @@ Read Decoder::read_enum(od::value v, const Path& at, std::span<const std::string
   if (auto e = v.get_string().get(s)) return broken(e);
   const auto it = std::find(names.begin(), names.end(), s);
   if (it == names.end()) {
-    report(at, enum_violation(names, literal), token);
+    report(at, enum_violation(names), token);
     return Read::invalid;
   }
   index = static_cast<size_t>(it - names.begin());
-  return Read::ok;
-}
-
-Read Decoder::read_value(od::value v, const Path& at, const ValueKind& kind, void* out) {
-  od::json_type t;
-  if (!peek(v, t)) return Read::fatal;
-  const std::string_view token = v.raw_json_token();
-  std::optional<Violation> bad;
-  if (t == od::json_type::string) {
-    std::string_view s;
-    if (auto e = v.get_string().get(s)) return broken(e);
-    bad = kind.from_string(s, out);
-  } else if (t == od::json_type::number && kind.from_number) {
-    Num n{};
-    if (read_number(v, n) == Read::fatal) return Read::fatal;
-    bad = kind.from_number(trim(token), n, out);
-  } else {
-    return mismatch(v, at, kind.type_error, kind.type_msg) ? Read::invalid : Read::fatal;
-  }
-  if (bad) {
-    report(at, *bad, token);
-    return Read::invalid;
-  }
   return Read::ok;
 }
 

@@ -240,8 +240,9 @@ std::optional<Violation> check_string(std::string_view s, Check chk);
 std::optional<Violation> check_number(const Num& n, const Constraints* c);
 std::optional<Violation> check_length(size_t n, const Constraints* c, std::string_view field_type);
 std::optional<Violation> check_range(const Num& n, int64_t lo, int64_t hi);
-// pydantic's "enum" error, or with `literal` its "literal_error" (same wording).
-Violation enum_violation(std::span<const std::string_view> names, bool literal = false);
+Violation enum_violation(std::span<const std::string_view> names);
+// pydantic's error for a Literal: an enum's wording under another type.
+Violation literal_violation(std::span<const std::string_view> names);
 
 // How a value type of router/types.hpp is read, written and described.
 struct ValueKind {
@@ -327,8 +328,9 @@ class Decoder {
   Read read_double(od::value v, const Path& at, Check chk, double& out, bool to_float);
   Read read_bool(od::value v, const Path& at, bool& out);
   Read read_string(od::value v, const Path& at, Check chk, std::string& out);
-  Read read_enum(od::value v, const Path& at, std::span<const std::string_view> names, size_t& index,
-                bool literal = false);
+  Read read_enum(od::value v, const Path& at, std::span<const std::string_view> names, size_t& index);
+  // The value types' readers live in types.cpp, out of model.cpp's hot code.
+  Read read_literal(od::value v, const Path& at, std::span<const std::string_view> names, size_t& index);
   Read read_value(od::value v, const Path& at, const ValueKind& kind, void* out);
   // Where the raw text of a value read from `token` on ends, for an error's input.
   std::string_view span_from(std::string_view token) {
@@ -438,7 +440,7 @@ bool Decoder::read(od::value v, T& out, const Path& at, Check chk) {
     return read_value(v, at, *value_kind<T>, &out) != Read::fatal;
   } else if constexpr (is_one_of<T>) {
     size_t i = 0;
-    const Read r = read_enum(v, at, T::choices, i, true);
+    const Read r = read_literal(v, at, T::choices, i);
     if (r == Read::ok) out = T(i);
     return r != Read::fatal;
   } else if constexpr (is_vector<T>) {
@@ -689,7 +691,7 @@ void validate_value(const T& v, Errors& errors, const Path& at, Check chk) {
   } else if constexpr (is_enum<T>) {
     if (!EnumInfo<T>::name_of(v)) fail(enum_violation(EnumInfo<T>::names));
   } else if constexpr (is_one_of<T>) {
-    if (v.index >= std::size(T::choices)) fail(enum_violation(T::choices, true));
+    if (v.index >= std::size(T::choices)) fail(literal_violation(T::choices));
   } else if constexpr (is_vector<T>) {
     if (chk.c)
       if (auto bad = check_length(v.size(), chk.c, "List")) fail(*bad);

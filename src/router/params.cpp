@@ -77,7 +77,7 @@ bool text_to_enum(std::string_view text, std::span<const std::string_view> names
                   size_t& index, bool literal) {
   for (size_t i = 0; i < names.size(); ++i)
     if (names[i] == text) return index = i, true;
-  return fail(errors, at, enum_violation(names, literal), text);
+  return fail(errors, at, literal ? literal_violation(names) : enum_violation(names), text);
 }
 
 bool text_to_value(std::string_view text, const ValueKind& kind, Errors& errors, const Path& at, void* out) {
