@@ -197,8 +197,8 @@ std::string_view model_name();
 template <class T>
 bool decode(std::string_view json, T& out, Errors& errors, std::string_view root = "body");
 
-// Checks the constraints (and enum values) of a value already built, e.g. a
-// response before it is sent; locations start with `prefix`. The input of
+// Checks the constraints, enum and OneOf values, value types (router/types.hpp)
+// and validators of a value already built, e.g. a response before it is sent; locations start with `prefix`. The input of
 // each error is the offending value encoded as JSON. True when none failed.
 template <class T>
 bool validate(const T& value, Errors& errors, const Loc& prefix = {"response"});

@@ -256,6 +256,8 @@ struct ValueKind {
   std::string_view type_error, type_msg;
   // Appends the value as JSON.
   void (*encode)(const void* v, std::string& out);
+  // Checks a value built in C++ (validate()); null: every value is valid.
+  std::optional<Violation> (*check)(const void* v);
   // The members of its inline JSON Schema.
   std::string_view schema;
 };
@@ -690,6 +692,9 @@ void validate_value(const T& v, Errors& errors, const Path& at, Check chk) {
       if (auto bad = check_string(v, chk)) fail(*bad);
   } else if constexpr (is_enum<T>) {
     if (!EnumInfo<T>::name_of(v)) fail(enum_violation(EnumInfo<T>::names));
+  } else if constexpr (is_value_type<T>) {
+    if (value_kind<T>->check)
+      if (auto bad = value_kind<T>->check(&v)) fail(*bad);
   } else if constexpr (is_one_of<T>) {
     if (v.index >= std::size(T::choices)) fail(literal_violation(T::choices));
   } else if constexpr (is_vector<T>) {
@@ -754,6 +759,14 @@ void schema_members(std::string& out, const Constraints* c, Schemas* reg) {
     json::append_int(out, static_cast<int64_t>(*n));
   };
   if constexpr (is_optional<T>) {
+    if constexpr (is_value_type<typename T::value_type>) {
+      // pydantic flattens a nullable anyOf (Decimal's) into one list.
+      const std::string_view inner = value_kind<typename T::value_type>->schema;
+      if (inner.starts_with("\"anyOf\":[")) {
+        out.append(inner.substr(0, inner.size() - 1)).append(",{\"type\":\"null\"}]");
+        return;
+      }
+    }
     out.append("\"anyOf\":[{");
     schema_members<typename T::value_type>(out, c, reg);
     out.append("},{\"type\":\"null\"}]");

@@ -33,7 +33,10 @@
 // URL-safe alphabet, padded or not.
 //
 // Contract: every type is a regular value (copyable, comparable with ==),
-// owns its data and holds no pointer into a request. Parsing and printing
+// owns its data and holds no pointer into a request. A value built in C++
+// may hold what no input would give (Date{2023, 2, 30}, Email{"x"}):
+// validate() (response validation) reads it back from its own text and
+// reports what input would have got; Uuid and Bytes are always valid. Parsing and printing
 // live out of line (types.cpp), so including this header costs little.
 #pragma once
 

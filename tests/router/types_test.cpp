@@ -385,6 +385,36 @@ TEST(RouterTypes, ErrorsInAModelCarryTheFieldsLocation) {
     EXPECT_NE(body.find(want), std::string::npos) << want << "\n" << body;
 }
 
+TEST(RouterTypes, ValidateReadsABuiltValueBackFromItsText) {
+  Errors errs;
+  EXPECT_TRUE(validate(Date{2024, 2, 29}, errs));
+  EXPECT_FALSE(validate(Date{2023, 2, 30}, errs));
+  EXPECT_FALSE(validate(Time{25, 0, 0}, errs));
+  EXPECT_FALSE(validate(Email{"not-an-email"}, errs));
+  EXPECT_TRUE(validate(Decimal{"1.50"}, errs));
+  EXPECT_FALSE(validate(Decimal{"1,5"}, errs));
+  std::string body;
+  errs.to_json(body);
+  EXPECT_EQ(body,
+            R"({"detail":[)"
+            R"({"type":"date_from_datetime_parsing","loc":["response"],"msg":"Input should be a valid date or )"
+            R"(datetime, day value is outside expected range","input":"2023-02-30","ctx":{"error":"day value is )"
+            R"(outside expected range"}},)"
+            R"({"type":"time_parsing","loc":["response"],"msg":"Input should be in a valid time format, hour value )"
+            R"(is outside expected range of 0-23","input":"25:00:00","ctx":{"error":"hour value is outside )"
+            R"(expected range of 0-23"}},)"
+            R"({"type":"value_error","loc":["response"],"msg":"value is not a valid email address: An email )"
+            R"(address must have an @-sign.","input":"not-an-email","ctx":{"reason":"An email address must have )"
+            R"(an @-sign."}},)"
+            R"({"type":"decimal_parsing","loc":["response"],"msg":"Input should be a valid decimal","input":"1,5"}]})");
+}
+
+TEST(RouterTypes, AnOptionalDecimalsSchemaIsOneFlatAnyOf) {
+  std::string s;
+  schema<std::optional<Decimal>>(s);
+  EXPECT_EQ(s, R"({"anyOf":[{"type":"number"},{"type":"string"},{"type":"null"}]})");
+}
+
 TEST(RouterTypes, ValidateAcceptsBuiltValuesAndRefusesAnOutOfRangeChoice) {
   Errors errs;
   EXPECT_TRUE(validate(decoded<Event>(kEvent), errs));
