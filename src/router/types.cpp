@@ -452,13 +452,16 @@ std::string uuid_reason(std::string_view input) {
       if (hyphens < 4) bounds[hyphens] = i;
       ++hyphens;
     } else if (hex(s[i]) < 0) {
-      // A character, not a byte: a UTF-8 sequence is shown whole.
+      // A character, not a byte: a UTF-8 sequence is shown whole, and bytes
+      // that are not UTF-8 (a parameter's %FF) as U+FFFD, as Python decodes them.
       size_t len = 1;
       if (c >= 0xF0) len = 4;
       else if (c >= 0xE0) len = 3;
       else if (c >= 0xC0) len = 2;
+      bool whole = c < 0x80 || (c >= 0xC2 && c <= 0xF4 && i + len <= s.size());
+      for (size_t k = 1; whole && k < len; ++k) whole = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
       std::string r = "invalid character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found `";
-      r.append(s.substr(i, len)).append("` at ");
+      r.append(whole ? s.substr(i, len) : std::string_view("\xEF\xBF\xBD")).append("` at ");
       append_digits(r, i + offset + 1, 1);
       return r;
     }

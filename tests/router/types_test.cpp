@@ -475,6 +475,21 @@ TEST(RouterTypesParams, EveryTypeAsAPathOrQueryParameter) {
       R"({"type":"uuid_parsing","loc":["query","ids",0],"msg":"Input should be a valid UUID, invalid length: expected length 32 for simple format, found 1","input":"1","ctx":{"error":"invalid length: expected length 32 for simple format, found 1"}}]})");
 }
 
+TEST(RouterTypesParams, BytesThatAreNotUtf8AreRefusedWithoutHarm) {
+  API api(no_docs());
+  api.get("/u", [](Query<"id", Uuid> id, Query<"day", Date> day) -> Task<PlainText> {
+    co_return PlainText{id->str() + encoded(*day)};
+  });
+  TestClient c(api.application());
+  auto r = c.get("/u?id=%FF%C3&day=2024-01-0%FF");
+  EXPECT_EQ(r.status, 422);
+  EXPECT_NE(r.body.find("found `\xEF\xBF\xBD` at 1"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(R"("type":"date_from_datetime_parsing","loc":["query","day"])"), std::string::npos) << r.body;
+  // A character beyond ASCII is named whole.
+  r = c.get("/u?id=%C3%A9&day=2024-01-01");
+  EXPECT_NE(r.body.find("found `\xC3\xA9` at 1"), std::string::npos) << r.body;
+}
+
 TEST(RouterTypesParams, OpenApiGivesParametersTheirFormat) {
   API api;
   api.get("/p/{id}", [](Path<"id", Uuid> id, Query<"day", std::optional<Date>> day,
