@@ -337,12 +337,12 @@ std::optional<std::string_view> days_time_duration(std::string_view s, size_t po
     if (pos != s.size() || t.has_offset) return kExtra;
     return normalise(0, t.hour * 3600u + t.minute * 60u + t.second, t.microsecond, d);
   }
+  constexpr std::string_view kDays = "\"day\" identifier in duration not correctly formatted";
   if (pos >= s.size()) return kTooShort;
   uint64_t day = 0;
   std::optional<double> fraction;
   if (auto bad = duration_number(s, pos, day, fraction)) return bad;
-  if (fraction) return "\"day\" identifier in duration not correctly formatted";
-  constexpr std::string_view kDays = "\"day\" identifier in duration not correctly formatted";
+  if (fraction) return kDays;  // speedate reads whole days only: "1.5 days" stops at the '.'
   if (pos < s.size() && s[pos] == ' ') ++pos;
   if (pos >= s.size() || lower(s[pos]) != 'd') return kDays;
   ++pos;
