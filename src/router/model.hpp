@@ -28,14 +28,35 @@
 //         field(&User::id, {.ge = 1}),
 //         field(&User::name, {.min_length = 1, .max_length = 50, .pattern = "^[a-z]+$"}),
 //         field(&User::tags, {.max_length = 10}),        // a list: number of items
+//         field(&User::email, {}, {.alias = "eMail", .validator = not_disposable}),
 //     };
+//     static constexpr ModelValidator<User> model_validators[] = {admins_have_email};
 //   };
+//
+// Aliases (pydantic's Field(alias=...)): the field is read, written (FastAPI
+// serialises by alias), reported in error locations and described in the
+// schema under its alias only; the C++ name is then an unknown key.
+//
+// Validators (pydantic's @field_validator and @model_validator, both in
+// mode "after"): plain functions taking the value (a field's, or the whole
+// model) by const reference and returning std::optional<std::string>, a
+// message to refuse it. A refusal is pydantic's "value_error" with msg
+// "Value error, <message>" and ctx {"error": {}} (FastAPI's rendering of
+// the ValueError), at the field, or for a model validator at the model's
+// location with the whole object as input. As in pydantic, a field
+// validator runs only when the field's type and constraints passed, and the
+// model validators (in order, all of them) only when every field passed.
+// They check, they do not transform: normalise in the handler. validate()
+// runs them too.
 //
 // Field types: bool, signed and unsigned integers up to 64 bits (uint64_t
 // excepted; each range-checked against its C++ type), double and float,
 // std::string, described enums (their enumerator names, as JSON strings),
-// std::optional<T>, described structs (nested models), std::vector<T> and
-// std::map<std::string, T>. Any other type is a compile error.
+// the value types of router/types.hpp (Date, DateTime, Time, TimeDelta, Uuid,
+// Email, Url, Decimal, Bytes and OneOf<"a", "b">, pydantic's date ...
+// Literal, with pydantic's formats and errors), std::optional<T>, described
+// structs (nested models), std::vector<T> and std::map<std::string, T>. Any
+// other type is a compile error.
 //
 // Constraints (Field(...) in pydantic), checked after the type:
 //   min_length, max_length  strings: characters (UTF-8 code points);
@@ -95,6 +116,7 @@
 #include <vector>
 
 #include "router/errors.hpp"
+#include "router/types.hpp"
 
 namespace strata::router {
 
@@ -118,16 +140,43 @@ struct Constraints {
   std::string_view pattern = {};  // empty: none
 };
 
+// A field validator (pydantic's @field_validator, mode="after"): sees the
+// value once its type and constraints have passed; returns a message to
+// refuse it (a "value_error" at the field) or nullopt to accept it.
+template <class M>
+using FieldValidator = std::optional<std::string> (*)(const M& value);
+
+// A model validator (pydantic's @model_validator(mode="after")): sees the
+// whole model once every field has passed; a message is a "value_error" at
+// the model's location.
+template <class T>
+using ModelValidator = std::optional<std::string> (*)(const T& model);
+
+// What a field has besides constraints.
+template <class M>
+struct FieldOptions {
+  // The field's name in JSON (pydantic's Field(alias=...)): decoded, encoded,
+  // reported and described under this name. Plain text: no quote, backslash
+  // or control character. Empty: the C++ member's name.
+  std::string_view alias = {};
+  FieldValidator<M> validator = nullptr;
+};
+
 template <class C, class M>
 struct FieldRule {
   M C::*member;
   Constraints constraints;
+  std::string_view alias = {};
+  FieldValidator<M> validator = nullptr;
 };
 
-// `field(&User::name, {.min_length = 1})`: one entry of model_traits<T>::fields.
+// `field(&User::name, {.min_length = 1})`, or with options
+// `field(&User::name, {}, {.alias = "userName", .validator = check_name})`:
+// one entry of model_traits<T>::fields.
 template <class C, class M>
-constexpr FieldRule<C, M> field(M C::*member, Constraints constraints) {
-  return {member, constraints};
+constexpr FieldRule<C, M> field(M C::*member, Constraints constraints = {},
+                                FieldOptions<std::type_identity_t<M>> options = {}) {
+  return {member, constraints, options.alias, options.validator};
 }
 
 // Specialize for a described struct (or enum, for `name`) to set options;
@@ -148,8 +197,8 @@ std::string_view model_name();
 template <class T>
 bool decode(std::string_view json, T& out, Errors& errors, std::string_view root = "body");
 
-// Checks the constraints (and enum values) of a value already built, e.g. a
-// response before it is sent; locations start with `prefix`. The input of
+// Checks the constraints, enum and OneOf values, value types (router/types.hpp)
+// and validators of a value already built, e.g. a response before it is sent; locations start with `prefix`. The input of
 // each error is the offending value encoded as JSON. True when none failed.
 template <class T>
 bool validate(const T& value, Errors& errors, const Loc& prefix = {"response"});

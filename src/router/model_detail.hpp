@@ -60,7 +60,8 @@ constexpr bool is_json_value() {
   else if constexpr (is_map<T>) return is_json_value<typename T::mapped_type>();
   else
     return std::is_same_v<T, bool> || (is_integer<T> && !std::is_same_v<T, uint64_t>) ||
-           std::is_floating_point_v<T> || std::is_same_v<T, std::string> || is_enum<T> || is_model<T>;
+           std::is_floating_point_v<T> || std::is_same_v<T, std::string> || is_enum<T> || is_model<T> ||
+           is_value_type<T> || is_one_of<T>;
 }
 
 template <class T>
@@ -87,23 +88,58 @@ constexpr bool forbid_extra() {
   else return false;
 }
 
-// The Constraints of member `Ptr` of model T (all unset if it has none).
+template <class P>
+struct member_pointer;
+template <class C, class M>
+struct member_pointer<M C::*> {
+  using rule = FieldRule<C, M>;
+};
+
+// The rule of member `Ptr` of model T (no constraints, alias or validator
+// if model_traits<T>::fields has none for it).
 template <class T, auto Ptr>
-constexpr Constraints constraints_for() {
-  Constraints out{};
+constexpr auto rule_for() {
+  using Rule = typename member_pointer<std::remove_cv_t<decltype(Ptr)>>::rule;
+  Rule out{Ptr, {}};
   if constexpr (requires { model_traits<T>::fields; }) {
     std::apply(
         [&](const auto&... rule) {
           (
               [&] {
                 if constexpr (std::is_same_v<decltype(rule.member), decltype(Ptr)>)
-                  if (rule.member == Ptr) out = rule.constraints;
+                  if (rule.member == Ptr) out = rule;
               }(),
               ...);
         },
         model_traits<T>::fields);
   }
   return out;
+}
+
+template <class T, auto Ptr>
+constexpr Constraints constraints_for() {
+  return rule_for<T, Ptr>().constraints;
+}
+
+constexpr bool plain_name(std::string_view s) {
+  for (char c : s)
+    if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) return false;
+  return true;
+}
+
+// Member descriptor D of model T as JSON sees it: its name (the alias, if
+// any) and its validator.
+template <class T, class D>
+struct FieldOf {
+  static constexpr auto rule = rule_for<T, D::pointer>();
+  static constexpr std::string_view name = rule.alias.empty() ? std::string_view(D::name) : rule.alias;
+  static_assert(plain_name(name), "an alias must not need JSON escaping");
+  static constexpr auto validator = rule.validator;
+};
+
+template <class T>
+constexpr bool has_model_validators() {
+  return requires { model_traits<T>::model_validators; };
 }
 
 template <class T, class P>
@@ -205,6 +241,29 @@ std::optional<Violation> check_number(const Num& n, const Constraints* c);
 std::optional<Violation> check_length(size_t n, const Constraints* c, std::string_view field_type);
 std::optional<Violation> check_range(const Num& n, int64_t lo, int64_t hi);
 Violation enum_violation(std::span<const std::string_view> names);
+// pydantic's error for a Literal: an enum's wording under another type.
+Violation literal_violation(std::span<const std::string_view> names);
+
+// How a value type of router/types.hpp is read, written and described.
+struct ValueKind {
+  // A JSON string -> *out; the Violation when it does not parse.
+  std::optional<Violation> (*from_string)(std::string_view s, void* out);
+  // A JSON number (its text and its value) -> *out; null: numbers are refused.
+  std::optional<Violation> (*from_number)(std::string_view token, const Num& n, void* out);
+  // A parameter's text -> *out; null: as from_string.
+  std::optional<Violation> (*from_param)(std::string_view s, void* out);
+  // What any other JSON value gets (and numbers, without from_number).
+  std::string_view type_error, type_msg;
+  // Appends the value as JSON.
+  void (*encode)(const void* v, std::string& out);
+  // Checks a value built in C++ (validate()); null: every value is valid.
+  std::optional<Violation> (*check)(const void* v);
+  // The members of its inline JSON Schema.
+  std::string_view schema;
+};
+
+// A field validator's or model validator's refusal.
+Violation value_error(std::string_view message);
 
 void add_error(Errors& errors, const Path& at, std::string_view type, std::string msg, std::string input,
                std::string ctx = {});
@@ -272,6 +331,14 @@ class Decoder {
   Read read_bool(od::value v, const Path& at, bool& out);
   Read read_string(od::value v, const Path& at, Check chk, std::string& out);
   Read read_enum(od::value v, const Path& at, std::span<const std::string_view> names, size_t& index);
+  // The value types' readers live in types.cpp, out of model.cpp's hot code.
+  Read read_literal(od::value v, const Path& at, std::span<const std::string_view> names, size_t& index);
+  Read read_value(od::value v, const Path& at, const ValueKind& kind, void* out);
+  // Where the raw text of a value read from `token` on ends, for an error's input.
+  std::string_view span_from(std::string_view token) {
+    const char* end = location();
+    return end > token.data() ? std::string_view(token.data(), static_cast<size_t>(end - token.data())) : token;
+  }
   Read read_number(od::value& v, Num& n);
 
   bool fatal(simdjson::error_code e);
@@ -307,6 +374,12 @@ class Decoder {
   void report(const Path& at, std::string_view type, std::string msg, std::string_view raw_input,
               std::string ctx = {});
   void report(const Path& at, const Violation& v, std::string_view raw_input);
+  // Calls a field validator on a value that passed its own checks; `raw` is
+  // what the client sent, the input of the error.
+  template <class M>
+  void run_validator(FieldValidator<M> fn, const M& value, const Path& at, std::string_view raw) {
+    if (auto message = fn(value)) report(at, value_error(*message), raw);
+  }
   // Where the iterator stands: just past the last value consumed.
   const char* location();
   bool enter();
@@ -365,6 +438,13 @@ bool Decoder::read(od::value v, T& out, const Path& at, Check chk) {
     const Read r = read_enum(v, at, EnumInfo<T>::names, i);
     if (r == Read::ok) out = EnumInfo<T>::values[i];
     return r != Read::fatal;
+  } else if constexpr (is_value_type<T>) {
+    return read_value(v, at, *value_kind<T>, &out) != Read::fatal;
+  } else if constexpr (is_one_of<T>) {
+    size_t i = 0;
+    const Read r = read_literal(v, at, T::choices, i);
+    if (r == Read::ok) out = T(i);
+    return r != Read::fatal;
   } else if constexpr (is_vector<T>) {
     return read_list(v, out, at, chk);
   } else if constexpr (is_map<T>) {
@@ -393,6 +473,7 @@ bool Decoder::read_model(od::value v, T& out, const Path& at) {
     return mismatch(v, at, "model_type", msg, std::move(ctx));
   }
   const char* start = v.raw_json_token().data();
+  const size_t model_errors = errors_.size();
   od::object obj;
   if (auto e = v.get_object().get(obj)) return fatal(e);
   if (!enter()) return false;
@@ -409,10 +490,17 @@ bool Decoder::read_model(od::value v, T& out, const Path& at) {
     bool ok = true;
     mp::mp_for_each<M>([&](auto D) {
       using Desc = decltype(D);
-      if (index == n && key == std::string_view(Desc::name)) {
+      using Field = FieldOf<T, Desc>;
+      if (index == n && key == Field::name) {
         index = i;
-        const Path here(&at, std::string_view(Desc::name));
-        ok = read(f.value(), out.*Desc::pointer, here, FieldCheck<T, Desc::pointer>::get());
+        const Path here(&at, Field::name);
+        if constexpr (Field::validator != nullptr) {
+          const std::string_view token = f.value().raw_json_token();
+          ok = read(f.value(), out.*Desc::pointer, here, FieldCheck<T, Desc::pointer>::get());
+          if (ok && errors_.size() == before) run_validator(Field::validator, out.*Desc::pointer, here, span_from(token));
+        } else {
+          ok = read(f.value(), out.*Desc::pointer, here, FieldCheck<T, Desc::pointer>::get());
+        }
       }
       ++i;
     });
@@ -439,13 +527,20 @@ bool Decoder::read_model(od::value v, T& out, const Path& at) {
         member.reset();
       } else {
         const size_t before = errors_.size();
-        report_missing(Path(&at, std::string_view(Desc::name)), start, object_text);
+        report_missing(Path(&at, FieldOf<T, Desc>::name), start, object_text);
         note(order, before, i);
       }
     }
     ++i;
   });
   sort(order);
+  if constexpr (has_model_validators<T>()) {
+    if (errors_.size() == model_errors) {  // as pydantic: only a model whose fields all passed
+      const std::string_view whole(start, static_cast<size_t>(location() - start));
+      for (const ModelValidator<T> fn : model_traits<T>::model_validators)
+        if (auto message = fn(out)) report(at, value_error(*message), whole);
+    }
+  }
   return true;
 }
 
@@ -502,16 +597,17 @@ bool Decoder::read_map(od::value v, std::map<std::string, U>& out, const Path& a
 
 // ---------------------------------------------------------------- encoding
 
-// `,"name":` for member descriptor D, built at compile time, so that a
-// member costs one append (C++ identifiers never need escaping).
-template <class D>
+// `,"name":` for member descriptor D of T, built at compile time, so that a
+// member costs one append (C++ identifiers and aliases never need escaping).
+template <class T, class D>
 struct KeyText {
-  static constexpr size_t n = std::char_traits<char>::length(D::name);
+  static constexpr std::string_view name = FieldOf<T, D>::name;
+  static constexpr size_t n = name.size();
   static constexpr std::array<char, n + 4> text = [] {
     std::array<char, n + 4> a{};
     a[0] = ',';
     a[1] = '"';
-    for (size_t i = 0; i < n; ++i) a[2 + i] = D::name[i];
+    for (size_t i = 0; i < n; ++i) a[2 + i] = name[i];
     a[n + 2] = '"';
     a[n + 3] = ':';
     return a;
@@ -537,6 +633,10 @@ void encode_value(const T& v, std::string& out) {
   } else if constexpr (is_enum<T>) {
     if (const auto* name = EnumInfo<T>::name_of(v)) json::append_string(out, *name);
     else json::append_int(out, static_cast<int64_t>(v));
+  } else if constexpr (is_value_type<T>) {
+    value_kind<T>->encode(&v, out);
+  } else if constexpr (is_one_of<T>) {
+    json::append_string(out, v.index < std::size(T::choices) ? v.value() : std::string_view());
   } else if constexpr (is_vector<T>) {
     out.push_back('[');
     for (size_t i = 0; i < v.size(); ++i) {
@@ -559,7 +659,7 @@ void encode_value(const T& v, std::string& out) {
     out.push_back('{');
     bool first = true;
     mp::mp_for_each<Members<T>>([&](auto D) {
-      const auto& key = KeyText<decltype(D)>::text;
+      const auto& key = KeyText<T, decltype(D)>::text;
       out.append(key.data() + first, key.size() - first);  // no comma before the first member
       first = false;
       encode_value(v.*decltype(D)::pointer, out);
@@ -592,6 +692,11 @@ void validate_value(const T& v, Errors& errors, const Path& at, Check chk) {
       if (auto bad = check_string(v, chk)) fail(*bad);
   } else if constexpr (is_enum<T>) {
     if (!EnumInfo<T>::name_of(v)) fail(enum_violation(EnumInfo<T>::names));
+  } else if constexpr (is_value_type<T>) {
+    if (value_kind<T>->check)
+      if (auto bad = value_kind<T>->check(&v)) fail(*bad);
+  } else if constexpr (is_one_of<T>) {
+    if (v.index >= std::size(T::choices)) fail(literal_violation(T::choices));
   } else if constexpr (is_vector<T>) {
     if (chk.c)
       if (auto bad = check_length(v.size(), chk.c, "List")) fail(*bad);
@@ -603,12 +708,29 @@ void validate_value(const T& v, Errors& errors, const Path& at, Check chk) {
     for (const auto& [key, item] : v) validate_value(item, errors, Path(&at, std::string_view(key)), Check{});
   } else if constexpr (is_model<T>) {
     static_assert(rules_name_described_members<T>(), "model_traits<T>::fields names a member T does not describe");
+    const size_t before = errors.size();
     mp::mp_for_each<Members<T>>([&](auto D) {
       using Desc = decltype(D);
-      validate_value(v.*Desc::pointer, errors, Path(&at, std::string_view(Desc::name)),
-                     FieldCheck<T, Desc::pointer>::get());
+      using Field = FieldOf<T, Desc>;
+      const Path here(&at, Field::name);
+      const size_t field_errors = errors.size();
+      validate_value(v.*Desc::pointer, errors, here, FieldCheck<T, Desc::pointer>::get());
+      if constexpr (Field::validator != nullptr) {
+        if (errors.size() == field_errors)
+          if (auto message = Field::validator(v.*Desc::pointer)) {
+            const Violation bad = value_error(*message);
+            std::string input;
+            encode_value(v.*Desc::pointer, input);
+            add_error(errors, here, bad.type, bad.msg, std::move(input), bad.ctx);
+          }
+      }
     });
-  } else if constexpr (!std::is_same_v<T, bool>) {
+    if constexpr (has_model_validators<T>()) {
+      if (errors.size() == before)
+        for (const ModelValidator<T> fn : model_traits<T>::model_validators)
+          if (auto message = fn(v)) fail(value_error(*message));
+    }
+  } else if constexpr (!std::is_same_v<T, bool> && !is_value_type<T>) {
     static_assert(always_false<T>, "unsupported field type (see router/model.hpp)");
   }
 }
@@ -637,6 +759,14 @@ void schema_members(std::string& out, const Constraints* c, Schemas* reg) {
     json::append_int(out, static_cast<int64_t>(*n));
   };
   if constexpr (is_optional<T>) {
+    if constexpr (is_value_type<typename T::value_type>) {
+      // pydantic flattens a nullable anyOf (Decimal's) into one list.
+      const std::string_view inner = value_kind<typename T::value_type>->schema;
+      if (inner.starts_with("\"anyOf\":[")) {
+        out.append(inner.substr(0, inner.size() - 1)).append(",{\"type\":\"null\"}]");
+        return;
+      }
+    }
     out.append("\"anyOf\":[{");
     schema_members<typename T::value_type>(out, c, reg);
     out.append("},{\"type\":\"null\"}]");
@@ -663,6 +793,15 @@ void schema_members(std::string& out, const Constraints* c, Schemas* reg) {
   } else if constexpr (is_enum<T> || is_model<T>) {
     if (reg) reg->add<T>();
     append_ref(out, model_name<T>());
+  } else if constexpr (is_value_type<T>) {
+    out.append(value_kind<T>->schema);
+  } else if constexpr (is_one_of<T>) {
+    out.append("\"type\":\"string\",\"enum\":[");
+    for (size_t i = 0; i < std::size(T::choices); ++i) {
+      if (i) out.push_back(',');
+      json::append_string(out, T::choices[i]);
+    }
+    out.push_back(']');
   } else if constexpr (is_vector<T>) {
     out.append("\"type\":\"array\",\"items\":{");
     schema_members<typename T::value_type>(out, nullptr, reg);
@@ -708,20 +847,21 @@ void model_schema(std::string& out, Schemas* reg) {
     using Desc = decltype(D);
     using Member = std::remove_cvref_t<decltype(std::declval<T&>().*Desc::pointer)>;
     using Field = FieldCheck<T, Desc::pointer>;
+    constexpr std::string_view name = FieldOf<T, Desc>::name;
     if (!first) out.push_back(',');
     first = false;
-    json::append_string(out, Desc::name);
+    json::append_string(out, name);
     out.append(":{");
     schema_members<Member>(out, Field::any ? &Field::c : nullptr, reg);
     if constexpr (is_optional<Member>) out.append(",\"default\":null");
     if constexpr (!is_model<Member> && !is_enum<Member>) {  // a bare $ref takes no siblings, as in pydantic
       out.append(",\"title\":");
-      json::append_string(out, field_title(Desc::name));
+      json::append_string(out, field_title(name));
     }
     out.push_back('}');
     if constexpr (!is_optional<Member>) {
       required.append(required.empty() ? "" : ",");
-      json::append_string(required, Desc::name);
+      json::append_string(required, name);
     }
   });
   out.push_back('}');

@@ -74,10 +74,15 @@ bool text_to_string(std::string_view text, Check check, Errors& errors, const Pa
 }
 
 bool text_to_enum(std::string_view text, std::span<const std::string_view> names, Errors& errors, const Path& at,
-                  size_t& index) {
+                  size_t& index, bool literal) {
   for (size_t i = 0; i < names.size(); ++i)
     if (names[i] == text) return index = i, true;
-  return fail(errors, at, enum_violation(names), text);
+  return fail(errors, at, literal ? literal_violation(names) : enum_violation(names), text);
+}
+
+bool text_to_value(std::string_view text, const ValueKind& kind, Errors& errors, const Path& at, void* out) {
+  if (auto bad = (kind.from_param ? kind.from_param : kind.from_string)(text, out)) return fail(errors, at, *bad, text);
+  return true;
 }
 
 }  // namespace detail

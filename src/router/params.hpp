@@ -12,8 +12,8 @@
 // conversion to const T&).
 //
 // Parameters (Path, Query, Header, Cookie) take: bool, integers, double and
-// float, std::string, described enums (by enumerator name), std::optional of
-// those, and for Query and Header std::vector of those (a repeated key gives
+// float, std::string, described enums (by enumerator name), the value types
+// of router/types.hpp (Date, Uuid, OneOf<...>, ...), std::optional of those, and for Query and Header std::vector of those (a repeated key gives
 // the items). A parameter is required unless it is a std::optional (absent:
 // nullopt), a std::vector (absent: empty) or has a default. Defaults are
 // template arguments too: numbers and enumerators as they are, strings as
@@ -72,15 +72,7 @@
 
 namespace strata::router {
 
-// A string literal usable as a template argument: the names of parameters.
-template <size_t N>
-struct fixed_string {
-  char data[N]{};
-  constexpr fixed_string(const char (&s)[N]) {  // NOLINT: implicit, so "id" converts
-    for (size_t i = 0; i < N; ++i) data[i] = s[i];
-  }
-  constexpr std::string_view view() const { return {data, N - 1}; }
-};
+// fixed_string, the names of parameters, is in router/types.hpp.
 
 // The Default argument of a parameter without one.
 struct no_default_t {
@@ -196,7 +188,7 @@ struct Depends
 namespace detail {
 
 // Reads one parameter's text into `out` (T: bool, an integer, double, float,
-// std::string or a described enum), checking `rule`; on failure appends the
+// std::string, a described enum or a router/types.hpp type), checking `rule`; on failure appends the
 // error at `at` and returns false.
 template <class T>
 bool from_text(std::string_view text, T& out, const Constraints* rule, const Pattern* pattern, Errors& errors,
@@ -208,7 +200,8 @@ bool text_to_double(std::string_view text, const Constraints* rule, Errors& erro
 bool text_to_bool(std::string_view text, Errors& errors, const Path& at, bool& out);
 bool text_to_string(std::string_view text, Check check, Errors& errors, const Path& at, std::string& out);
 bool text_to_enum(std::string_view text, std::span<const std::string_view> names, Errors& errors, const Path& at,
-                  size_t& index);
+                  size_t& index, bool literal = false);
+bool text_to_value(std::string_view text, const ValueKind& kind, Errors& errors, const Path& at, void* out);
 
 template <class T>
 bool from_text(std::string_view text, T& out, const Constraints* rule, const Pattern* pattern, Errors& errors,
@@ -234,6 +227,13 @@ bool from_text(std::string_view text, T& out, const Constraints* rule, const Pat
     size_t i = 0;
     if (!text_to_enum(text, EnumInfo<T>::names, errors, at, i)) return false;
     out = EnumInfo<T>::values[i];
+    return true;
+  } else if constexpr (is_value_type<T>) {
+    return text_to_value(text, *value_kind<T>, errors, at, &out);
+  } else if constexpr (is_one_of<T>) {
+    size_t i = 0;
+    if (!text_to_enum(text, T::choices, errors, at, i, true)) return false;
+    out = T(i);
     return true;
   } else {
     static_assert(always_false<T>, "a path, query, header or cookie parameter must be a scalar (see router/params.hpp)");
