@@ -123,6 +123,7 @@ namespace strata::router {
 // A numeric bound: remembers whether it was written as an integer, so that
 // integers compare exactly and ctx renders it as pydantic would (0, not 0.0).
 struct Bound {
+  constexpr Bound() : integral(true), i(0), d(0) {}
   template <class N>
     requires(std::is_arithmetic_v<N> && !std::is_same_v<N, bool>)
   constexpr Bound(N v)  // NOLINT: implicit, so that `.ge = 0` reads naturally
@@ -133,11 +134,48 @@ struct Bound {
   double d;
 };
 
+// What Constraints holds where std::optional would do: the same reading
+// (`if (c.ge)`, `*c.ge`, `c.ge->d`), but with public members only, so that
+// Constraints is a structural type and can be written inline as a template
+// argument: Query<"limit", int, 10, Constraints{.ge = 1}>.
+template <class T>
+struct Maybe {
+  bool engaged = false;
+  T value = {};
+  constexpr Maybe() = default;
+  template <class U>
+    requires(std::is_constructible_v<T, U> && !std::is_same_v<std::remove_cvref_t<U>, Maybe>)
+  constexpr Maybe(U&& v)  // NOLINT: implicit, so that `.min_length = 1` reads naturally
+      : engaged(true), value(static_cast<T>(v)) {}
+  constexpr explicit operator bool() const { return engaged; }
+  constexpr const T& operator*() const { return value; }
+  constexpr const T* operator->() const { return &value; }
+};
+
+// A regular expression's text, held by value for the same reason; up to
+// 255 characters (a longer one does not compile).
+struct PatternText {
+  static constexpr size_t kCapacity = 255;
+  char text[kCapacity + 1] = {};
+  size_t size = 0;
+  constexpr PatternText() = default;
+  constexpr PatternText(const char* s) {  // NOLINT: implicit, so that `.pattern = "^[a-z]+$"` reads naturally
+    while (s[size] != '\0') {
+      if (size == kCapacity) throw "a Constraints pattern is longer than 255 characters";
+      text[size] = s[size];
+      ++size;
+    }
+  }
+  constexpr bool empty() const { return size == 0; }
+  constexpr std::string_view view() const { return {text, size}; }
+  constexpr operator std::string_view() const { return view(); }  // NOLINT: implicit on purpose
+};
+
 // The constraints of one field; designated initializers name what is set.
 struct Constraints {
-  std::optional<size_t> min_length = {}, max_length = {};
-  std::optional<Bound> ge = {}, gt = {}, le = {}, lt = {};
-  std::string_view pattern = {};  // empty: none
+  Maybe<size_t> min_length = {}, max_length = {};
+  Maybe<Bound> ge = {}, gt = {}, le = {}, lt = {};
+  PatternText pattern = {};  // empty: none
 };
 
 // A field validator (pydantic's @field_validator, mode="after"): sees the

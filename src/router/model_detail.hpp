@@ -748,12 +748,12 @@ inline void append_ref(std::string& out, std::string_view name) {
 // under constraints `c`; registers referenced models and enums in `reg`.
 template <class T>
 void schema_members(std::string& out, const Constraints* c, Schemas* reg) {
-  auto num = [&](const char* key, const std::optional<Bound>& b) {
+  auto num = [&](const char* key, const Maybe<Bound>& b) {
     if (!c || !b) return;
     out.append(",\"").append(key).append("\":");
     append_bound(out, *b);
   };
-  auto count = [&](const char* key, const std::optional<size_t>& n) {
+  auto count = [&](const char* key, const Maybe<size_t>& n) {
     if (!c || !n) return;
     out.append(",\"").append(key).append("\":");
     json::append_int(out, static_cast<int64_t>(*n));

@@ -21,9 +21,10 @@
 //
 //   Query<"page", int, 1>   Query<"sort", Order, Order::asc>   Query<"q", std::string, fixed_string{"all"}>
 //
-// Constraints are the ones models use (router/model.hpp), given as a
-// reference to a constexpr Constraints object:
+// Constraints are the ones models use (router/model.hpp), written inline
+// or named once for several parameters:
 //
+//   Query<"page", int, 1, Constraints{.ge = 1, .le = 1000}>
 //   inline constexpr Constraints kPage{.ge = 1, .le = 1000};
 //   Query<"page", int, 1, kPage>
 //
@@ -99,25 +100,25 @@ struct Holder {
   operator const T&() const { return value; }  // NOLINT: implicit on purpose
 };
 
-template <Source S, fixed_string Name, class T, auto Default, const Constraints& Rule>
+template <Source S, fixed_string Name, class T, auto Default, Constraints Rule>
 struct Param : Holder<T> {
   static constexpr Source source = S;
   static constexpr std::string_view name() { return Name.view(); }
   static constexpr bool has_default = !std::is_same_v<std::remove_cv_t<decltype(Default)>, no_default_t>;
-  static constexpr const Constraints& rule = Rule;
+  static constexpr const Constraints& rule = Rule;  // a template parameter object: static storage
   static T default_value() {
     if constexpr (requires { Default.view(); }) return T(Default.view());
     else return T(Default);
   }
 };
 
-template <fixed_string Name, class T, auto Default = no_default, const Constraints& Rule = unconstrained>
+template <fixed_string Name, class T, auto Default = no_default, Constraints Rule = Constraints{}>
 using Path = Param<Source::path, Name, T, Default, Rule>;
-template <fixed_string Name, class T, auto Default = no_default, const Constraints& Rule = unconstrained>
+template <fixed_string Name, class T, auto Default = no_default, Constraints Rule = Constraints{}>
 using Query = Param<Source::query, Name, T, Default, Rule>;
-template <fixed_string Name, class T, auto Default = no_default, const Constraints& Rule = unconstrained>
+template <fixed_string Name, class T, auto Default = no_default, Constraints Rule = Constraints{}>
 using Header = Param<Source::header, Name, T, Default, Rule>;
-template <fixed_string Name, class T, auto Default = no_default, const Constraints& Rule = unconstrained>
+template <fixed_string Name, class T, auto Default = no_default, Constraints Rule = Constraints{}>
 using Cookie = Param<Source::cookie, Name, T, Default, Rule>;
 
 template <class T>

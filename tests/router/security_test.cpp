@@ -319,3 +319,29 @@ TEST(TypedRoutes, ATrailingSlashIsRedirectedAsFastApiDoes) {
 }
 
 }  // namespace rt_security
+
+namespace rt_security {
+
+// Constraints is a structural type: written inline as a template argument,
+// it is the same parameter type as the named constant with the same value.
+inline constexpr Constraints kCode{.min_length = 2, .pattern = "^[A-Z]+$"};
+static_assert(std::is_same_v<Query<"code", std::string, no_default, kCode>,
+                             Query<"code", std::string, no_default, Constraints{.min_length = 2, .pattern = "^[A-Z]+$"}>>);
+
+TEST(TypedParams, ConstraintsWrittenInline) {
+  API api(no_docs());
+  api.get("/q", [](Query<"limit", int, 10, Constraints{.ge = 1, .le = 5}> limit,
+                   Query<"code", std::string, fixed_string{"AB"}, Constraints{.pattern = "^[A-Z]+$"}> code)
+                    -> Task<PlainText> { co_return PlainText{std::to_string(*limit) + *code}; });
+  TestClient c(api.application());
+  EXPECT_EQ(c.get("/q?limit=5&code=XY").body, "5XY");
+  auto bad = c.get("/q?limit=0&code=x");
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_NE(bad.body.find(R"("type":"greater_than_equal","loc":["query","limit"])"), std::string::npos) << bad.body;
+  EXPECT_NE(bad.body.find(R"("type":"string_pattern_mismatch","loc":["query","code"])"), std::string::npos) << bad.body;
+  EXPECT_NE(api.openapi().find(R"("schema":{"type":"integer","minimum":1,"maximum":5,"title":"Limit","default":10})"),
+            std::string::npos)
+      << api.openapi();
+}
+
+}  // namespace rt_security
