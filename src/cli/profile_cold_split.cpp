@@ -1,0 +1,232 @@
+// `strata profile --cold-split`: one cold start in its parts, per tier, and
+// the Python twins' in the same run.
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <sstream>
+
+#include "cli/profile.hpp"
+#include "cli/profile_internal.hpp"
+#include "kit/process.hpp"
+
+namespace strata::cli::profiling {
+
+namespace {
+
+// CLOCK_MONOTONIC is one clock for every process on the machine, so the
+// parent's "spawned" and the child's marks subtract.
+uint64_t monotonic_ns() {
+  timespec ts;
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+uint64_t g_static_init_ns = 0;
+uint64_t g_main_ns = 0;
+
+// Priority 101 runs first among this executable's static initialisers
+// (strata's libraries are linked in statically, so theirs are among them),
+// and after every shared library's: what comes before is the kernel's exec
+// and the dynamic loader's work.
+__attribute__((constructor(101))) void mark_static_init() { g_static_init_ns = monotonic_ns(); }
+
+}  // namespace
+
+int cold_split_child(const std::string& tier) {
+  const uint64_t command = monotonic_ns();
+  uint64_t built, first, second;
+  if (tier == "app" || tier == "typed") {
+    LambdaTarget target(tier);
+    built = monotonic_ns();
+    target.invoke();
+    first = monotonic_ns();
+    target.invoke();
+    second = monotonic_ns();
+  } else {
+    // Tiers 1-2 have no Lambda path (the adapter sits on tier 3): the same
+    // GET through the in-memory engine instead.
+    const Scenario sc = scenario("hello");
+    auto d = make_driver(tier);
+    built = monotonic_ns();
+    run_requests(*d, sc, 1, tier);
+    first = monotonic_ns();
+    run_requests(*d, sc, 1, tier);
+    second = monotonic_ns();
+  }
+  std::printf("cold-split %llu %llu %llu %llu %llu %llu\n", static_cast<unsigned long long>(g_static_init_ns),
+              static_cast<unsigned long long>(g_main_ns), static_cast<unsigned long long>(command),
+              static_cast<unsigned long long>(built), static_cast<unsigned long long>(first),
+              static_cast<unsigned long long>(second));
+  return 0;
+}
+
+namespace {
+
+// The columns of the table; a stack leaves out what it does not have.
+enum Part { kStart, kStaticInit, kToCommand, kImports, kBuild, kFirst, kSecond, kToFirstAnswer, kParts };
+const char* const kPartNames[kParts] = {"start",       "static init", "main->cmd", "imports",
+                                        "build app",   "1st call",    "2nd call",  "to 1st answer"};
+
+struct Split {
+  std::vector<double> ms[kParts];
+  bool has[kParts] = {};
+  std::string error;
+};
+
+// Runs `argv` `starts` times; `parts` turns the child's marks (and the
+// spawn time) into milliseconds per part.
+template <class Parts>
+Split split_runs(const std::vector<std::string>& argv, int starts, size_t marks, Parts parts) {
+  Split s;
+  kit::SpawnSpec spec;
+  spec.argv = argv;
+  for (int i = 0; i < starts; ++i) {
+    const uint64_t spawned = monotonic_ns();
+    const kit::RunResult ran = kit::run_to_end(spec, std::chrono::minutes(2));
+    const size_t at = ran.out.find("cold-split ");
+    if (!ran.ok() || at == std::string::npos) {
+      s.error = kit::last_line(!ran.error.empty() ? ran.error : !ran.err.empty() ? ran.err : ran.out);
+      return s;
+    }
+    std::istringstream in(ran.out.substr(at + 11));
+    std::vector<uint64_t> t(marks);
+    for (uint64_t& v : t) in >> v;
+    if (!in) {
+      s.error = "unreadable marks: " + kit::last_line(ran.out);
+      return s;
+    }
+    std::map<Part, double> got = parts(spawned, t);
+    for (const auto& [p, v] : got) {
+      s.ms[p].push_back(v);
+      s.has[p] = true;
+    }
+  }
+  return s;
+}
+
+double ms(uint64_t from, uint64_t to) { return to >= from ? static_cast<double>(to - from) / 1e6 : 0; }
+
+void print_row(const std::string& stack, const std::string& tier, const Split& s) {
+  std::printf("%-8s %-7s", stack.c_str(), tier.c_str());
+  for (int p = 0; p < kParts; ++p) {
+    if (s.has[p])
+      std::printf(" %*.3f", p == kToFirstAnswer ? 13 : 11, median(s.ms[p]));
+    else
+      std::printf(" %*s", p == kToFirstAnswer ? 13 : 11, "-");
+  }
+  std::printf("\n");
+}
+
+// The dynamic loader's own account of its work (glibc's LD_DEBUG=statistics).
+void print_loader_statistics() {
+  kit::SpawnSpec spec;
+  spec.argv = {kit::self_exe(), "--version"};
+  spec.env = {"LD_DEBUG=statistics"};
+  const kit::RunResult ran = kit::run_to_end(spec, std::chrono::minutes(1));
+  auto figure = [&](const char* label) -> double {
+    const size_t at = ran.err.find(label);
+    return at == std::string::npos ? -1 : std::strtod(ran.err.c_str() + at + std::strlen(label), nullptr);
+  };
+  const double total = figure("total startup time in dynamic loader:");
+  const double relocation = figure("time needed for relocation:");
+  const double loading = figure("time needed to load objects:");
+  const double relocations = figure("number of relocations:");
+  if (total < 0) {
+    std::printf("\ndynamic loader: LD_DEBUG=statistics printed nothing (not glibc's loader?)\n");
+    return;
+  }
+  // glibc counts in TSC cycles; the probe clock knows their rate.
+  probe::set_enabled(true);
+  probe::set_enabled(false);
+  const bool tsc = probe::clock_name() == "tsc";
+  auto as_ms = [&](double cycles) {
+    return tsc ? fmt(" (%.3f ms)", static_cast<double>(probe::to_ns(static_cast<uint64_t>(cycles))) / 1e6)
+               : std::string();
+  };
+  std::printf("\ndynamic loader, LD_DEBUG=statistics on `strata --version` (one run, TSC cycles%s):\n"
+              "  total %s cycles%s: loading objects %s%s, relocation %s%s (%s symbol relocations)\n",
+              tsc ? ", in ms at the TSC's rate" : "", group(total).c_str(), as_ms(total).c_str(),
+              group(loading).c_str(), as_ms(loading).c_str(), group(relocation).c_str(), as_ms(relocation).c_str(),
+              group(relocations).c_str());
+}
+
+}  // namespace
+
+void print_cold_split(const std::vector<std::string>& tiers, const std::string& reference, int starts) {
+  std::printf("\ncold start, split (ms, median of %d starts each; the median of each part, so the parts need not\n"
+              "add up to the total). strata: start = spawn (fork, exec) through the dynamic loader and the shared\n"
+              "libraries' initialisers to the first static initialiser of the executable; static init = the\n"
+              "executable's own, to main; main->cmd = the command line parsed; build app = routes, models, the\n"
+              "OpenAPI document, the Invoker; 1st/2nd call = one API Gateway GET event through lambda::Invoker\n"
+              "(app, typed) or GET /index through the in-memory HTTP engine (raw, http: no Lambda path below\n"
+              "tier 3). Python: start = spawn to the script's first line (interpreter start-up); imports; build\n"
+              "app = the app module and the adapter; 1st/2nd call = the same event through the handler.\n\n",
+              starts);
+  std::printf("%-8s %-7s", "stack", "tier");
+  for (int p = 0; p < kParts; ++p) std::printf(" %*s", p == kToFirstAnswer ? 13 : 11, kPartNames[p]);
+  std::printf("\n");
+  std::fflush(stdout);
+  double typed_ms = 0, fastapi_ms = 0;
+  for (const std::string& tier : tiers) {
+    const Split s = split_runs({kit::self_exe(), "profile", "--tier", tier, "--cold-split-child"}, starts, 6,
+                               [](uint64_t spawned, const std::vector<uint64_t>& t) {
+                                 return std::map<Part, double>{{kStart, ms(spawned, t[0])},
+                                                               {kStaticInit, ms(t[0], t[1])},
+                                                               {kToCommand, ms(t[1], t[2])},
+                                                               {kBuild, ms(t[2], t[3])},
+                                                               {kFirst, ms(t[3], t[4])},
+                                                               {kSecond, ms(t[4], t[5])},
+                                                               {kToFirstAnswer, ms(spawned, t[4])}};
+                               });
+    if (!s.error.empty()) throw Failure{"cold split of tier " + tier + ": " + s.error};
+    print_row("strata", tier, s);
+    if (tier == "typed") typed_ms = median(s.ms[kToFirstAnswer]);
+    std::fflush(stdout);
+  }
+  if (reference == "python") {
+    const std::string python = "/usr/bin/python3";
+    const std::string script = std::string(STRATA_REFERENCE_DIR) + "/python/lambda_profile.py";
+    if (::access(python.c_str(), X_OK) != 0) {
+      std::printf("python: skipped, %s is not installed\n", python.c_str());
+    } else {
+      for (const auto& [twin, label] : {std::pair<std::string, std::string>{"fastapi", "FastAPI"},
+                                        std::pair<std::string, std::string>{"proxy", "proxy"}}) {
+        const Split s = split_runs({python, "-E", "-s", script, "--twin", twin, "--event", kLambdaEvent, "--split"},
+                                   starts, 5, [](uint64_t spawned, const std::vector<uint64_t>& t) {
+                                     return std::map<Part, double>{{kStart, ms(spawned, t[0])},
+                                                                   {kImports, ms(t[0], t[1])},
+                                                                   {kBuild, ms(t[1], t[2])},
+                                                                   {kFirst, ms(t[2], t[3])},
+                                                                   {kSecond, ms(t[3], t[4])},
+                                                                   {kToFirstAnswer, ms(spawned, t[3])}};
+                                   });
+        if (!s.error.empty()) {
+          std::printf("%-8s %-7s skipped: %s (make bench-python installs the packages)\n", "python", label.c_str(),
+                      s.error.c_str());
+          continue;
+        }
+        print_row("python", label, s);
+        if (twin == "fastapi") fastapi_ms = median(s.ms[kToFirstAnswer]);
+        std::fflush(stdout);
+      }
+    }
+  }
+  if (typed_ms > 0 && fastapi_ms > 0)
+    std::printf("\ntyped tier vs the FastAPI twin, spawn to first answer: %.3f ms vs %.3f ms, %.1fx faster\n",
+                typed_ms, fastapi_ms, fastapi_ms / typed_ms);
+  print_loader_statistics();
+}
+
+}  // namespace strata::cli::profiling
+
+namespace strata::cli {
+
+void note_main_entered() { profiling::g_main_ns = profiling::monotonic_ns(); }
+
+}  // namespace strata::cli
