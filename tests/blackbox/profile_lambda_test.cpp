@@ -219,8 +219,8 @@ TEST(BlackboxPythonTwins, BesideStrataInTheProfile) {
   EXPECT_EQ(r.out.find("skipped"), std::string::npos) << r.out;
   const std::vector<SplitRow> rows = split_table(r.out);
   ASSERT_EQ(rows.size(), 3u) << r.out;
-  expect_sane(rows[1], {"start", "imports", "build app", "1st call", "2nd call", "to 1st answer"});
-  expect_sane(rows[2], {"start", "imports", "build app", "1st call", "2nd call", "to 1st answer"});
+  expect_sane(rows[1], {"start", "main->cmd", "imports", "build app", "1st call", "2nd call", "to 1st answer"});
+  expect_sane(rows[2], {"start", "main->cmd", "imports", "build app", "1st call", "2nd call", "to 1st answer"});
   EXPECT_EQ(rows[1].tier, "FastAPI");
   EXPECT_EQ(rows[2].tier, "proxy");
   EXPECT_NE(r.out.find("typed tier vs the FastAPI twin"), std::string::npos) << r.out;
