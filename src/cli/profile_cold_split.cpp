@@ -73,44 +73,54 @@ enum Part { kStart, kStaticInit, kToCommand, kImports, kBuild, kFirst, kSecond, 
 const char* const kPartNames[kParts] = {"start",       "static init", "main->cmd", "imports",
                                         "build app",   "1st call",    "2nd call",  "to 1st answer"};
 
+using Marks = std::vector<uint64_t>;
+using ToParts = std::map<Part, double> (*)(uint64_t spawned, const Marks& marks);
+
+// One row of the table: a program that prints "cold-split" and its marks.
 struct Split {
-  std::vector<double> ms[kParts];
+  std::string stack, tier;
+  std::vector<std::string> argv;
+  size_t marks;
+  ToParts parts;  // the child's marks (and the spawn time) as milliseconds per part
+  std::vector<double> ms[kParts] = {};
   bool has[kParts] = {};
-  std::string error;
+  std::string error = {};
 };
 
-// Runs `argv` `starts` times; `parts` turns the child's marks (and the
-// spawn time) into milliseconds per part.
-template <class Parts>
-Split split_runs(const std::vector<std::string>& argv, int starts, size_t marks, Parts parts) {
-  Split s;
+// One start of `s`; false (and s.error) when it did not answer.
+bool start_once(Split& s, bool counted) {
   kit::SpawnSpec spec;
-  spec.argv = argv;
-  // One start more than counted: the first pages the program and its
-  // libraries in from disk, which says more about the disk than the program.
-  for (int i = -1; i < starts; ++i) {
-    const uint64_t spawned = monotonic_ns();
-    const kit::RunResult ran = kit::run_to_end(spec, std::chrono::minutes(2));
-    const size_t at = ran.out.find("cold-split ");
-    if (!ran.ok() || at == std::string::npos) {
-      s.error = kit::last_line(!ran.error.empty() ? ran.error : !ran.err.empty() ? ran.err : ran.out);
-      return s;
-    }
-    std::istringstream in(ran.out.substr(at + 11));
-    std::vector<uint64_t> t(marks);
-    for (uint64_t& v : t) in >> v;
-    if (!in) {
-      s.error = "unreadable marks: " + kit::last_line(ran.out);
-      return s;
-    }
-    if (i < 0) continue;
-    std::map<Part, double> got = parts(spawned, t);
-    for (const auto& [p, v] : got) {
-      s.ms[p].push_back(v);
-      s.has[p] = true;
-    }
+  spec.argv = s.argv;
+  const uint64_t spawned = monotonic_ns();
+  const kit::RunResult ran = kit::run_to_end(spec, std::chrono::minutes(2));
+  const size_t at = ran.out.find("cold-split ");
+  if (!ran.ok() || at == std::string::npos) {
+    s.error = kit::last_line(!ran.error.empty() ? ran.error : !ran.err.empty() ? ran.err : ran.out);
+    return false;
   }
-  return s;
+  std::istringstream in(ran.out.substr(at + 11));
+  Marks t(s.marks);
+  for (uint64_t& v : t) in >> v;
+  if (!in) {
+    s.error = "unreadable marks: " + kit::last_line(ran.out);
+    return false;
+  }
+  if (!counted) return true;
+  for (const auto& [p, v] : s.parts(spawned, t)) {
+    s.ms[p].push_back(v);
+    s.has[p] = true;
+  }
+  return true;
+}
+
+// The rows take turns, start by start, so that what else the machine is
+// doing meanwhile falls on every row alike. One start more than counted:
+// the first pages each program and its libraries in from disk, which says
+// more about the disk than the program.
+void run_interleaved(std::vector<Split>& rows, int starts) {
+  for (int i = -1; i < starts; ++i)
+    for (Split& s : rows)
+      if (s.error.empty()) start_once(s, i >= 0);
 }
 
 double ms(uint64_t from, uint64_t to) { return to >= from ? static_cast<double>(to - from) / 1e6 : 0; }
@@ -170,57 +180,50 @@ void print_cold_split(const std::vector<std::string>& tiers, const std::string& 
               "(app, typed) or GET /index through the in-memory HTTP engine (raw, http: no Lambda path below\n"
               "tier 3). Python: start = spawn to the script's first line (interpreter start-up); main->cmd = its\n"
               "arguments read; imports = the framework's; build app = the app module and the adapter; 1st/2nd\n"
-              "call = the same event through the handler. One uncounted start first (the page cache).\n\n",
+              "call = the same event through the handler. The rows take turns, after one uncounted start each.\n\n",
               starts);
   std::printf("%-8s %-7s", "stack", "tier");
   for (int p = 0; p < kParts; ++p) std::printf(" %*s", p == kToFirstAnswer ? 13 : 11, kPartNames[p]);
   std::printf("\n");
   std::fflush(stdout);
-  double typed_ms = 0, fastapi_ms = 0;
-  for (const std::string& tier : tiers) {
-    const Split s = split_runs({kit::self_exe(), "profile", "--tier", tier, "--cold-split-child"}, starts, 6,
-                               [](uint64_t spawned, const std::vector<uint64_t>& t) {
-                                 return std::map<Part, double>{{kStart, ms(spawned, t[0])},
-                                                               {kStaticInit, ms(t[0], t[1])},
-                                                               {kToCommand, ms(t[1], t[2])},
-                                                               {kBuild, ms(t[2], t[3])},
-                                                               {kFirst, ms(t[3], t[4])},
-                                                               {kSecond, ms(t[4], t[5])},
-                                                               {kToFirstAnswer, ms(spawned, t[4])}};
-                               });
-    if (!s.error.empty()) throw Failure{"cold split of tier " + tier + ": " + s.error};
-    print_row("strata", tier, s);
-    if (tier == "typed") typed_ms = median(s.ms[kToFirstAnswer]);
-    std::fflush(stdout);
+  std::vector<Split> rows;
+  for (const std::string& tier : tiers)
+    rows.push_back({"strata", tier, {kit::self_exe(), "profile", "--tier", tier, "--cold-split-child"}, 6,
+                    [](uint64_t spawned, const Marks& t) {
+                      return std::map<Part, double>{{kStart, ms(spawned, t[0])},         {kStaticInit, ms(t[0], t[1])},
+                                                    {kToCommand, ms(t[1], t[2])},        {kBuild, ms(t[2], t[3])},
+                                                    {kFirst, ms(t[3], t[4])},            {kSecond, ms(t[4], t[5])},
+                                                    {kToFirstAnswer, ms(spawned, t[4])}};
+                    }});
+  const size_t strata_rows = rows.size();
+  const std::string python = "/usr/bin/python3";
+  const std::string script = std::string(STRATA_REFERENCE_DIR) + "/python/lambda_profile.py";
+  if (reference == "python" && ::access(python.c_str(), X_OK) != 0) {
+    std::printf("python: skipped, %s is not installed\n", python.c_str());
+  } else if (reference == "python") {
+    for (const auto& [twin, label] : {std::pair<std::string, std::string>{"fastapi", "FastAPI"},
+                                      std::pair<std::string, std::string>{"proxy", "proxy"}})
+      rows.push_back({"python", label, {python, "-E", "-s", script, "--twin", twin, "--event", kLambdaEvent, "--split"},
+                      6, [](uint64_t spawned, const Marks& t) {
+                        return std::map<Part, double>{{kStart, ms(spawned, t[0])}, {kToCommand, ms(t[0], t[1])},
+                                                      {kImports, ms(t[1], t[2])},  {kBuild, ms(t[2], t[3])},
+                                                      {kFirst, ms(t[3], t[4])},    {kSecond, ms(t[4], t[5])},
+                                                      {kToFirstAnswer, ms(spawned, t[4])}};
+                      }});
   }
-  if (reference == "python") {
-    const std::string python = "/usr/bin/python3";
-    const std::string script = std::string(STRATA_REFERENCE_DIR) + "/python/lambda_profile.py";
-    if (::access(python.c_str(), X_OK) != 0) {
-      std::printf("python: skipped, %s is not installed\n", python.c_str());
-    } else {
-      for (const auto& [twin, label] : {std::pair<std::string, std::string>{"fastapi", "FastAPI"},
-                                        std::pair<std::string, std::string>{"proxy", "proxy"}}) {
-        const Split s = split_runs({python, "-E", "-s", script, "--twin", twin, "--event", kLambdaEvent, "--split"},
-                                   starts, 6, [](uint64_t spawned, const std::vector<uint64_t>& t) {
-                                     return std::map<Part, double>{{kStart, ms(spawned, t[0])},
-                                                                   {kToCommand, ms(t[0], t[1])},
-                                                                   {kImports, ms(t[1], t[2])},
-                                                                   {kBuild, ms(t[2], t[3])},
-                                                                   {kFirst, ms(t[3], t[4])},
-                                                                   {kSecond, ms(t[4], t[5])},
-                                                                   {kToFirstAnswer, ms(spawned, t[4])}};
-                                   });
-        if (!s.error.empty()) {
-          std::printf("%-8s %-7s skipped: %s (make bench-python installs the packages)\n", "python", label.c_str(),
-                      s.error.c_str());
-          continue;
-        }
-        print_row("python", label, s);
-        if (twin == "fastapi") fastapi_ms = median(s.ms[kToFirstAnswer]);
-        std::fflush(stdout);
-      }
+  run_interleaved(rows, starts);
+  double typed_ms = 0, fastapi_ms = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const Split& s = rows[i];
+    if (!s.error.empty()) {
+      if (i < strata_rows) throw Failure{"cold split of tier " + s.tier + ": " + s.error};
+      std::printf("%-8s %-7s skipped: %s (make bench-python installs the packages)\n", s.stack.c_str(), s.tier.c_str(),
+                  s.error.c_str());
+      continue;
     }
+    print_row(s.stack, s.tier, s);
+    if (s.stack == "strata" && s.tier == "typed") typed_ms = median(s.ms[kToFirstAnswer]);
+    if (s.stack == "python" && s.tier == "FastAPI") fastapi_ms = median(s.ms[kToFirstAnswer]);
   }
   if (typed_ms > 0 && fastapi_ms > 0)
     std::printf("\ntyped tier vs the FastAPI twin, spawn to first answer: %.3f ms vs %.3f ms, %.1fx faster\n",
