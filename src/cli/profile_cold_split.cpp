@@ -70,8 +70,8 @@ namespace {
 
 // The columns of the table; a stack leaves out what it does not have.
 enum Part { kStart, kStaticInit, kToCommand, kImports, kBuild, kFirst, kSecond, kToFirstAnswer, kParts };
-const char* const kPartNames[kParts] = {"start",       "static init", "main->cmd", "imports",
-                                        "build app",   "1st call",    "2nd call",  "to 1st answer"};
+const char* const kPartNames[kParts] = {"start",     "static init", "main->cmd", "imports",
+                                        "build app", "1st call",    "2nd call",  "to 1st answer"};
 
 using Marks = std::vector<uint64_t>;
 using ToParts = std::map<Part, double> (*)(uint64_t spawned, const Marks& marks);
@@ -162,37 +162,41 @@ void print_loader_statistics() {
     return tsc ? fmt(" (%.3f ms)", static_cast<double>(probe::to_ns(static_cast<uint64_t>(cycles))) / 1e6)
                : std::string();
   };
-  std::printf("\ndynamic loader, LD_DEBUG=statistics on `strata --version` (one run, TSC cycles%s):\n"
-              "  total %s cycles%s: loading objects %s%s, relocation %s%s (%s symbol relocations)\n",
-              tsc ? ", in ms at the TSC's rate" : "", group(total).c_str(), as_ms(total).c_str(),
-              group(loading).c_str(), as_ms(loading).c_str(), group(relocation).c_str(), as_ms(relocation).c_str(),
-              group(relocations).c_str());
+  std::printf(
+      "\ndynamic loader, LD_DEBUG=statistics on `strata --version` (one run, TSC cycles%s):\n"
+      "  total %s cycles%s: loading objects %s%s, relocation %s%s (%s symbol relocations)\n",
+      tsc ? ", in ms at the TSC's rate" : "", group(total).c_str(), as_ms(total).c_str(), group(loading).c_str(),
+      as_ms(loading).c_str(), group(relocation).c_str(), as_ms(relocation).c_str(), group(relocations).c_str());
 }
 
 }  // namespace
 
 void print_cold_split(const std::vector<std::string>& tiers, const std::string& reference, int starts) {
-  std::printf("\ncold start, split (ms, median of %d starts each; the median of each part, so the parts need not\n"
-              "add up to the total). strata: start = spawn (fork, exec) through the dynamic loader and the shared\n"
-              "libraries' initialisers to the first static initialiser of the executable; static init = the\n"
-              "executable's own, to main; main->cmd = the command line parsed; build app = routes, models, the\n"
-              "OpenAPI document, the Invoker; 1st/2nd call = one API Gateway GET event through lambda::Invoker\n"
-              "(app, typed) or GET /index through the in-memory HTTP engine (raw, http: no Lambda path below\n"
-              "tier 3). Python: start = spawn to the script's first line (interpreter start-up); main->cmd = its\n"
-              "arguments read; imports = the framework's; build app = the app module and the adapter; 1st/2nd\n"
-              "call = the same event through the handler. The rows take turns, after one uncounted start each.\n\n",
-              starts);
+  std::printf(
+      "\ncold start, split (ms, median of %d starts each; the median of each part, so the parts need not\n"
+      "add up to the total). strata: start = spawn (fork, exec) through the dynamic loader and the shared\n"
+      "libraries' initialisers to the first static initialiser of the executable; static init = the\n"
+      "executable's own, to main; main->cmd = the command line parsed; build app = routes, models, the\n"
+      "OpenAPI document, the Invoker; 1st/2nd call = one API Gateway GET event through lambda::Invoker\n"
+      "(app, typed) or GET /index through the in-memory HTTP engine (raw, http: no Lambda path below\n"
+      "tier 3). Python: start = spawn to the script's first line (interpreter start-up); main->cmd = its\n"
+      "arguments read; imports = the framework's; build app = the app module and the adapter; 1st/2nd\n"
+      "call = the same event through the handler. The rows take turns, after one uncounted start each.\n\n",
+      starts);
   std::printf("%-8s %-7s", "stack", "tier");
   for (int p = 0; p < kParts; ++p) std::printf(" %*s", p == kToFirstAnswer ? 13 : 11, kPartNames[p]);
   std::printf("\n");
   std::fflush(stdout);
   std::vector<Split> rows;
   for (const std::string& tier : tiers)
-    rows.push_back({"strata", tier, {kit::self_exe(), "profile", "--tier", tier, "--cold-split-child"}, 6,
+    rows.push_back({"strata",
+                    tier,
+                    {kit::self_exe(), "profile", "--tier", tier, "--cold-split-child"},
+                    6,
                     [](uint64_t spawned, const Marks& t) {
-                      return std::map<Part, double>{{kStart, ms(spawned, t[0])},         {kStaticInit, ms(t[0], t[1])},
-                                                    {kToCommand, ms(t[1], t[2])},        {kBuild, ms(t[2], t[3])},
-                                                    {kFirst, ms(t[3], t[4])},            {kSecond, ms(t[4], t[5])},
+                      return std::map<Part, double>{{kStart, ms(spawned, t[0])},        {kStaticInit, ms(t[0], t[1])},
+                                                    {kToCommand, ms(t[1], t[2])},       {kBuild, ms(t[2], t[3])},
+                                                    {kFirst, ms(t[3], t[4])},           {kSecond, ms(t[4], t[5])},
                                                     {kToFirstAnswer, ms(spawned, t[4])}};
                     }});
   const size_t strata_rows = rows.size();
@@ -203,11 +207,14 @@ void print_cold_split(const std::vector<std::string>& tiers, const std::string& 
   } else if (reference == "python") {
     for (const auto& [twin, label] : {std::pair<std::string, std::string>{"fastapi", "FastAPI"},
                                       std::pair<std::string, std::string>{"proxy", "proxy"}})
-      rows.push_back({"python", label, {python, "-E", "-s", script, "--twin", twin, "--event", kLambdaEvent, "--split"},
-                      6, [](uint64_t spawned, const Marks& t) {
-                        return std::map<Part, double>{{kStart, ms(spawned, t[0])}, {kToCommand, ms(t[0], t[1])},
-                                                      {kImports, ms(t[1], t[2])},  {kBuild, ms(t[2], t[3])},
-                                                      {kFirst, ms(t[3], t[4])},    {kSecond, ms(t[4], t[5])},
+      rows.push_back({"python",
+                      label,
+                      {python, "-E", "-s", script, "--twin", twin, "--event", kLambdaEvent, "--split"},
+                      6,
+                      [](uint64_t spawned, const Marks& t) {
+                        return std::map<Part, double>{{kStart, ms(spawned, t[0])},        {kToCommand, ms(t[0], t[1])},
+                                                      {kImports, ms(t[1], t[2])},         {kBuild, ms(t[2], t[3])},
+                                                      {kFirst, ms(t[3], t[4])},           {kSecond, ms(t[4], t[5])},
                                                       {kToFirstAnswer, ms(spawned, t[4])}};
                       }});
   }
@@ -226,8 +233,8 @@ void print_cold_split(const std::vector<std::string>& tiers, const std::string& 
     if (s.stack == "python" && s.tier == "FastAPI") fastapi_ms = median(s.ms[kToFirstAnswer]);
   }
   if (typed_ms > 0 && fastapi_ms > 0)
-    std::printf("\ntyped tier vs the FastAPI twin, spawn to first answer: %.3f ms vs %.3f ms, %.1fx faster\n",
-                typed_ms, fastapi_ms, fastapi_ms / typed_ms);
+    std::printf("\ntyped tier vs the FastAPI twin, spawn to first answer: %.3f ms vs %.3f ms, %.1fx faster\n", typed_ms,
+                fastapi_ms, fastapi_ms / typed_ms);
   print_loader_statistics();
 }
 

@@ -215,8 +215,7 @@ void print_profile(const Profile& p, const std::string& title, long n) {
   std::printf("   Ordered by: self instructions\n");
   if (shown < order.size())
     std::printf("   List reduced from %zu to %zu due to restriction <%ld>\n", order.size(), shown, n);
-  std::printf("\n%10s %12s %9s %12s %9s  %s\n", "ncalls", "self", "percall", "inclusive", "percall",
-              "object:function");
+  std::printf("\n%10s %12s %9s %12s %9s  %s\n", "ncalls", "self", "percall", "inclusive", "percall", "object:function");
   for (size_t i = 0; i < shown; ++i) {
     const FunctionCost& f = *order[i];
     // A function entered from outside what callgrind saw (the process's
@@ -297,10 +296,12 @@ void print_functions(const std::vector<std::string>& tiers, long n, const std::s
   const std::string valgrind = kit::find_executable("valgrind");
   if (valgrind.empty()) throw Failure{"--functions needs valgrind (apt-get install valgrind)"};
   if (!STRATA_HAVE_CALLGRIND) throw Failure{"--functions: this strata was built without <valgrind/callgrind.h>"};
-  std::printf("functions by self instructions (callgrind), one API Gateway REST API event, GET /index?name=strata,\n"
-              "through the tier's Lambda Invoker (as `strata invoke` runs it). cold: the whole process, from its\n"
-              "first instruction (dynamic loader included) through the first answer; warm: one invocation alone,\n"
-              "after %d uncounted ones. self/inclusive are instructions, percall per call.\n\n", kWarmUpCalls + 1);
+  std::printf(
+      "functions by self instructions (callgrind), one API Gateway REST API event, GET /index?name=strata,\n"
+      "through the tier's Lambda Invoker (as `strata invoke` runs it). cold: the whole process, from its\n"
+      "first instruction (dynamic loader included) through the first answer; warm: one invocation alone,\n"
+      "after %d uncounted ones. self/inclusive are instructions, percall per call.\n\n",
+      kWarmUpCalls + 1);
   std::fflush(stdout);
   std::vector<std::pair<std::string, Dumps>> all;
   for (const std::string& tier : tiers) all.emplace_back(tier, profile_tier(valgrind, tier));

@@ -96,9 +96,10 @@ TEST(BlackboxProfileFunctions, EachTableHasNRowsNamedWithPositiveCounts) {
 }
 
 TEST(BlackboxProfileFunctions, BadNIsAUsageErrorInOneSentence) {
-  for (const std::vector<std::string>& args : {std::vector<std::string>{"profile", "--functions", "0"},
-                                               std::vector<std::string>{"profile", "--functions", "ten"},
-                                               std::vector<std::string>{"profile", "--functions", "5", "--tier", "raw"}}) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"profile", "--functions", "0"},
+        std::vector<std::string>{"profile", "--functions", "ten"},
+        std::vector<std::string>{"profile", "--functions", "5", "--tier", "raw"}}) {
     RunResult r = run_command(kStrataBin, args);
     ASSERT_TRUE(r.status) << args[2];
     EXPECT_TRUE(r.status->exited && r.status->code == 2) << args[2] << ": " << r.status->describe();
@@ -113,8 +114,8 @@ struct SplitRow {
   std::string stack, tier;
   std::vector<double> parts;  // -1 for "-"
 };
-const std::vector<std::string> kSplitParts = {"start",    "static init", "main->cmd", "imports",
-                                              "build app", "1st call",   "2nd call",  "to 1st answer"};
+const std::vector<std::string> kSplitParts = {"start",     "static init", "main->cmd", "imports",
+                                              "build app", "1st call",    "2nd call",  "to 1st answer"};
 
 std::vector<SplitRow> split_table(const std::string& out) {
   std::vector<SplitRow> rows;
@@ -178,9 +179,10 @@ TEST(BlackboxProfileColdSplit, BadStartsIsAUsageError) {
 TEST(BlackboxPythonTwins, TheScriptsAnswerTheEventInEveryMode) {
   if (const std::string why = python_missing(); !why.empty()) GTEST_SKIP() << why;
   const std::string script = std::string(REFERENCE_DIR) + "/python/lambda_profile.py";
-  const std::string event = R"({"httpMethod":"GET","path":"/index","multiValueHeaders":{"Host":["x"]},)"
-                            R"("queryStringParameters":{"name":"twin"},"multiValueQueryStringParameters":{"name":["twin"]},)"
-                            R"("body":null,"isBase64Encoded":false})";
+  const std::string event =
+      R"({"httpMethod":"GET","path":"/index","multiValueHeaders":{"Host":["x"]},)"
+      R"("queryStringParameters":{"name":"twin"},"multiValueQueryStringParameters":{"name":["twin"]},)"
+      R"("body":null,"isBase64Encoded":false})";
   for (const char* twin : {"fastapi", "proxy"}) {
     for (const std::vector<std::string>& mode :
          {std::vector<std::string>{"--profile", "cold"}, std::vector<std::string>{"--profile", "warm"},
@@ -205,16 +207,17 @@ TEST(BlackboxPythonTwins, TheScriptsAnswerTheEventInEveryMode) {
 TEST(BlackboxPythonTwins, AnEventThatIsNotAnHttpEventFails) {
   if (const std::string why = python_missing(); !why.empty()) GTEST_SKIP() << why;
   const std::string script = std::string(REFERENCE_DIR) + "/python/lambda_profile.py";
-  RunResult r = run_command("/usr/bin/python3", {"-E", "-s", script, "--twin", "fastapi", "--event", R"({"Records":[]})",
-                                                 "--split"}, 30000ms);
+  RunResult r =
+      run_command("/usr/bin/python3",
+                  {"-E", "-s", script, "--twin", "fastapi", "--event", R"({"Records":[]})", "--split"}, 30000ms);
   ASSERT_TRUE(r.status);
   EXPECT_FALSE(r.status->exited && r.status->code == 0) << r.out;
 }
 
 TEST(BlackboxPythonTwins, BesideStrataInTheProfile) {
   if (const std::string why = python_missing(); !why.empty()) GTEST_SKIP() << why;
-  RunResult r = run_command(kStrataBin, {"profile", "--cold-split", "--starts", "2", "--tier", "typed", "--reference", "python"},
-                            55000ms);
+  RunResult r = run_command(
+      kStrataBin, {"profile", "--cold-split", "--starts", "2", "--tier", "typed", "--reference", "python"}, 55000ms);
   ASSERT_TRUE(r.status && r.status->exited && r.status->code == 0) << r.err << r.out;
   EXPECT_EQ(r.out.find("skipped"), std::string::npos) << r.out;
   const std::vector<SplitRow> rows = split_table(r.out);
@@ -225,8 +228,8 @@ TEST(BlackboxPythonTwins, BesideStrataInTheProfile) {
   EXPECT_EQ(rows[2].tier, "proxy");
   EXPECT_NE(r.out.find("typed tier vs the FastAPI twin"), std::string::npos) << r.out;
   if (!valgrind_usable()) return;
-  RunResult f = run_command(kStrataBin, {"profile", "--functions", "3", "--tier", "typed", "--reference", "python"},
-                            55000ms);
+  RunResult f =
+      run_command(kStrataBin, {"profile", "--functions", "3", "--tier", "typed", "--reference", "python"}, 55000ms);
   ASSERT_TRUE(f.status && f.status->exited && f.status->code == 0) << f.err << f.out;
   EXPECT_EQ(f.out.find("skipped"), std::string::npos) << f.out;
   for (const char* title : {"Python FastAPI + Mangum's twin (bench/reference/python/lambda_asgi.py), cold",
