@@ -36,14 +36,7 @@ int run_profile(const Options& o) {
   if (o.functions_child) return functions_child(tiers.front());
   if (o.cold_split_child) return cold_split_child(tiers.front());
   if (o.functions > 0 || o.cold_split) {
-    if (o.functions > 0) {
-      if (o.tier == "raw" || o.tier == "http") {
-        std::fprintf(stderr, "strata profile: --functions follows the Lambda path, which starts at tier 3: "
-                             "use --tier app, typed or all\n");
-        return 2;
-      }
-      print_functions(o.tier == "all" ? std::vector<std::string>{"app", "typed"} : tiers, o.functions, o.reference);
-    }
+    if (o.functions > 0) print_functions(tiers, o.functions, o.reference);
     if (o.cold_split) print_cold_split(tiers, o.reference, o.starts);
     std::fflush(stdout);
     return 0;

@@ -3,7 +3,7 @@
 //
 //   strata profile [--tier raw|http|app|typed|all] [--requests N] [--scenario user|hello]
 //                  [--instructions] [--cold-start [--reference python]]
-//   strata profile --functions N [--tier app|typed|all] [--reference python]
+//   strata profile --functions N [--tier ...] [--reference python]
 //   strata profile --cold-split [--tier ...] [--starts N] [--reference python]
 //
 // Every tier is driven in-process over a loop::MemoryStream: the request's
@@ -28,10 +28,10 @@
 // `strata invoke` runs it) and print only their own tables. --functions N:
 // callgrind's top N functions by self instructions, with inclusive
 // instructions and call counts, for the cold process (its first instruction
-// through the first answer) and for one warm invocation, per tier (app and
-// typed: the adapter sits on tier 3); --reference python adds the twins'
-// cProfile tables (FastAPI behind Mangum's twin, a lambda-proxy-style
-// handler). --cold-split: spawn, static initialisers, argument parsing,
+// through the first answer) and for one warm invocation, per tier (raw and
+// http, below the adapter's tier 3, answer the same GET through the
+// in-memory engine instead); --reference python adds the twins' cProfile
+// tables (FastAPI behind Mangum's twin, a lambda-proxy-style handler). --cold-split: spawn, static initialisers, argument parsing,
 // building the app, the first and the second call, per tier (raw and http
 // through the in-memory engine), median of --starts; --reference python
 // adds the twins' interpreter start, imports, build and calls.

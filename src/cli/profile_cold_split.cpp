@@ -40,25 +40,12 @@ __attribute__((constructor(101))) void mark_static_init() { g_static_init_ns = m
 
 int cold_split_child(const std::string& tier) {
   const uint64_t command = monotonic_ns();
-  uint64_t built, first, second;
-  if (tier == "app" || tier == "typed") {
-    LambdaTarget target(tier);
-    built = monotonic_ns();
-    target.invoke();
-    first = monotonic_ns();
-    target.invoke();
-    second = monotonic_ns();
-  } else {
-    // Tiers 1-2 have no Lambda path (the adapter sits on tier 3): the same
-    // GET through the in-memory engine instead.
-    const Scenario sc = scenario("hello");
-    auto d = make_driver(tier);
-    built = monotonic_ns();
-    run_requests(*d, sc, 1, tier);
-    first = monotonic_ns();
-    run_requests(*d, sc, 1, tier);
-    second = monotonic_ns();
-  }
+  SeedTarget target(tier);
+  const uint64_t built = monotonic_ns();
+  target.answer();
+  const uint64_t first = monotonic_ns();
+  target.answer();
+  const uint64_t second = monotonic_ns();
   std::printf("cold-split %llu %llu %llu %llu %llu %llu\n", static_cast<unsigned long long>(g_static_init_ns),
               static_cast<unsigned long long>(g_main_ns), static_cast<unsigned long long>(command),
               static_cast<unsigned long long>(built), static_cast<unsigned long long>(first),

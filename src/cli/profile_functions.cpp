@@ -75,6 +75,31 @@ std::string LambdaTarget::invoke() {
   return std::move(o.document);
 }
 
+SeedTarget::SeedTarget(const std::string& tier) : tier_(tier) {
+  if (tier == "app" || tier == "typed")
+    lambda_ = std::make_unique<LambdaTarget>(tier);
+  else
+    driver_ = make_driver(tier);
+}
+
+SeedTarget::~SeedTarget() = default;
+
+void SeedTarget::answer_in_memory() {
+  // A check as cheap as the Lambda path's: a full response parse would
+  // cost raw more than raw's own request does.
+  static const Scenario sc = scenario("hello");
+  const std::string_view got = driver_->once(sc.request);
+  if (!got.starts_with("HTTP/1.1 200 ") || got.find("Hello strata") == std::string_view::npos)
+    throw Failure{"tier " + tier_ + " answered wrongly: " + std::string(got.substr(0, 200))};
+}
+
+void SeedTarget::answer() {
+  if (lambda_)
+    lambda_->invoke();
+  else
+    answer_in_memory();
+}
+
 // ---------------------------------------------------------------- the child, under callgrind
 
 int functions_child(const std::string& tier) {
@@ -85,13 +110,13 @@ int functions_child(const std::string& tier) {
   }
   // Collection has been on since the process's first instruction: the
   // loader, static initialisers, main, building the app, the first answer.
-  LambdaTarget target(tier);
-  target.invoke();
+  SeedTarget target(tier);
+  target.answer();
   CALLGRIND_DUMP_STATS_AT("cold");
   // Warm: one call alone, once the first few have grown what grows once.
-  for (int i = 0; i < kWarmUpCalls; ++i) target.invoke();
+  for (int i = 0; i < kWarmUpCalls; ++i) target.answer();
   CALLGRIND_ZERO_STATS;
-  target.invoke();
+  target.answer();
   CALLGRIND_DUMP_STATS_AT("warm");
   return 0;
 #else
@@ -134,7 +159,7 @@ Profile read_profile(const std::string& file) {
   if (!in) throw Failure{"cannot read callgrind's output " + file};
   Profile p;
   std::unordered_map<std::string, std::string> fn_names, ob_names;
-  std::unordered_map<std::string, size_t> index;  // name -> functions[]
+  std::unordered_map<std::string, size_t> index;  // object, name -> functions[]
   auto resolve = [](std::unordered_map<std::string, std::string>& names, const std::string& v) {
     if (v.empty() || v[0] != '(') return v;
     const size_t close = v.find(')');
@@ -143,8 +168,9 @@ Profile read_profile(const std::string& file) {
     if (close + 1 < v.size()) return names[id] = v.substr(close + 2);
     return names[id];
   };
+  // Keyed by object and name: ld.so and libc each have a strcmp.
   auto at = [&](const std::string& name, const std::string& object) -> FunctionCost& {
-    auto [it, fresh] = index.try_emplace(name, p.functions.size());
+    auto [it, fresh] = index.try_emplace(object + '\0' + name, p.functions.size());
     if (fresh) p.functions.push_back({name, object});
     return p.functions[it->second];
   };
@@ -163,9 +189,7 @@ Profile read_profile(const std::string& file) {
         if (cfn != fn) at(fn, ob).inclusive_calls += cost;
         cob = ob;  // a cob= names the object of one call only
       } else if (!fn.empty()) {
-        FunctionCost& f = at(fn, ob);
-        f.self += cost;
-        f.object = ob;  // where its code runs, whatever a caller's record said
+        at(fn, ob).self += cost;
       }
       continue;
     }
@@ -230,6 +254,12 @@ void print_profile(const Profile& p, const std::string& title, long n) {
                 clip(short_object(f.object) + ":" + (f.name.empty() ? "???" : f.name), 110).c_str());
   }
   std::printf("\n\n");
+}
+
+std::string what_answers(const std::string& tier) {
+  if (tier == "typed") return "typed (API) + lambda::Invoker";
+  if (tier == "app") return "app (Application) + lambda::Invoker";
+  return tier + " + the in-memory HTTP engine (GET /index: no Lambda path below tier 3)";
 }
 
 struct Dumps {
@@ -298,7 +328,8 @@ void print_functions(const std::vector<std::string>& tiers, long n, const std::s
   if (!STRATA_HAVE_CALLGRIND) throw Failure{"--functions: this strata was built without <valgrind/callgrind.h>"};
   std::printf(
       "functions by self instructions (callgrind), one API Gateway REST API event, GET /index?name=strata,\n"
-      "through the tier's Lambda Invoker (as `strata invoke` runs it). cold: the whole process, from its\n"
+      "through the tier's Lambda Invoker (as `strata invoke` runs it; raw and http, below the adapter, take\n"
+      "the same GET through the in-memory engine). cold: the whole process, from its\n"
       "first instruction (dynamic loader included) through the first answer; warm: one invocation alone,\n"
       "after %d uncounted ones. self/inclusive are instructions, percall per call.\n\n",
       kWarmUpCalls + 1);
@@ -313,7 +344,7 @@ void print_functions(const std::vector<std::string>& tiers, long n, const std::s
   for (const char* mode : {"cold", "warm"}) {
     for (const auto& [tier, d] : all)
       print_profile(mode == std::string("cold") ? d.cold : d.warm,
-                    "strata " + tier + (tier == "typed" ? " (API)" : " (Application)") + " + lambda::Invoker, " +
+                    "strata " + what_answers(tier) + ", " +
                         (mode == std::string("cold") ? "cold: process start through the first answer"
                                                      : "warm: one invocation alone"),
                     n);

@@ -83,8 +83,24 @@ class LambdaTarget {
   std::unique_ptr<Parts> parts_;
 };
 
-// --functions N: per tier (app, typed), callgrind's top N functions for the
-// cold and the warm invocation; with reference "python", the twins' cProfile.
+// What a cold start is timed to: for app and typed, the Lambda event through
+// the Invoker; below tier 3, which has no Lambda path, the same GET
+// (/index?name=strata) through the in-memory engine.
+class SeedTarget {
+ public:
+  explicit SeedTarget(const std::string& tier);  // builds the tier's app
+  ~SeedTarget();
+  void answer();  // one request, checked (throws Failure)
+
+ private:
+  void answer_in_memory();
+  std::string tier_;
+  std::unique_ptr<LambdaTarget> lambda_;
+  std::unique_ptr<Driver> driver_;
+};
+
+// --functions N: per tier, callgrind's top N functions for the cold and the
+// warm invocation; with reference "python", the twins' cProfile.
 int functions_child(const std::string& tier);
 void print_functions(const std::vector<std::string>& tiers, long n, const std::string& reference);
 
