@@ -97,6 +97,7 @@ int serve(ServeArgs& a) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  strata::cli::note_main_entered();  // `strata profile --cold-split` times static initialisers up to here
   std::signal(SIGPIPE, SIG_IGN);  // `strata bench` and `profile` talk to servers that may hang up
 
   CLI::App app{

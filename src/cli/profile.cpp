@@ -22,12 +22,25 @@ struct Options {
   bool cold_start = false;
   std::string reference;
   std::string callgrind_child;
+  long functions = 0;
+  bool functions_child = false;
+  bool cold_split = false;
+  bool cold_split_child = false;
+  int starts = 20;
 };
 
 int run_profile(const Options& o) {
   const Scenario sc = scenario(o.scenario);
   std::vector<std::string> tiers = o.tier == "all" ? kTiers : std::vector<std::string>{o.tier};
   if (!o.callgrind_child.empty()) return callgrind_child(tiers.front(), sc, o.requests, o.callgrind_child);
+  if (o.functions_child) return functions_child(tiers.front());
+  if (o.cold_split_child) return cold_split_child(tiers.front());
+  if (o.functions > 0 || o.cold_split) {
+    if (o.functions > 0) print_functions(tiers, o.functions, o.reference);
+    if (o.cold_split) print_cold_split(tiers, o.reference, o.starts);
+    std::fflush(stdout);
+    return 0;
+  }
 
   std::printf("strata profile: scenario %s (%s), tiers", sc.name.c_str(),
               sc.name == "user" ? "POST /user, a JSON User round trip" : "GET /index?name=strata");
@@ -72,10 +85,22 @@ void register_profile_command(CLI::App& root) {
       ->capture_default_str();
   cmd->add_flag("--cold-start", o->cold_start,
                 "Also time `strata serve` from spawn to its first correct answer, per tier (median of 20)");
-  cmd->add_option("--reference", o->reference, "With --cold-start: also the Python twins (python)")
+  cmd->add_option("--functions", o->functions,
+                  "Only seed 000's profile on the Lambda path: the top N functions by self instructions "
+                  "(callgrind), cold and warm, per tier")
+      ->check(CLI::Range(1L, 10'000L));
+  cmd->add_flag("--cold-split", o->cold_split,
+                "Only a cold start split into its parts (start, static init, build, first and second call), per tier");
+  cmd->add_option("--starts", o->starts, "With --cold-split: starts per tier (the median is shown)")
+      ->check(CLI::Range(1, 10'000))
+      ->capture_default_str();
+  cmd->add_option("--reference", o->reference,
+                  "With --cold-start, --functions or --cold-split: also the Python twins (python)")
       ->check(CLI::IsMember({"python"}));
   // The child side of --instructions; not for people.
   cmd->add_option("--callgrind-child", o->callgrind_child)->group("");
+  cmd->add_flag("--functions-child", o->functions_child)->group("");
+  cmd->add_flag("--cold-split-child", o->cold_split_child)->group("");
   cmd->callback([o] {
     int status;
     try {

@@ -1,7 +1,10 @@
 // `strata profile`'s parts (profile.hpp says what the command does), shared
 // by its files: profile.cpp (the command), profile_drivers.cpp (each tier
 // driven in memory, timed), profile_instructions.cpp (callgrind counts) and
-// profile_cold_start.cpp (spawn to first answer). Not for anything else.
+// profile_cold_start.cpp (spawn to first answer), profile_functions.cpp
+// (--functions: callgrind's functions on the Lambda path) and
+// profile_cold_split.cpp (--cold-split: a cold start in phases). Not for
+// anything else.
 #pragma once
 
 #include <cstdint>
@@ -64,6 +67,47 @@ std::vector<TierInstructions> measure_instructions(const std::vector<TierTimes>&
 void print_instructions(const std::vector<TierInstructions>& all, long n);
 
 void print_cold_start(const std::vector<TierTimes>& times, const Scenario& sc, const std::string& reference);
+
+// Seed 000's workload: one API Gateway REST API event (GET /index?name=strata)
+// through the app or typed tier's lambda::Invoker, as `strata invoke` runs it.
+extern const char* const kLambdaEvent;
+constexpr int kWarmUpCalls = 10;  // before "warm" counts one invocation
+class LambdaTarget {
+ public:
+  explicit LambdaTarget(const std::string& tier);  // builds the app: routes, models, OpenAPI
+  ~LambdaTarget();
+  std::string invoke();  // the response document; throws Failure unless a 200 "Hello strata"
+
+ private:
+  struct Parts;
+  std::unique_ptr<Parts> parts_;
+};
+
+// What a cold start is timed to: for app and typed, the Lambda event through
+// the Invoker; below tier 3, which has no Lambda path, the same GET
+// (/index?name=strata) through the in-memory engine.
+class SeedTarget {
+ public:
+  explicit SeedTarget(const std::string& tier);  // builds the tier's app
+  ~SeedTarget();
+  void answer();  // one request, checked (throws Failure)
+
+ private:
+  void answer_in_memory();
+  std::string tier_;
+  std::unique_ptr<LambdaTarget> lambda_;
+  std::unique_ptr<Driver> driver_;
+};
+
+// --functions N: per tier, callgrind's top N functions for the cold and the
+// warm invocation; with reference "python", the twins' cProfile.
+int functions_child(const std::string& tier);
+void print_functions(const std::vector<std::string>& tiers, long n, const std::string& reference);
+
+// --cold-split: spawn -> loader -> static initialisers -> main -> app built ->
+// first answer -> second answer, median of `starts`, per tier (and twins).
+int cold_split_child(const std::string& tier);
+void print_cold_split(const std::vector<std::string>& tiers, const std::string& reference, int starts);
 
 // Formatting shared by the tables.
 std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
