@@ -138,6 +138,14 @@ struct RouteOptions {
   std::vector<ResponseDoc> responses = {};
   // Run before the handler's own, after the router's and the API's.
   std::vector<Dependency> dependencies = {};
+  // What of the returned model is sent (FastAPI's response_model_include,
+  // _exclude and _exclude_none): top-level fields by their C++ (pydantic
+  // field) names, not aliases; exclude_none drops every null field, nested
+  // models included. Validation still checks the whole value, and the
+  // OpenAPI document still shows the whole model, as in FastAPI.
+  std::vector<std::string> response_model_include = {};  // empty: every field
+  std::vector<std::string> response_model_exclude = {};
+  bool response_model_exclude_none = false;
 };
 
 // What a router adds to each of its routes, and what include_router adds on

@@ -299,8 +299,69 @@ Task<void> solve_one(Solver& s, D& d) {
 app::Response validation_error(const Errors& errors);
 app::Response http_error(const app::HTTPException& e);
 
+// RouteOptions' response_model_* settings, when a route has any.
+struct ResponseFilter {
+  std::vector<std::string> include, exclude;
+  bool exclude_none = false;
+  bool keeps(std::string_view field) const {
+    if (!include.empty() && std::find(include.begin(), include.end(), field) == include.end()) return false;
+    return std::find(exclude.begin(), exclude.end(), field) == exclude.end();
+  }
+};
+
+template <class T>
+constexpr bool is_null(const T& v) {
+  if constexpr (is_optional<T>) return !v.has_value();
+  else return false;
+}
+
+// encode() with a ResponseFilter: include/exclude at the top level only,
+// exclude_none at every level, as pydantic's dict(include=, exclude=,
+// exclude_none=) does.
+template <class T>
+void encode_filtered(const T& v, std::string& out, const ResponseFilter* top, bool exclude_none) {
+  if constexpr (is_optional<T>) {
+    if (v) encode_filtered(*v, out, top, exclude_none);
+    else out.append("null");
+  } else if constexpr (is_vector<T>) {
+    out.push_back('[');
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (i) out.push_back(',');
+      encode_filtered(static_cast<const typename T::value_type&>(v[i]), out, nullptr, exclude_none);
+    }
+    out.push_back(']');
+  } else if constexpr (is_map<T>) {
+    out.push_back('{');
+    bool first = true;
+    for (const auto& [key, item] : v) {
+      if (exclude_none && is_null(item)) continue;
+      if (!first) out.push_back(',');
+      first = false;
+      json::append_string(out, key);
+      out.push_back(':');
+      encode_filtered(item, out, nullptr, exclude_none);
+    }
+    out.push_back('}');
+  } else if constexpr (is_model<T>) {
+    out.push_back('{');
+    bool first = true;
+    mp::mp_for_each<Members<T>>([&](auto D) {
+      if (top && !top->keeps(decltype(D)::name)) return;
+      const auto& member = v.*decltype(D)::pointer;
+      if (exclude_none && is_null(member)) return;
+      const auto& key = KeyText<T, decltype(D)>::text;
+      out.append(key.data() + first, key.size() - first);
+      first = false;
+      encode_filtered(member, out, nullptr, exclude_none);
+    });
+    out.push_back('}');
+  } else {
+    encode(v, out);
+  }
+}
+
 template <class R>
-app::Response respond(R&& result, int status, bool validate_response) {
+app::Response respond(R&& result, int status, bool validate_response, const ResponseFilter* filter = nullptr) {
   using T = std::remove_cvref_t<R>;
   if constexpr (std::is_same_v<T, app::Response>) {
     return std::forward<R>(result);
@@ -316,7 +377,8 @@ app::Response respond(R&& result, int status, bool validate_response) {
     }
     std::string out;
     out.reserve(256);  // one allocation for a typical body, not a doubling series
-    encode(result, out);
+    if (filter) encode_filtered(result, out, filter, filter->exclude_none);
+    else encode(result, out);
     return app::Response::json(std::move(out), status);
   }
 }
@@ -341,15 +403,15 @@ using Overrides = std::map<const void*, Override>;
 
 template <class F>
 app::Endpoint make_endpoint(F fn, int status, bool validate_response, std::vector<Dependency> deps,
-                            const Overrides* overrides) {
+                            const Overrides* overrides, std::shared_ptr<const ResponseFilter> filter) {
   using Traits = function_traits<F>;
   using Args = typename Traits::args;
   using Result = typename Traits::result;
   using R = typename task_value<Result>::type;
   static_assert(arg_flags<Args>::check());
   static_assert(arg_flags<Args>::bodies <= 1, "one Body<T> per handler (put several values in one model)");
-  return [fn = std::move(fn), status, validate_response, deps = std::move(deps),
-          overrides](app::Request& req) -> Task<app::Response> {
+  return [fn = std::move(fn), status, validate_response, deps = std::move(deps), overrides,
+          filter = std::move(filter)](app::Request& req) -> Task<app::Response> {
     try {
       probe::Record* const rec = probe::enabled() ? probe::current() : nullptr;
       Solver s(req);
@@ -397,7 +459,7 @@ app::Endpoint make_endpoint(F fn, int status, bool validate_response, std::vecto
         }
         probe::Bind back(rec);  // resumed from the pool or a timer: outside the tier's own binding
         probe::Span span(probe::Phase::serialize);
-        co_return respond(std::move(*result), status, validate_response);
+        co_return respond(std::move(*result), status, validate_response, filter.get());
       }
     } catch (const app::HTTPException& e) {
       co_return http_error(e);
@@ -591,9 +653,26 @@ API& API::add_route(std::string_view method, std::string_view path, F handler, R
   detail::describe_args<Args>(doc, schemas_);
 
   const int status = options.status_code;
+  std::shared_ptr<const detail::ResponseFilter> filter;
+  if (!options.response_model_include.empty() || !options.response_model_exclude.empty() ||
+      options.response_model_exclude_none) {
+    filter = std::make_shared<const detail::ResponseFilter>(detail::ResponseFilter{
+        options.response_model_include, options.response_model_exclude, options.response_model_exclude_none});
+    // A field name that is not the model's is a typo that would silently
+    // send everything (or nothing): refuse it now.
+    std::vector<std::string_view> fields;
+    if constexpr (detail::is_model<R>)
+      detail::mp::mp_for_each<detail::Members<R>>([&](auto D) { fields.push_back(decltype(D)::name); });
+    for (const auto* names : {&options.response_model_include, &options.response_model_exclude})
+      for (const std::string& n : *names)
+        if (std::find(fields.begin(), fields.end(), n) == fields.end())
+          throw std::invalid_argument("route " + std::string(method) + " " + std::string(path) +
+                                      ": response_model_include/exclude names '" + n +
+                                      "', which is not a field of the response model");
+  }
   app_.route(path, {method},
              detail::make_endpoint(std::move(handler), status, config_.validate_responses, std::move(deps),
-                                   &overrides_),
+                                   &overrides_, std::move(filter)),
              options.name);
   add_operation(method, path, options, doc, detail::success_content<R>(schemas_));
   return *this;

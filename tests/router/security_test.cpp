@@ -345,3 +345,54 @@ TEST(TypedParams, ConstraintsWrittenInline) {
 }
 
 }  // namespace rt_security
+
+namespace rt_security {
+
+struct Address {
+  std::string city;
+  std::optional<std::string> zip;
+};
+struct Person {
+  int64_t id = 0;
+  std::string name;
+  std::optional<std::string> email;
+  std::string password;
+  Address address;
+  std::vector<Address> past;
+};
+BOOST_DESCRIBE_STRUCT(Address, (), (city, zip))
+BOOST_DESCRIBE_STRUCT(Person, (), (id, name, email, password, address, past))
+
+Person ada() { return {1, "ada", std::nullopt, "secret", {"London", std::nullopt}, {{"Paris", "75001"}, {"Rome", {}}}}; }
+
+TEST(ResponseModel, IncludeExcludeAndExcludeNoneAsFastApi) {
+  API api(no_docs());
+  api.get("/all", []() -> Task<Person> { co_return ada(); });
+  api.get("/public", []() -> Task<Person> { co_return ada(); }, {.response_model_exclude = {"password"}});
+  api.get("/names", []() -> Task<Person> { co_return ada(); }, {.response_model_include = {"id", "name"}});
+  api.get("/set", []() -> Task<Person> { co_return ada(); },
+          {.response_model_exclude = {"password"}, .response_model_exclude_none = true});
+  api.get("/list", []() -> Task<std::vector<Person>> { co_return std::vector<Person>{ada()}; },
+          {.response_model_exclude_none = true});
+  TestClient c(api.application());
+  EXPECT_EQ(c.get("/all").body,
+            R"({"id":1,"name":"ada","email":null,"password":"secret","address":{"city":"London","zip":null},)"
+            R"("past":[{"city":"Paris","zip":"75001"},{"city":"Rome","zip":null}]})");
+  EXPECT_EQ(c.get("/public").body,
+            R"({"id":1,"name":"ada","email":null,"address":{"city":"London","zip":null},)"
+            R"("past":[{"city":"Paris","zip":"75001"},{"city":"Rome","zip":null}]})");
+  EXPECT_EQ(c.get("/names").body, R"({"id":1,"name":"ada"})");
+  // exclude_none reaches nested models and lists of them.
+  EXPECT_EQ(c.get("/set").body,
+            R"({"id":1,"name":"ada","address":{"city":"London"},"past":[{"city":"Paris","zip":"75001"},{"city":"Rome"}]})");
+  EXPECT_EQ(c.get("/list").body,
+            R"([{"id":1,"name":"ada","password":"secret","address":{"city":"London"},)"
+            R"("past":[{"city":"Paris","zip":"75001"},{"city":"Rome"}]}])");
+  // The document still shows the whole model, as FastAPI's does.
+  EXPECT_NE(api.openapi().find(R"("password":{"type":"string","title":"Password"})"), std::string::npos);
+  // A name the model does not have is refused when the route is added.
+  EXPECT_THROW(api.get("/typo", []() -> Task<Person> { co_return ada(); }, {.response_model_exclude = {"passwd"}}),
+               std::invalid_argument);
+}
+
+}  // namespace rt_security
