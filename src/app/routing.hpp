@@ -85,6 +85,8 @@ class Router {
 
  private:
   struct Node;
+  // The answer when nothing matched: redirect_slashes's 307, or 404.
+  Task<void> not_found(const http::Scope& scope, http::Send& send) const;
   static bool walk(const Node* node, std::string_view rest, std::string_view full, std::string_view method,
                    Match& m, std::string_view& allow);
   std::unique_ptr<Node> root_;
