@@ -663,8 +663,8 @@ API& API::add_route(std::string_view method, std::string_view path, F handler, R
     std::vector<std::string_view> fields;
     if constexpr (detail::is_model<R>)
       detail::mp::mp_for_each<detail::Members<R>>([&](auto D) { fields.push_back(decltype(D)::name); });
-    for (const auto* names : {&options.response_model_include, &options.response_model_exclude})
-      for (const std::string& n : *names)
+    for (const auto* listed : {&options.response_model_include, &options.response_model_exclude})
+      for (const std::string& n : *listed)
         if (std::find(fields.begin(), fields.end(), n) == fields.end())
           throw std::invalid_argument("route " + std::string(method) + " " + std::string(path) +
                                       ": response_model_include/exclude names '" + n +
