@@ -64,11 +64,13 @@ http::App Application::build(http::AppHost& host) {
 
   // Entry: tell the code below which loop it runs on.
   const size_t max_body = host.max_body_bytes;
-  return [app = std::move(app), executor, max_body](const http::Scope& scope, http::Receive& receive,
+  const Logger* log = &config_.log;
+  return [app = std::move(app), executor, max_body, log](const http::Scope& scope, http::Receive& receive,
                                                     http::Send& send) {
     LoopContext& ctx = loop_context();
     ctx.executor = executor;
     ctx.max_body_bytes = max_body;
+    ctx.log = log;
     return app(scope, receive, send);
   };
 }

@@ -94,6 +94,12 @@ Task<void> Response::send(http::Send& send) const {
   } else {
     co_await send.body({body_, false});
   }
+  if (background_ && !background_->empty()) co_await background_->run();
+}
+
+Response& Response::background(BackgroundTasks tasks) {
+  background_ = std::make_shared<BackgroundTasks>(std::move(tasks));
+  return *this;
 }
 
 }  // namespace strata::app

@@ -3,15 +3,18 @@
 // A Response is a value: status, media type, headers, cookies and either a
 // body or a stream function. send() renders it through http::Send: a known
 // body gets a Content-Length; a stream is sent chunked piece by piece. HEAD
-// requests are answered without a body by tier 2.
+// requests are answered without a body by tier 2. Background tasks
+// attached to it run after the last byte, inside send().
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "app/background.hpp"
 #include "parser/asgi.hpp"
 
 namespace strata::app {
@@ -76,6 +79,10 @@ class Response {
   Response& set_cookie(std::string_view name, std::string_view value, const CookieOptions& options = {});
   Response& delete_cookie(std::string_view name, std::string_view path = "/");
   bool streaming() const { return static_cast<bool>(stream_); }
+  // Work to run once this response has been sent (see background.hpp);
+  // send() runs it before returning. Replaces any attached before.
+  Response& background(BackgroundTasks tasks);
+  bool has_background() const { return static_cast<bool>(background_); }
 
   // Renders the response; may suspend (backpressure, streaming).
   Task<void> send(http::Send& send) const;
@@ -90,6 +97,9 @@ class Response {
   bool custom_media_ = false;
   std::vector<std::pair<std::string, std::string>> headers_;
   StreamFn stream_;
+  // Shared, not owned: a Response is copyable, and a null pointer keeps
+  // responses without tasks as cheap as before.
+  std::shared_ptr<BackgroundTasks> background_;
 };
 
 }  // namespace strata::app

@@ -63,7 +63,20 @@ class LoopExecutor {
 
   template <class F>
   auto run(F&& f);
-
+  // Resumes the awaiting coroutine on a later turn of this loop, after
+  // whatever the current turn writes has gone out. Loop thread only.
+  auto next_turn() {
+    struct Awaiter {
+      LoopExecutor& ex;
+      bool await_ready() const noexcept { return false; }
+      void await_suspend(std::coroutine_handle<> h) {
+        ++ex.outstanding_;
+        ex.post(h);
+      }
+      void await_resume() const noexcept {}
+    };
+    return Awaiter{*this};
+  }
 
  private:
   // Any thread: resume `h` on the loop thread (the end of a run() job).
