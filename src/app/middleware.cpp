@@ -7,6 +7,8 @@
 #include <exception>
 #include <random>
 
+#include "app/context.hpp"
+#include "app/exception_handlers.hpp"
 #include "app/http_exception.hpp"
 #include "common/probe.hpp"
 #include "common/text.hpp"
@@ -75,6 +77,51 @@ Middleware http_exceptions() {
       if (tracked.started()) std::rethrow_exception(error);
       Response r = (status == 204 || status == 304) ? Response::empty(status) : Response::text(std::move(detail), status);
       for (const auto& [n, v] : headers) r.header(n, v);
+      co_await r.send(send);
+    };
+  };
+}
+
+Middleware exception_handlers(const ExceptionHandlers& handlers) {
+  return [&handlers](http::App next) -> http::App {
+    return [next = std::move(next), &handlers](const http::Scope& scope, http::Receive& receive,
+                                               http::Send& send) -> Task<void> {
+      ForwardingSend tracked(send);
+      std::exception_ptr error;
+      try {
+        co_await next(scope, receive, tracked);
+      } catch (...) {
+        error = std::current_exception();
+      }
+      if (!error) co_return;
+      if (tracked.started()) std::rethrow_exception(error);
+      const HTTPException* http_error = nullptr;
+      try {
+        std::rethrow_exception(error);
+      } catch (const HTTPException& e) {
+        http_error = &e;  // owned by `error`, alive while it is
+      } catch (...) {
+      }
+      const PathParams no_params;
+      const LoopContext& ctx = loop_context();
+      Request req(scope, receive, no_params, ctx.executor, ctx.max_body_bytes);
+      std::optional<Task<Response>> handled;
+      if (http_error)
+        for (const auto& [status, handler] : handlers.by_status)
+          if (status == http_error->status()) {
+            handled.emplace(handler(req, *http_error));
+            break;
+          }
+      for (size_t i = 0; !handled && i < handlers.by_type.size(); ++i) handled = handlers.by_type[i](req, error);
+      if (handled) {
+        Response r = co_await std::move(*handled);
+        co_await r.send(send);
+        co_return;
+      }
+      if (!http_error) std::rethrow_exception(error);
+      const int status = http_error->status();
+      Response r = (status == 204 || status == 304) ? Response::empty(status) : Response::text(http_error->detail(), status);
+      for (const auto& [n, v] : http_error->headers()) r.header(n, v);
       co_await r.send(send);
     };
   };
