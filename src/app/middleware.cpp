@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <exception>
 #include <random>
+#include <stdexcept>
 
 #include "app/context.hpp"
 #include "app/exception_handlers.hpp"
@@ -196,6 +197,61 @@ Middleware cors(CorsOptions o) {
       if (!o.expose_headers.empty()) extra.emplace_back("access-control-expose-headers", join(o.expose_headers));
       HeaderAddingSend wrapped(send, std::move(extra));
       co_await next(scope, receive, wrapped);
+    };
+  };
+}
+
+namespace {
+
+// The host name of a Host header value: the port removed, IPv6 brackets kept.
+std::string_view host_name(std::string_view host) {
+  if (!host.empty() && host.front() == '[') {
+    const size_t close = host.find(']');
+    return close == std::string_view::npos ? host : host.substr(0, close + 1);
+  }
+  return host.substr(0, host.find(':'));
+}
+
+bool ends_with_icase(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && text::iequals(s.substr(s.size() - suffix.size()), suffix);
+}
+
+}  // namespace
+
+Middleware trusted_host(TrustedHostOptions o) {
+  for (const auto& p : o.allowed_hosts) {
+    const size_t star = p.find('*');
+    if (star != std::string::npos && p != "*" && (star != 0 || p.rfind("*.", 0) != 0 || p.find('*', 1) != std::string::npos))
+      throw std::invalid_argument("trusted_host: bad pattern '" + p + "' (only a leading \"*.\" is a wildcard)");
+  }
+  const bool any = contains(o.allowed_hosts, "*");
+  return [o = std::move(o), any](http::App next) -> http::App {
+    if (any) return next;  // nothing to check: no cost per request
+    return [next = std::move(next), o](const http::Scope& scope, http::Receive& receive,
+                                       http::Send& send) -> Task<void> {
+      const std::string_view host = host_name(scope.header("host"));
+      bool valid = false, www = false;
+      for (const auto& p : o.allowed_hosts) {
+        if (text::iequals(host, p) || (p.front() == '*' && ends_with_icase(host, std::string_view(p).substr(1)))) {
+          valid = !host.empty();
+          break;
+        }
+        if (p.size() == host.size() + 4 && text::iequals(std::string_view(p).substr(0, 4), "www.") &&
+            text::iequals(std::string_view(p).substr(4), host))
+          www = !host.empty();
+      }
+      if (valid) {
+        co_await next(scope, receive, send);
+        co_return;
+      }
+      if (www && o.www_redirect) {
+        std::string url(scope.scheme);
+        url.append("://www.").append(scope.header("host")).append(scope.raw_path);
+        if (!scope.query_string.empty()) url.append("?").append(scope.query_string);
+        co_await Response::redirect(url, 307).send(send);
+        co_return;
+      }
+      co_await Response::text("Invalid host header", 400).send(send);
     };
   };
 }
