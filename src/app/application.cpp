@@ -52,6 +52,7 @@ http::App Application::build(http::AppHost& host) {
 
   executors_.push_back(std::make_unique<LoopExecutor>(host.loop, pool()));
   LoopExecutor* executor = executors_.back().get();
+  executor->log = &config_.log;
   std::vector<std::function<void()>> stops;
   Worker worker{host.loop, host.worker_index, *executor};
   for (auto& hook : worker_start_)
@@ -72,13 +73,11 @@ http::App Application::build(http::AppHost& host) {
 
   // Entry: tell the code below which loop it runs on.
   const size_t max_body = host.max_body_bytes;
-  const Logger* log = &config_.log;
-  return [app = std::move(app), executor, max_body, log](const http::Scope& scope, http::Receive& receive,
+  return [app = std::move(app), executor, max_body](const http::Scope& scope, http::Receive& receive,
                                                     http::Send& send) {
     LoopContext& ctx = loop_context();
     ctx.executor = executor;
     ctx.max_body_bytes = max_body;
-    ctx.log = log;
     return app(scope, receive, send);
   };
 }

@@ -42,7 +42,7 @@ Task<void> BackgroundTasks::run() {
     } catch (...) {
     }
     const std::string line = "exception in background task " + std::to_string(i + 1) + ": " + what;
-    if (ctx.log && *ctx.log) (*ctx.log)(line);
+    if (ctx.executor && ctx.executor->log && *ctx.executor->log) (*ctx.executor->log)(line);
     else stderr_logger()(line);
   }
 }

@@ -55,6 +55,11 @@ class Response {
       : status_(status), body_(std::move(body)) {
     set_media_type(media_type);
   }
+  Response(const Response& o);
+  Response& operator=(const Response& o);
+  Response(Response&&) noexcept = default;
+  Response& operator=(Response&&) noexcept = default;
+  ~Response();
 
   static Response text(std::string body, int status = 200) { return {status, std::move(body), media::text}; }
   static Response html(std::string body, int status = 200) { return {status, std::move(body), media::html}; }
@@ -70,7 +75,7 @@ class Response {
   int status() const { return status_; }
   Response& status(int s) { status_ = s; return *this; }
   const std::string& body() const { return body_; }
-  std::string_view media_type() const { return custom_media_ ? std::string_view(media_type_store_) : media_type_; }
+  std::string_view media_type() const { return media_type_; }
   // Copies the value; empty means no Content-Type header.
   Response& set_media_type(std::string_view type);
   Response& header(std::string_view name, std::string_view value);
@@ -82,7 +87,7 @@ class Response {
   // Work to run once this response has been sent (see background.hpp);
   // send() runs it before returning. Replaces any attached before.
   Response& background(BackgroundTasks tasks);
-  bool has_background() const { return static_cast<bool>(background_); }
+  bool has_background() const { return rare_ && rare_->background; }
 
   // Renders the response; may suspend (backpressure, streaming).
   Task<void> send(http::Send& send) const;
@@ -90,16 +95,20 @@ class Response {
  private:
   int status_ = 200;
   std::string body_;
-  // One of the media::* constants as a view, or a copy of any other type:
-  // a Response is copied and moved, so it never views its own members.
+  // What few responses have lives out of line, so the common response
+  // moves one null pointer for all of it: a media type other than the
+  // media::* constants, and background tasks.
+  struct Rare {
+    std::string media_type;
+    std::shared_ptr<BackgroundTasks> background;  // shared by copies
+  };
+  Rare& rare();
+  // One of the media::* constants, or rare_->media_type (on the heap, so
+  // the view survives moves of the Response).
   std::string_view media_type_;
-  std::string media_type_store_;
-  bool custom_media_ = false;
   std::vector<std::pair<std::string, std::string>> headers_;
   StreamFn stream_;
-  // Shared, not owned: a Response is copyable, and a null pointer keeps
-  // responses without tasks as cheap as before.
-  std::shared_ptr<BackgroundTasks> background_;
+  std::unique_ptr<Rare> rare_;
 };
 
 }  // namespace strata::app

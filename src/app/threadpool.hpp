@@ -20,6 +20,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <string_view>
 #include <thread>
 #include <type_traits>
 #include <utility>
@@ -60,6 +61,11 @@ class LoopExecutor {
   void close();
   ThreadPool& pool() { return pool_; }
   uv_loop_t* loop() const { return loop_; }
+  // Where work that outlives its response (background tasks) reports
+  // errors: the Application's AppConfig::log, set when it builds this
+  // loop's app; null means stderr. Kept here, per loop, so a request
+  // pays nothing to carry it.
+  const std::function<void(std::string_view)>* log = nullptr;
 
   template <class F>
   auto run(F&& f);

@@ -154,4 +154,26 @@ TEST(AppBackground, AResponseWithoutTasksHasNone) {
   EXPECT_EQ(t.size(), 1u);
 }
 
+TEST(AppBackground, CopiesAndMovesKeepTheMediaTypeAndTheTasks) {
+  // Both live out of line in a Response; the media type is a view into it.
+  auto r = std::make_unique<Response>(Response::bytes("x", "image/png"));
+  r->background(BackgroundTasks{}.add_sync([] {}));
+  Response copy = *r;
+  Response assigned = Response::text("y");
+  assigned = copy;
+  r.reset();
+  EXPECT_EQ(copy.media_type(), "image/png");
+  EXPECT_TRUE(copy.has_background());
+  Response moved = std::move(copy);
+  EXPECT_EQ(moved.media_type(), "image/png");
+  EXPECT_TRUE(moved.has_background());
+  EXPECT_EQ(assigned.media_type(), "image/png");
+  EXPECT_TRUE(assigned.has_background());
+  assigned.set_media_type(media::json);
+  EXPECT_EQ(assigned.media_type(), "application/json");
+  assigned.set_media_type("text/csv");
+  EXPECT_EQ(assigned.media_type(), "text/csv");
+  EXPECT_EQ(Response::empty(204).media_type(), "");
+}
+
 }  // namespace
