@@ -232,7 +232,7 @@ Middleware trusted_host(TrustedHostOptions o) {
       const std::string_view host = host_name(scope.header("host"));
       bool valid = false, www = false;
       for (const auto& p : o.allowed_hosts) {
-        if (text::iequals(host, p) || (p.front() == '*' && ends_with_icase(host, std::string_view(p).substr(1)))) {
+        if (text::iequals(host, p) || (!p.empty() && p.front() == '*' && ends_with_icase(host, std::string_view(p).substr(1)))) {
           valid = !host.empty();
           break;
         }

@@ -79,6 +79,12 @@ TEST(AppTrustedHost, AVeryLongHostIsRefusedWithoutTrouble) {
   TestClient client(app);
   EXPECT_EQ(get_with_host(client, "/", std::string(60000, 'a')).status, 400);
   EXPECT_EQ(get_with_host(client, "/", std::string(60000, 'a') + ".example.com").status, 200);
+  // An empty pattern matches nothing, not even a missing Host.
+  Application empty(log.config());
+  empty.add_middleware(trusted_host({.allowed_hosts = {""}}));
+  TestClient client2(empty);
+  EXPECT_EQ(get_with_host(client2, "/", "").status, 400);
+  EXPECT_EQ(get_with_host(client2, "/", "a").status, 400);
 }
 
 }  // namespace
