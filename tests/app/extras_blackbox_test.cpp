@@ -115,6 +115,28 @@ TEST_F(AppExtrasBlackbox, APoolTaskEndsAfterItsResponseAndSigtermWaitsForIt) {
   EXPECT_TRUE(dir.has("after")) << "the loop task after the pool task never ran: the stop did not wait";
 }
 
+TEST_F(AppExtrasBlackbox, AClientThatLeavesDoesNotStopItsTasks) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path.empty());
+  {
+    Client c(port());
+    ASSERT_TRUE(c.ok()) << c.error();
+    auto r = ask(c, get("/background/pool?dir=" + dir.path));
+    ASSERT_TRUE(r) << c.last_error();
+    EXPECT_EQ(r->body, "accepted");
+  }  // closed here, before the task may end
+  dir.touch("release");
+  // The server goes on serving; the tasks end on their own.
+  Client c2(port());
+  ASSERT_TRUE(c2.ok()) << c2.error();
+  auto r = ask(c2, get("/text/4"));
+  ASSERT_TRUE(r) << c2.last_error();
+  EXPECT_EQ(r->body, "line");
+  for (int i = 0; i < 1000 && !dir.has("after"); ++i) usleep(10000);  // bounded: 10 s
+  EXPECT_TRUE(dir.has("done"));
+  EXPECT_TRUE(dir.has("after"));
+}
+
 TEST_F(AppExtrasBlackbox, ALoopTaskThatNeverSuspendsStillLetsTheResponseOutFirst) {
   TempDir dir;
   ASSERT_FALSE(dir.path.empty());
