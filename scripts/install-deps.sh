@@ -23,6 +23,7 @@ packages=(
   libboost1.81-dev  # Boost.Describe: reflection for tier 4 models (header-only)
   libpq-dev         # src/db: PostgreSQL's client library (non-blocking API, pipeline mode)
   libsqlite3-dev    # src/db: SQLite, the embedded default database
+  zlib1g-dev        # src/app: the GZip middleware
   postgresql-15     # tests/db: initdb + pg_ctl start a private cluster per test run
   libgtest-dev      # tests
   catch2            # microbenchmarks (bench/micro): Catch2 v2 BENCHMARK, header-only

@@ -17,6 +17,11 @@ Application& Application::add_middleware(Middleware m) {
   return *this;
 }
 
+Application& Application::exception_handler(int status, ExceptionHandlers::StatusHandler handler) {
+  handlers_.by_status.emplace_back(status, std::move(handler));
+  return *this;
+}
+
 Application& Application::on_startup(std::function<void()> hook) {
   startup_.push_back(std::move(hook));
   return *this;
@@ -47,6 +52,7 @@ http::App Application::build(http::AppHost& host) {
 
   executors_.push_back(std::make_unique<LoopExecutor>(host.loop, pool()));
   LoopExecutor* executor = executors_.back().get();
+  executor->log = &config_.log;
   std::vector<std::function<void()>> stops;
   Worker worker{host.loop, host.worker_index, *executor};
   for (auto& hook : worker_start_)
@@ -58,7 +64,10 @@ http::App Application::build(http::AppHost& host) {
     for (auto& hook : shutdown_) hook();
   });
 
-  http::App app = http_exceptions()(router_.as_app());
+  // Without handlers, the plain middleware: nothing to look up per error,
+  // and the router answers its 404 and 405 without throwing.
+  router_.set_raise_http_errors(!handlers_.empty());
+  http::App app = (handlers_.empty() ? http_exceptions() : exception_handlers(handlers_))(router_.as_app());
   for (auto it = middleware_.rbegin(); it != middleware_.rend(); ++it) app = (*it)(std::move(app));
   app = server_errors(config_.log)(std::move(app));
 

@@ -4,6 +4,7 @@
 //
 //   server_errors( user middleware..., ( http_exceptions( router ) ) )
 //
+// (exception_handlers in place of http_exceptions once any is registered)
 // the same stack, in the same order, as Starlette builds around its router.
 //
 // Threading: configure on one thread before serving. Each worker's app
@@ -16,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "app/exception_handlers.hpp"
 #include "app/middleware.hpp"
 #include "app/routing.hpp"
 #include "app/threadpool.hpp"
@@ -58,6 +60,17 @@ class Application {
 
   // The first added is the outermost, as in Starlette's middleware list.
   Application& add_middleware(Middleware m);
+  // Exception handlers (see exception_handlers.hpp): for HTTPExceptions
+  // with this status (the router's 404 and 405 included), or for
+  // exceptions of type E and types derived from it:
+  //   api.exception_handler<E>([](Request&, const E&) -> Task<Response> {...});
+  Application& exception_handler(int status, ExceptionHandlers::StatusHandler handler);
+  template <class E, class F>
+  Application& exception_handler(F handler) {
+    handlers_.add_type<E>(std::move(handler));
+    return *this;
+  }
+
   // Lifespan: run once per worker, before it serves / after it stopped.
   // An exception from a start-up hook stops the server from starting.
   Application& on_startup(std::function<void()> hook);
@@ -89,6 +102,7 @@ class Application {
   AppConfig config_;
   Router router_;
   std::vector<Middleware> middleware_;
+  ExceptionHandlers handlers_;
   std::vector<std::function<void()>> startup_, shutdown_;
   std::vector<std::function<std::function<void()>(Worker&)>> worker_start_;
   std::unique_ptr<ThreadPool> pool_;

@@ -6,7 +6,10 @@
 #include <cstdio>
 #include <exception>
 #include <random>
+#include <stdexcept>
 
+#include "app/context.hpp"
+#include "app/exception_handlers.hpp"
 #include "app/http_exception.hpp"
 #include "common/probe.hpp"
 #include "common/text.hpp"
@@ -75,6 +78,51 @@ Middleware http_exceptions() {
       if (tracked.started()) std::rethrow_exception(error);
       Response r = (status == 204 || status == 304) ? Response::empty(status) : Response::text(std::move(detail), status);
       for (const auto& [n, v] : headers) r.header(n, v);
+      co_await r.send(send);
+    };
+  };
+}
+
+Middleware exception_handlers(const ExceptionHandlers& handlers) {
+  return [&handlers](http::App next) -> http::App {
+    return [next = std::move(next), &handlers](const http::Scope& scope, http::Receive& receive,
+                                               http::Send& send) -> Task<void> {
+      ForwardingSend tracked(send);
+      std::exception_ptr error;
+      try {
+        co_await next(scope, receive, tracked);
+      } catch (...) {
+        error = std::current_exception();
+      }
+      if (!error) co_return;
+      if (tracked.started()) std::rethrow_exception(error);
+      const HTTPException* http_error = nullptr;
+      try {
+        std::rethrow_exception(error);
+      } catch (const HTTPException& e) {
+        http_error = &e;  // owned by `error`, alive while it is
+      } catch (...) {
+      }
+      const PathParams no_params;
+      const LoopContext& ctx = loop_context();
+      Request req(scope, receive, no_params, ctx.executor, ctx.max_body_bytes);
+      std::optional<Task<Response>> handled;
+      if (http_error)
+        for (const auto& [status, handler] : handlers.by_status)
+          if (status == http_error->status()) {
+            handled.emplace(handler(req, *http_error));
+            break;
+          }
+      for (size_t i = 0; !handled && i < handlers.by_type.size(); ++i) handled = handlers.by_type[i](req, error);
+      if (handled) {
+        Response r = co_await std::move(*handled);
+        co_await r.send(send);
+        co_return;
+      }
+      if (!http_error) std::rethrow_exception(error);
+      const int status = http_error->status();
+      Response r = (status == 204 || status == 304) ? Response::empty(status) : Response::text(http_error->detail(), status);
+      for (const auto& [n, v] : http_error->headers()) r.header(n, v);
       co_await r.send(send);
     };
   };
@@ -149,6 +197,61 @@ Middleware cors(CorsOptions o) {
       if (!o.expose_headers.empty()) extra.emplace_back("access-control-expose-headers", join(o.expose_headers));
       HeaderAddingSend wrapped(send, std::move(extra));
       co_await next(scope, receive, wrapped);
+    };
+  };
+}
+
+namespace {
+
+// The host name of a Host header value: the port removed, IPv6 brackets kept.
+std::string_view host_name(std::string_view host) {
+  if (!host.empty() && host.front() == '[') {
+    const size_t close = host.find(']');
+    return close == std::string_view::npos ? host : host.substr(0, close + 1);
+  }
+  return host.substr(0, host.find(':'));
+}
+
+bool ends_with_icase(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && text::iequals(s.substr(s.size() - suffix.size()), suffix);
+}
+
+}  // namespace
+
+Middleware trusted_host(TrustedHostOptions o) {
+  for (const auto& p : o.allowed_hosts) {
+    const size_t star = p.find('*');
+    if (star != std::string::npos && p != "*" && (star != 0 || p.rfind("*.", 0) != 0 || p.find('*', 1) != std::string::npos))
+      throw std::invalid_argument("trusted_host: bad pattern '" + p + "' (only a leading \"*.\" is a wildcard)");
+  }
+  const bool any = contains(o.allowed_hosts, "*");
+  return [o = std::move(o), any](http::App next) -> http::App {
+    if (any) return next;  // nothing to check: no cost per request
+    return [next = std::move(next), o](const http::Scope& scope, http::Receive& receive,
+                                       http::Send& send) -> Task<void> {
+      const std::string_view host = host_name(scope.header("host"));
+      bool valid = false, www = false;
+      for (const auto& p : o.allowed_hosts) {
+        if (text::iequals(host, p) || (!p.empty() && p.front() == '*' && ends_with_icase(host, std::string_view(p).substr(1)))) {
+          valid = !host.empty();
+          break;
+        }
+        if (p.size() == host.size() + 4 && text::iequals(std::string_view(p).substr(0, 4), "www.") &&
+            text::iequals(std::string_view(p).substr(4), host))
+          www = !host.empty();
+      }
+      if (valid) {
+        co_await next(scope, receive, send);
+        co_return;
+      }
+      if (www && o.www_redirect) {
+        std::string url(scope.scheme);
+        url.append("://www.").append(scope.header("host")).append(scope.raw_path);
+        if (!scope.query_string.empty()) url.append("?").append(scope.query_string);
+        co_await Response::redirect(url, 307).send(send);
+        co_return;
+      }
+      co_await Response::text("Invalid host header", 400).send(send);
     };
   };
 }

@@ -80,6 +80,20 @@ struct CorsOptions {
 // allowed origin.
 Middleware cors(CorsOptions options);
 
+struct TrustedHostOptions {
+  // Exact host names ("example.com"), wildcards for subdomains
+  // ("*.example.com": any name ending in ".example.com", not the bare
+  // domain), or "*" for any. Compared case-insensitively, without the port.
+  std::vector<std::string> allowed_hosts = {"*"};
+  // A request for "example.com" when only "www.example.com" is allowed is
+  // redirected there (307) instead of refused.
+  bool www_redirect = true;
+};
+// Starlette's TrustedHostMiddleware: a request whose Host header is not
+// allowed (or is missing) gets 400 "Invalid host header". Throws
+// std::invalid_argument for a pattern with '*' anywhere but a leading "*.".
+Middleware trusted_host(TrustedHostOptions options);
+
 // Tags each response with a request id (the client's X-Request-ID when it
 // sent a sane one, else a fresh one) and a Server-Timing entry "app" with
 // the time spent inside, in milliseconds. When the server writes its own

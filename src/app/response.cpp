@@ -6,17 +6,39 @@
 
 namespace strata::app {
 
+Response::Response(const Response& o)
+    : status_(o.status_), body_(o.body_), media_type_(o.media_type_), headers_(o.headers_), stream_(o.stream_),
+      rare_(o.rare_ ? std::make_unique<Rare>(*o.rare_) : nullptr) {
+  if (rare_ && o.media_type_.data() == o.rare_->media_type.data()) media_type_ = rare_->media_type;
+}
+
+Response& Response::operator=(const Response& o) {
+  if (this != &o) *this = Response(o);
+  return *this;
+}
+
+Response::~Response() = default;
+
+Response::Rare& Response::rare() {
+  if (!rare_) rare_ = std::make_unique<Rare>();
+  return *rare_;
+}
+
 Response& Response::set_media_type(std::string_view type) {
   // The common media types are static strings: keep a view, copy nothing.
   for (std::string_view known : {media::text, media::html, media::json, media::octets}) {
     if (type == known) {
       media_type_ = known;
-      custom_media_ = false;
       return *this;
     }
   }
-  media_type_store_.assign(type);
-  custom_media_ = true;
+  if (type.empty()) {
+    media_type_ = {};
+    return *this;
+  }
+  Rare& r = rare();
+  r.media_type.assign(type);
+  media_type_ = r.media_type;
   return *this;
 }
 
@@ -94,6 +116,12 @@ Task<void> Response::send(http::Send& send) const {
   } else {
     co_await send.body({body_, false});
   }
+  if (rare_ && rare_->background && !rare_->background->empty()) co_await rare_->background->run();
+}
+
+Response& Response::background(BackgroundTasks tasks) {
+  rare().background = std::make_shared<BackgroundTasks>(std::move(tasks));
+  return *this;
 }
 
 }  // namespace strata::app

@@ -3,15 +3,18 @@
 // A Response is a value: status, media type, headers, cookies and either a
 // body or a stream function. send() renders it through http::Send: a known
 // body gets a Content-Length; a stream is sent chunked piece by piece. HEAD
-// requests are answered without a body by tier 2.
+// requests are answered without a body by tier 2. Background tasks
+// attached to it run after the last byte, inside send().
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "app/background.hpp"
 #include "parser/asgi.hpp"
 
 namespace strata::app {
@@ -52,6 +55,11 @@ class Response {
       : status_(status), body_(std::move(body)) {
     set_media_type(media_type);
   }
+  Response(const Response& o);
+  Response& operator=(const Response& o);
+  Response(Response&&) noexcept = default;
+  Response& operator=(Response&&) noexcept = default;
+  ~Response();
 
   static Response text(std::string body, int status = 200) { return {status, std::move(body), media::text}; }
   static Response html(std::string body, int status = 200) { return {status, std::move(body), media::html}; }
@@ -67,7 +75,7 @@ class Response {
   int status() const { return status_; }
   Response& status(int s) { status_ = s; return *this; }
   const std::string& body() const { return body_; }
-  std::string_view media_type() const { return custom_media_ ? std::string_view(media_type_store_) : media_type_; }
+  std::string_view media_type() const { return media_type_; }
   // Copies the value; empty means no Content-Type header.
   Response& set_media_type(std::string_view type);
   Response& header(std::string_view name, std::string_view value);
@@ -76,6 +84,10 @@ class Response {
   Response& set_cookie(std::string_view name, std::string_view value, const CookieOptions& options = {});
   Response& delete_cookie(std::string_view name, std::string_view path = "/");
   bool streaming() const { return static_cast<bool>(stream_); }
+  // Work to run once this response has been sent (see background.hpp);
+  // send() runs it before returning. Replaces any attached before.
+  Response& background(BackgroundTasks tasks);
+  bool has_background() const { return rare_ && rare_->background; }
 
   // Renders the response; may suspend (backpressure, streaming).
   Task<void> send(http::Send& send) const;
@@ -83,13 +95,20 @@ class Response {
  private:
   int status_ = 200;
   std::string body_;
-  // One of the media::* constants as a view, or a copy of any other type:
-  // a Response is copied and moved, so it never views its own members.
+  // What few responses have lives out of line, so the common response
+  // moves one null pointer for all of it: a media type other than the
+  // media::* constants, and background tasks.
+  struct Rare {
+    std::string media_type;
+    std::shared_ptr<BackgroundTasks> background;  // shared by copies
+  };
+  Rare& rare();
+  // One of the media::* constants, or rare_->media_type (on the heap, so
+  // the view survives moves of the Response).
   std::string_view media_type_;
-  std::string media_type_store_;
-  bool custom_media_ = false;
   std::vector<std::pair<std::string, std::string>> headers_;
   StreamFn stream_;
+  std::unique_ptr<Rare> rare_;
 };
 
 }  // namespace strata::app

@@ -251,6 +251,7 @@ Match Router::match(std::string_view method, std::string_view path) const {
 }  // namespace strata::app
 
 #include "app/context.hpp"
+#include "app/http_exception.hpp"
 
 namespace strata::app {
 
@@ -296,6 +297,7 @@ http::App Router::as_app() const {
         co_return;
       }
       case Match::method_not_allowed: {
+        if (raise_http_errors_) throw HTTPException(405, "Method Not Allowed", {{"allow", std::string(m.allow)}});
         Response r = Response::text("Method Not Allowed", 405);
         r.header("allow", m.allow);
         co_await r.send(send);
@@ -325,6 +327,7 @@ Task<void> Router::not_found(const http::Scope& scope, http::Send& send) const {
       co_return;
     }
   }
+  if (raise_http_errors_) throw HTTPException(404, "Not Found");
   co_await Response::text("Not Found", 404).send(send);
 }
 

@@ -76,6 +76,10 @@ class Router {
   Match match(std::string_view method, std::string_view path) const;
   // On by default; see the top of this header.
   void set_redirect_slashes(bool on) { redirect_slashes_ = on; }
+  // Off by default: 404 and 405 are sent directly. On (an Application with
+  // exception handlers), they are thrown as HTTPException, as
+  // Starlette's router raises them, so a handler for 404 sees them too.
+  void set_raise_http_errors(bool on) { raise_http_errors_ = on; }
 
   // This router as an ASGI-like app: 404, 405 with Allow, mounts, and
   // routes (Request built, endpoint awaited, Response sent). It keeps a
@@ -93,6 +97,7 @@ class Router {
   std::vector<std::unique_ptr<Route>> routes_;
   std::vector<std::unique_ptr<http::App>> mounts_;
   bool redirect_slashes_ = true;
+  bool raise_http_errors_ = false;
 };
 
 // Where redirect_slashes sends `path` (the other form of it: trailing

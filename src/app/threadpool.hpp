@@ -20,6 +20,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <string_view>
 #include <thread>
 #include <type_traits>
 #include <utility>
@@ -60,10 +61,28 @@ class LoopExecutor {
   void close();
   ThreadPool& pool() { return pool_; }
   uv_loop_t* loop() const { return loop_; }
+  // Where work that outlives its response (background tasks) reports
+  // errors: the Application's AppConfig::log, set when it builds this
+  // loop's app; null means stderr. Kept here, per loop, so a request
+  // pays nothing to carry it.
+  const std::function<void(std::string_view)>* log = nullptr;
 
   template <class F>
   auto run(F&& f);
-
+  // Resumes the awaiting coroutine on a later turn of this loop, after
+  // whatever the current turn writes has gone out. Loop thread only.
+  auto next_turn() {
+    struct Awaiter {
+      LoopExecutor& ex;
+      bool await_ready() const noexcept { return false; }
+      void await_suspend(std::coroutine_handle<> h) {
+        ++ex.outstanding_;
+        ex.post(h);
+      }
+      void await_resume() const noexcept {}
+    };
+    return Awaiter{*this};
+  }
 
  private:
   // Any thread: resume `h` on the loop thread (the end of a run() job).
