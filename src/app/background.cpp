@@ -34,13 +34,7 @@ Task<void> BackgroundTasks::run() {
       error = std::current_exception();
     }
     if (!error) continue;
-    std::string what = "unknown exception";
-    try {
-      std::rethrow_exception(error);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
+    const std::string what = exception_text(error);
     const std::string line = "exception in background task " + std::to_string(i + 1) + ": " + what;
     if (ctx.executor && ctx.executor->log && *ctx.executor->log) (*ctx.executor->log)(line);
     else stderr_logger()(line);

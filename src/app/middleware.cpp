@@ -28,6 +28,16 @@ Task<void> HeaderAddingSend::start(http::ResponseStart r) {
   co_await inner_.start({r.status, hs});
 }
 
+std::string exception_text(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+  }
+  return "unknown exception";
+}
+
 Middleware server_errors(Logger log) {
   return [log](http::App next) -> http::App {
     return [next = std::move(next), log](const http::Scope& scope, http::Receive& receive,
@@ -43,13 +53,7 @@ Middleware server_errors(Logger log) {
         error = std::current_exception();
       }
       if (!error) co_return;
-      std::string what = "unknown exception";
-      try {
-        std::rethrow_exception(error);
-      } catch (const std::exception& e) {
-        what = e.what();
-      } catch (...) {
-      }
+      const std::string what = exception_text(error);
       log("exception in " + std::string(scope.method) + " " + std::string(scope.path) + ": " + what);
       if (tracked.started()) std::rethrow_exception(error);
       co_await Response::text("Internal Server Error", 500).send(send);

@@ -14,6 +14,7 @@
 // it captures must stay valid while it is in use (capture by value).
 #pragma once
 
+#include <exception>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -28,6 +29,10 @@ using Logger = std::function<void(std::string_view line)>;
 
 // Logs to stderr, one line per call.
 Logger stderr_logger();
+
+// What a caught exception says, for a log line: its what(), or "unknown
+// exception" for one that is not a std::exception.
+std::string exception_text(const std::exception_ptr& error);
 
 // A Send that forwards to another and remembers whether the response
 // started; derive from it to change what passes through.

@@ -148,6 +148,36 @@ struct RouteOptions {
   bool response_model_exclude_none = false;
 };
 
+// get/post/put/patch/del(path, handler, options): route() with the method,
+// for API and APIRouter alike.
+template <class Self>
+class RouteShortcuts {
+ public:
+  template <class F>
+  Self& get(std::string_view path, F handler, RouteOptions options = {}) {
+    return self().route("GET", path, std::move(handler), std::move(options));
+  }
+  template <class F>
+  Self& post(std::string_view path, F handler, RouteOptions options = {}) {
+    return self().route("POST", path, std::move(handler), std::move(options));
+  }
+  template <class F>
+  Self& put(std::string_view path, F handler, RouteOptions options = {}) {
+    return self().route("PUT", path, std::move(handler), std::move(options));
+  }
+  template <class F>
+  Self& patch(std::string_view path, F handler, RouteOptions options = {}) {
+    return self().route("PATCH", path, std::move(handler), std::move(options));
+  }
+  template <class F>
+  Self& del(std::string_view path, F handler, RouteOptions options = {}) {
+    return self().route("DELETE", path, std::move(handler), std::move(options));
+  }
+
+ private:
+  Self& self() { return static_cast<Self&>(*this); }
+};
+
 // What a router adds to each of its routes, and what include_router adds on
 // top: the prefix goes in front of the path ("/books", no trailing '/'),
 // tags and dependencies in front of the route's own, and responses are
@@ -163,7 +193,7 @@ struct RouterOptions {
 // one (or to another router) with include_router, which copies them: a route
 // declared after that is not included. Handlers must be copyable, since one
 // router may be included several times (under different prefixes).
-class APIRouter {
+class APIRouter : public RouteShortcuts<APIRouter> {
  public:
   // Throws std::invalid_argument for a prefix that does not start with '/'
   // or ends with one.
@@ -171,26 +201,6 @@ class APIRouter {
 
   template <class F>
   APIRouter& route(std::string_view method, std::string_view path, F handler, RouteOptions options = {});
-  template <class F>
-  APIRouter& get(std::string_view path, F handler, RouteOptions options = {}) {
-    return route("GET", path, std::move(handler), std::move(options));
-  }
-  template <class F>
-  APIRouter& post(std::string_view path, F handler, RouteOptions options = {}) {
-    return route("POST", path, std::move(handler), std::move(options));
-  }
-  template <class F>
-  APIRouter& put(std::string_view path, F handler, RouteOptions options = {}) {
-    return route("PUT", path, std::move(handler), std::move(options));
-  }
-  template <class F>
-  APIRouter& patch(std::string_view path, F handler, RouteOptions options = {}) {
-    return route("PATCH", path, std::move(handler), std::move(options));
-  }
-  template <class F>
-  APIRouter& del(std::string_view path, F handler, RouteOptions options = {}) {
-    return route("DELETE", path, std::move(handler), std::move(options));
-  }
 
   APIRouter& include_router(const APIRouter& router, RouterOptions options = {});
 
@@ -232,7 +242,7 @@ class ResponseValidationError : public std::runtime_error {
   Errors errors_;
 };
 
-class API {
+class API : public RouteShortcuts<API> {
  public:
   explicit API(APIConfig config = {});
   ~API();
@@ -243,26 +253,6 @@ class API {
   // a Path<"x"> parameter whose {x} is not in the path.
   template <class F>
   API& route(std::string_view method, std::string_view path, F handler, RouteOptions options = {});
-  template <class F>
-  API& get(std::string_view path, F handler, RouteOptions options = {}) {
-    return route("GET", path, std::move(handler), std::move(options));
-  }
-  template <class F>
-  API& post(std::string_view path, F handler, RouteOptions options = {}) {
-    return route("POST", path, std::move(handler), std::move(options));
-  }
-  template <class F>
-  API& put(std::string_view path, F handler, RouteOptions options = {}) {
-    return route("PUT", path, std::move(handler), std::move(options));
-  }
-  template <class F>
-  API& patch(std::string_view path, F handler, RouteOptions options = {}) {
-    return route("PATCH", path, std::move(handler), std::move(options));
-  }
-  template <class F>
-  API& del(std::string_view path, F handler, RouteOptions options = {}) {
-    return route("DELETE", path, std::move(handler), std::move(options));
-  }
 
   // Adds every route of `router` (see APIRouter). Throws as route() does.
   API& include_router(const APIRouter& router, RouterOptions options = {});
