@@ -4,6 +4,7 @@
 
 #include "common/json.hpp"
 #include "common/text.hpp"
+#include "loop/uring_connection.hpp"
 
 namespace strata::loop::raw {
 
@@ -122,6 +123,10 @@ void Protocol::on_data() {
   }
   // Every reply produced from this read goes out in one write.
   s_.flush();
+}
+
+void RawWorker::accept_uring(Ring& ring, int fd) {
+  UringConnection<Protocol>::accept_from(*this, ring, fd, ctx_, read_capacity);
 }
 
 }  // namespace strata::loop::raw
