@@ -88,7 +88,7 @@ std::unique_ptr<Ring> Ring::create(std::string& why) {
     r = io_uring_queue_init_params(kEntries, &impl->ring, &p);
   }
   if (r < 0) {
-    why = r == -EPERM    ? "io_uring is unavailable: the kernel refused it (EPERM; see sysctl kernel.io_uring_disabled)"
+    why = r == -EPERM    ? "io_uring is unavailable: the kernel refused it (EPERM: sysctl kernel.io_uring_disabled, or a seccomp filter)"
           : r == -ENOSYS ? "io_uring is unavailable: this kernel has no io_uring (ENOSYS; too old, or blocked by seccomp)"
                          : sentence("io_uring is unavailable: io_uring_queue_init failed", -r);
     return nullptr;
