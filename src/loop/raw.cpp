@@ -4,7 +4,6 @@
 
 #include "common/json.hpp"
 #include "common/text.hpp"
-#include "loop/uring_connection.hpp"
 
 namespace strata::loop::raw {
 
@@ -123,10 +122,6 @@ void Protocol::on_data() {
   }
   // Every reply produced from this read goes out in one write.
   s_.flush();
-}
-
-void RawWorker::accept_uring(Ring& ring, int fd) {
-  UringConnection<Protocol>::accept_from(*this, ring, fd, ctx_, read_capacity);
 }
 
 }  // namespace strata::loop::raw

@@ -1,6 +1,5 @@
 #include "parser/http_server.hpp"
 #include "parser/http1_internal.hpp"
-#include "loop/uring_connection.hpp"
 
 #include <algorithm>
 #include <ctime>
@@ -36,11 +35,6 @@ HttpWorker::HttpWorker(int index, const loop::ServerConfig& config, const Option
 void HttpWorker::accept(uv_stream_t* listener) {
   ctx_.now_ms = uv_now(loop());
   loop::TcpConnection<Protocol>::accept_from(*this, listener, ctx_, ctx_.options.read_capacity());
-}
-
-void HttpWorker::accept_uring(loop::Ring& ring, int fd) {
-  ctx_.now_ms = uv_now(loop());
-  loop::UringConnection<Protocol>::accept_from(*this, ring, fd, ctx_, ctx_.options.read_capacity());
 }
 
 void HttpWorker::on_tick(uint64_t now_ms) {
