@@ -25,6 +25,15 @@ constexpr unsigned kBuffers = 512;
 constexpr unsigned kBufferSize = 4096;
 constexpr int kBufferGroup = 0;
 
+// A descriptor watch started or changed from a ring callback (a database
+// connection's uv_poll_start) reaches libuv's epoll set only when libuv next
+// polls; until then the ring would wait without it. libuv 1.44 exposes no
+// call for "changes pending", so this reads its queue head: empty when it
+// points at itself.
+bool watchers_changed(const uv_loop_t* loop) {
+  return loop->watcher_queue[0] != static_cast<const void*>(&loop->watcher_queue);
+}
+
 std::string sentence(const char* what, int err) { return std::string(what) + ": " + std::strerror(err); }
 
 }  // namespace
@@ -198,7 +207,7 @@ int Ring::run(uv_loop_t* loop) {
     drain_posted();
     if (uv_loop_alive(loop)) {
       uv_update_time(loop);
-      if (im.uv_due || uv_backend_timeout(loop) == 0) {
+      if (im.uv_due || uv_backend_timeout(loop) == 0 || watchers_changed(loop)) {
         im.uv_due = false;
         uv_run(loop, UV_RUN_NOWAIT);
         drain_posted();
