@@ -10,8 +10,11 @@
 // for completions, bounded by libuv's next timer. libuv's own descriptor
 // (its epoll set: the wake-up async, the thread pool's results, app timers
 // on fds) is watched by a poll on the ring, and uv_run(UV_RUN_NOWAIT) runs
-// only when that poll fires or a libuv timer is due, so a request costs no
-// epoll_wait.
+// only when that poll fires, a libuv timer is due or a callback changed
+// libuv's watches, so a request costs no epoll_wait.
+//
+// Threading: create() may run on any thread; from run() on, the ring and
+// every Op on it belong to the thread that called run().
 //
 // Receiving: one multishot receive per connection from a ring of buffers
 // the kernel picks from (a provided buffer ring); the bytes are copied into
