@@ -16,6 +16,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libuv1-dev        # tier 1 event loop
+  liburing-dev      # tier 1's io_uring transport (--io uring)
   node-llhttp       # tier 2 HTTP/1.1 parser, shipped as C sources
   libsimdjson-dev   # JSON decoding (on-demand API)
   libcli11-dev      # command line

@@ -25,6 +25,7 @@
 //   --max-head-bytes --max-headers --max-body-bytes --limit-concurrency
 //   --head-timeout --idle-timeout --body-timeout --send-timeout (seconds)
 //   --graceful-timeout --access-log --probes --server-timing --admin-port
+//   --io (libuv, the default; uring; or auto: uring when the kernel allows)
 // and the program's own string options given as Flags.
 //
 // Threading: call from the main thread, once per Application; it blocks.
@@ -61,6 +62,11 @@ struct ServeConfig {
   bool server_timing = false;
   // >= 0: serve GET /metrics (Prometheus text) on this port; 0 picks one.
   int admin_port = -1;
+  // The transport: "libuv", "uring" (exit 1 with a sentence when the
+  // kernel refuses io_uring) or "auto" (io_uring when the kernel allows it,
+  // else libuv with a one-line notice on stderr). Resolved into
+  // server.io when serving starts.
+  std::string io = "libuv";
   // How the server names itself in its messages ("bookshelf: ...").
   std::string name = "strata";
 };

@@ -390,6 +390,16 @@ void Runner::resolve_settings() {
         break;
       }
   }
+  s.floor_uring_binary = o_.floor_uring_binary;
+  if (s.floor_uring_binary.empty()) {
+    for (const std::string& candidate : {std::string(STRATA_FLOOR_URING_BIN),
+                                         dirname_of(s.floor_binary) + "/strata-floor-uring",
+                                         dirname_of(s.strata_binary) + "/bench/strata-floor-uring"})
+      if (is_executable(candidate)) {
+        s.floor_uring_binary = candidate;
+        break;
+      }
+  }
   reference_dir_ = o_.reference_dir.empty() ? std::string(STRATA_BENCH_REFERENCE_DIR) : o_.reference_dir;
   s.python_binary = o_.python;
 
@@ -502,6 +512,43 @@ void Runner::plan_rows() {
       {"app", "strata app: Request/Response, routing"},
       {"typed", "strata typed: typed router, validation"},
   };
+  // The same chain over io_uring: its own floor, strata's tiers with
+  // `serve --io uring`. Each row runs right after its libuv twin.
+  auto uring_row = [&](const std::string& tier, const std::string& label, const Route* route, int level) {
+    RowPlan p = plan_row(route, level, "strata-uring/" + tier, scenario_->typed_only ? "" : "strata-uring", "strata",
+                         tier, label);
+    if (tier == "floor") {
+      p.result.id = "floor-uring";
+      p.result.stack = "floor";
+      const std::string bin = s.floor_uring_binary;
+      if (bin.empty()) {
+        p.result.available = false;
+        p.result.skip_reason = "strata-floor-uring is not built (cmake --build ... --target strata-floor-uring)";
+      }
+      p.spawn = [bin, host, port_str](int port) {
+        SpawnSpec spec;
+        spec.argv = {bin, "--host", host, "--port", port_str(port)};
+        return spec;
+      };
+    } else {
+      const std::string bin = s.strata_binary;
+      p.spawn = [bin, tier, host, port_str](int port) {
+        SpawnSpec spec;
+        spec.argv = {bin, "serve", "--tier", tier, "--io", "uring", "--host", host, "--port", port_str(port)};
+        return spec;
+      };
+    }
+    return p;
+  };
+  const bool on_libuv = o_.io != "uring", on_uring = o_.io != "libuv";
+  static const std::vector<std::pair<std::string, std::string>> uring_labels = {
+      {"floor", "floor: C io_uring loop, fixed reply"},
+      {"raw", "strata raw over io_uring"},
+      {"http", "strata http over io_uring"},
+      {"app", "strata app over io_uring"},
+      {"typed", "strata typed over io_uring"},
+  };
+
   static const std::vector<std::pair<std::string, std::string>> python_labels = {
       {"raw", "asyncio + uvloop, split on CRLF"},
       {"http", "uvicorn + httptools, bare ASGI"},
@@ -527,8 +574,11 @@ void Runner::plan_rows() {
     static_assert(run_order::kChainTiers == 5, "strata_labels holds one label per chain tier");
     for (size_t i = 0; i < strata_labels.size(); ++i) {
       const auto& [tier, label] = strata_labels[i];
-      if (contains(o_.tiers, tier))
-        plans_.push_back(strata_row(tier, label, route, run_order::chain(static_cast<int>(i), run_order::kStrataRow)));
+      if (!contains(o_.tiers, tier)) continue;
+      const int level = run_order::chain(static_cast<int>(i), run_order::kStrataRow);
+      // The epoll floor stays with --io uring: it is the bar the ring is measured against.
+      if (on_libuv || tier == "floor") plans_.push_back(strata_row(tier, label, route, level));
+      if (on_uring) plans_.push_back(uring_row(tier, uring_labels[i].second, route, level));
     }
     // FastAPI always re-validates a response against its model; the typed
     // tier can skip it. Measured beside the chain (no decay), so the typed

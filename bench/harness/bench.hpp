@@ -35,6 +35,12 @@ struct Options {
   std::string python = "/usr/bin/python3";   // Debian's, which sees python3-uvicorn & co
   std::string strata_binary;                 // "" : this executable
   std::string floor_binary;                  // "" : the one built beside the harness
+  // The transport under strata's rows: "libuv", "uring" or "both" (each
+  // strata row twice, libuv then io_uring). With io_uring, the floor row
+  // gains its io_uring twin (strata-floor-uring) and strata's rows run
+  // with `serve --io uring`, as their own chain.
+  std::string io = "libuv";
+  std::string floor_uring_binary;            // "" : the one built beside the harness
   std::string reference_dir;                 // "" : bench/reference in the source tree
 };
 

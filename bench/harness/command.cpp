@@ -65,6 +65,13 @@ void register_command(CLI::App& root) {
   cmd->add_option("--python", o->python, "Python interpreter with Debian's python3-uvicorn & co")->capture_default_str();
   cmd->add_option("--strata-binary", o->strata_binary, "strata binary whose tiers are measured (default: this one)");
   cmd->add_option("--floor-binary", o->floor_binary, "strata-floor binary (default: the one built with strata)");
+  cmd->add_option("--io", o->io,
+                  "Transport under strata's rows: libuv, uring (serve --io uring; the floor row gains its io_uring "
+                  "twin) or both (each strata row on libuv, then on io_uring)")
+      ->check(CLI::IsMember({"libuv", "uring", "both"}))
+      ->capture_default_str();
+  cmd->add_option("--floor-uring-binary", o->floor_uring_binary,
+                  "strata-floor-uring binary (default: the one built with strata)");
   cmd->add_option("--reference-dir", o->reference_dir, "Directory holding python/, node/ and go/ reference servers");
 
   cmd->callback([o] {

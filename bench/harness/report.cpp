@@ -282,16 +282,22 @@ std::string render_markdown(const RunResult& run) {
         "decay % compares each row with the valid row above it (req/s: \u2193 is slower; CPU: \u2191 is "
         "costlier), per trial, then the median [min..max].\n\n";
 
-  std::vector<size_t> strata_rows, python_rows, other_rows;
+  std::vector<size_t> strata_rows, uring_rows, python_rows, other_rows;
   for (size_t i = 0; i < run.rows.size(); ++i) {
     if (!run.rows[i].available) continue;
     if (run.rows[i].chain == "strata") strata_rows.push_back(i);
+    else if (run.rows[i].chain == "strata-uring") uring_rows.push_back(i);
     else if (run.rows[i].chain == "python") python_rows.push_back(i);
     else other_rows.push_back(i);
   }
   if (!strata_rows.empty()) {
     md += "### strata\n\n";
     table(md, run, strata_rows);
+    md += "\n";
+  }
+  if (!uring_rows.empty()) {
+    md += "### strata over io_uring (`serve --io uring`; decay against the io_uring floor)\n\n";
+    table(md, run, uring_rows);
     md += "\n";
   }
   if (!python_rows.empty()) {
@@ -488,6 +494,7 @@ std::string render_json(const RunResult& run) {
   w.key("peers"), w.strings(s.peers);
   w.key("strata_binary"), w.str(s.strata_binary);
   w.key("floor_binary"), w.str(s.floor_binary);
+  if (!s.floor_uring_binary.empty()) w.key("floor_uring_binary"), w.str(s.floor_uring_binary);
   w.key("wrk_binary"), w.str(s.wrk_binary);
   w.key("python_binary"), w.str(s.python_binary);
   w.end_object();

@@ -71,6 +71,7 @@ struct RunSettings {
   std::string reference;            // "" or "python"
   std::vector<std::string> peers;
   std::string strata_binary, floor_binary, wrk_binary, python_binary;
+  std::string floor_uring_binary;  // with --io uring or both
   // Database scenarios: how many contacts were loaded (0: no database).
   long long contacts = 0;
   int workers = 1, page_size = 0;  // database scenarios (page_size: the contacts scenario only)

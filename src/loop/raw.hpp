@@ -94,6 +94,7 @@ class RawWorker final : public Worker {
   void accept(uv_stream_t* listener) override {
     TcpConnection<Protocol>::accept_from(*this, listener, ctx_, read_capacity);
   }
+  void accept_uring(Ring& ring, int fd) override;
 
  private:
   // Often enough that a timeout is late by at most a quarter of itself.

@@ -1,17 +1,38 @@
 #include "loop/server.hpp"
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
 #include <csignal>
+#include <utility>
 
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "loop/uring.hpp"
+
 namespace strata::loop {
+
+// The io_uring side of a worker: its ring and its listening socket, served
+// by a multishot accept.
+struct Worker::Uring {
+  std::unique_ptr<Ring> ring;
+  Ring::Op accept_op, cancel_op;
+  int listen_fd = -1;
+  // Held open so that at EMFILE one descriptor can be freed to accept and
+  // drop the pending connections (libuv does the same).
+  int reserve_fd = -1;
+  bool accepting = false;
+  ~Uring() {
+    if (listen_fd >= 0) ::close(listen_fd);
+    if (reserve_fd >= 0) ::close(reserve_fd);
+  }
+};
 
 Worker::Worker(int index, const ServerConfig& config, unsigned tick_ms)
     : index_(index), config_(config), tick_ms_(tick_ms) {
@@ -45,7 +66,7 @@ Worker::~Worker() {
     uv_close(reinterpret_cast<uv_handle_t*>(&wakeup_), noop);
     uv_close(reinterpret_cast<uv_handle_t*>(&deadline_), noop);
     uv_close(reinterpret_cast<uv_handle_t*>(&tick_), noop);
-    if (listening_) uv_close(reinterpret_cast<uv_handle_t*>(&listener_), noop);
+    if (listening_ && !uring_) uv_close(reinterpret_cast<uv_handle_t*>(&listener_), noop);
     uv_run(&loop_, UV_RUN_DEFAULT);
     finished_ = true;
   }
@@ -69,6 +90,7 @@ int Worker::listen(const sockaddr* addr, bool reuseport, std::string& error) {
     error = std::string("cannot bind: ") + std::strerror(e);
     return -e;
   }
+  if (config_.io == ServerConfig::Io::uring) return listen_uring(fd, error);
   uv_tcp_init(&loop_, &listener_);
   listener_.data = this;
   listening_ = true;
@@ -78,8 +100,65 @@ int Worker::listen(const sockaddr* addr, bool reuseport, std::string& error) {
   return r;
 }
 
+int Worker::listen_uring(int fd, std::string& error) {
+  uring_ = std::make_unique<Uring>();
+  uring_->listen_fd = fd;
+  uring_->ring = Ring::create(error);
+  if (!uring_->ring) return UV_ENOSYS;
+  if (::listen(fd, config_.backlog) != 0) {
+    const int e = errno;
+    error = std::string("cannot listen: ") + std::strerror(e);
+    return -e;
+  }
+  uring_->reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  listening_ = true;
+  uring_->accept_op.owner = this;
+  uring_->accept_op.done = [](Ring::Op* op, int res, const char*, bool more) {
+    static_cast<Worker*>(op->owner)->on_uring_accept(res, more);
+  };
+  uring_->cancel_op.owner = this;
+  uring_->cancel_op.done = [](Ring::Op*, int, const char*, bool) {};
+  return 0;
+}
+
+void Worker::on_uring_accept(int res, bool more) {
+  Uring& u = *uring_;
+  if (!more) u.accepting = false;
+  if (res >= 0) {
+    const size_t max = config_.max_connections;
+    // Stopping, or over the limit: closed at once, as on libuv.
+    if (stopping_ || (max > 0 && total_ && total_->load(std::memory_order_relaxed) >= max)) ::close(res);
+    else accept_uring(*u.ring, res);
+  } else if (res == -EMFILE || res == -ENFILE) {
+    const uint64_t now = uv_now(&loop_);
+    if (now - last_emfile_log_ >= 1000 || last_emfile_log_ == 0) {
+      last_emfile_log_ = now;
+      std::fprintf(stderr, "strata: accept failed: %s\n", std::strerror(-res));
+    }
+    // Free the reserve, take the pending connections off the backlog and
+    // drop them, so re-arming cannot spin on the same error.
+    if (u.reserve_fd >= 0) ::close(u.reserve_fd);
+    for (int fd; (fd = ::accept4(u.listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0;) ::close(fd);
+    u.reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  }
+  if (u.accepting) return;
+  if (stopping_) {
+    ::close(u.listen_fd);
+    u.listen_fd = -1;
+  } else {
+    u.accepting = true;
+    u.ring->accept(u.accept_op, u.listen_fd);
+  }
+}
+
 uint16_t Worker::bound_port() const {
   sockaddr_storage ss{};
+  if (uring_) {
+    socklen_t slen = sizeof ss;
+    if (::getsockname(uring_->listen_fd, reinterpret_cast<sockaddr*>(&ss), &slen) != 0) return 0;
+    if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+    return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+  }
   int len = sizeof ss;
   if (uv_tcp_getsockname(&listener_, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return 0;
   if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
@@ -140,7 +219,13 @@ void Worker::request_abort() {
 void Worker::begin_stop() {
   if (stopping_) return;
   stopping_ = true;
-  if (listening_) uv_close(reinterpret_cast<uv_handle_t*>(&listener_), nullptr);
+  if (uring_) {
+    // The accept's last completion closes the listening socket.
+    if (uring_->accepting) uring_->ring->cancel(uring_->cancel_op, uring_->accept_op);
+    else if (uring_->listen_fd >= 0) ::close(std::exchange(uring_->listen_fd, -1));
+  } else if (listening_) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&listener_), nullptr);
+  }
   uv_timer_start(&deadline_, [](uv_timer_t* t) {
     auto* w = static_cast<Worker*>(t->data);
     for (ConnectionNode* c = w->head_; c != nullptr;) {
@@ -184,9 +269,28 @@ void Worker::unlink(ConnectionNode* c) {
   maybe_finish_stop();
 }
 
-void Worker::run() { uv_run(&loop_, UV_RUN_DEFAULT); }
+void Worker::run() {
+  if (!uring_) {
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    return;
+  }
+  Uring& u = *uring_;
+  if (!stopping_ && u.listen_fd >= 0) {
+    u.accepting = true;
+    u.ring->accept(u.accept_op, u.listen_fd);
+  }
+  if (const int r = u.ring->run(&loop_); r < 0) {
+    // The ring itself failed (not one operation): nothing can be served.
+    std::fprintf(stderr, "strata: io_uring failed: %s\n", std::strerror(-r));
+    std::_Exit(1);
+  }
+}
 
-int Worker::close_loop() { return uv_loop_close(&loop_); }
+int Worker::close_loop() {
+  const int r = uv_loop_close(&loop_);
+  if (r == 0 && uring_ && uring_->ring && uring_->ring->in_flight() != 0) return UV_EBUSY;
+  return r;
+}
 
 // ---------------------------------------------------------------- Server
 

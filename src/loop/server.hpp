@@ -39,7 +39,14 @@ struct ServerConfig {
   // accepted and closed at once, so a flood of them cannot use up the
   // process's descriptors. 0: no limit.
   size_t max_connections = 0;
+  // The transport under every connection, chosen once at start-up: libuv
+  // (the default, uvloop's twin) or io_uring (loop/uring.hpp). A uring
+  // worker's listen() fails with a sentence if the kernel refuses a ring.
+  enum class Io { libuv, uring };
+  Io io = Io::libuv;
 };
+
+class Ring;
 
 // A node in a worker's list of live connections, so the worker can sweep
 // timeouts and stop them without knowing their protocol.
@@ -67,10 +74,12 @@ class Worker {
   int listen(const sockaddr* addr, bool reuseport, std::string& error);
   uint16_t bound_port() const;
 
-  void run();                 // runs the loop until stop completes
+  void run();                 // runs the loop (and the ring, if any) until stop completes
   void request_stop();        // any thread; graceful, bounded by config.graceful_ms
   void request_abort();       // any thread; closes every connection now
-  int close_loop();           // after run(): uv_loop_close's result (0 = no leaked handles)
+  // After run(): uv_loop_close's result (0 = no leaked handles); with a
+  // ring, UV_EBUSY while any ring operation is still in flight.
+  int close_loop();
 
   uv_loop_t* loop() { return &loop_; }
   int index() const { return index_; }
@@ -87,6 +96,8 @@ class Worker {
  protected:
   // Accept one pending connection from `listener` and start serving it.
   virtual void accept(uv_stream_t* listener) = 0;
+  // The io_uring twin: serve the accepted socket `fd` (now the callee's).
+  virtual void accept_uring(Ring& ring, int fd) = 0;
   virtual void on_tick(uint64_t /*now_ms*/) {}
   // Every connection is gone and the worker's own handles are closing: the
   // place to close handles of one's own, so the loop can end.
@@ -97,6 +108,8 @@ class Worker {
   static void on_async(uv_async_t* a);
   void begin_stop();
   void maybe_finish_stop();
+  int listen_uring(int fd, std::string& error);
+  void on_uring_accept(int res, bool more);
 
   int index_;
   ServerConfig config_;
@@ -114,6 +127,8 @@ class Worker {
   ConnectionNode* head_ = nullptr;
   size_t count_ = 0;
   std::atomic<size_t>* total_ = nullptr;
+  struct Uring;  // the ring and its listening socket, with ServerConfig::Io::uring
+  std::unique_ptr<Uring> uring_;
 };
 
 // Runs N workers on N threads sharing one port and handles SIGINT/SIGTERM:

@@ -46,6 +46,7 @@ class HttpWorker final : public loop::Worker {
 
  protected:
   void accept(uv_stream_t* listener) override;
+  void accept_uring(loop::Ring& ring, int fd) override;
   void on_tick(uint64_t now_ms) override;
   void on_stopped() override;
 

@@ -4,6 +4,7 @@
 
 #include "app/application.hpp"
 #include "common/probe.hpp"
+#include "loop/uring.hpp"
 #include "parser/http_server.hpp"
 #include "router/api.hpp"
 #include "serve/admin_internal.hpp"
@@ -80,6 +81,9 @@ void add_flags(CLI::App& cmd, ServeConfig& c) {
   cmd.add_option("--admin-port", c.admin_port,
                  "Serve GET /metrics (Prometheus text) on this port, 0 picks one (implies --probes)")
       ->check(CLI::Range(0, 65535));
+  cmd.add_option("--io", c.io, "Transport: libuv, uring (io_uring; fails if the kernel refuses it) or auto (uring, else libuv)")
+      ->check(CLI::IsMember({"libuv", "uring", "auto"}))
+      ->capture_default_str();
 }
 
 std::string http_url(std::string_view host, unsigned port) {
@@ -108,9 +112,22 @@ int run(const ServeConfig& c, std::string_view tier, const MakeWorkers& make) {
     probe::set_server_timing(c.server_timing);
   }
   std::string error;
+  loop::ServerConfig server_config = c.server;
+  server_config.io = loop::ServerConfig::Io::libuv;
+  if (c.io == "uring" || c.io == "auto") {
+    // Asked once here, so the refusal is one sentence, not one per worker.
+    if (loop::Ring::create(error)) {
+      server_config.io = loop::ServerConfig::Io::uring;
+    } else if (c.io == "uring") {
+      std::fprintf(stderr, "%s: %s\n", name, error.c_str());
+      return 1;
+    } else {
+      std::fprintf(stderr, "%s: %s; using libuv\n", name, error.c_str());
+    }
+  }
   std::unique_ptr<loop::Server> server;
   try {
-    server = std::make_unique<loop::Server>(c.server, make(c));
+    server = std::make_unique<loop::Server>(server_config, make(c));
   } catch (const std::exception& e) {  // e.g. the Application is already serving
     std::fprintf(stderr, "%s: %s\n", name, e.what());
     return 1;

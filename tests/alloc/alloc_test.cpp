@@ -137,6 +137,25 @@ TEST(Allocations, HttpTierSteadyStateAllocatesNothing) {
   expect_no_allocations(worker);
 }
 
+// The same over the io_uring transport: received bytes are copied from the
+// ring's buffers into the connection's read buffer, sends are queued, and
+// neither allocates.
+loop::ServerConfig uring_config() {
+  loop::ServerConfig c;
+  c.io = loop::ServerConfig::Io::uring;
+  return c;
+}
+
+TEST(Allocations, RawTierOverIoUringSteadyStateAllocatesNothing) {
+  loop::raw::RawWorker worker(0, uring_config());
+  expect_no_allocations(worker);
+}
+
+TEST(Allocations, HttpTierOverIoUringSteadyStateAllocatesNothing) {
+  http::HttpWorker worker(0, uring_config(), http::Options{}, [](http::AppHost&) { return http::make_bare_app(); });
+  expect_no_allocations(worker);
+}
+
 // The same with every probe on and a Server-Timing header on each response:
 // per-request phase records live in the connection, each thread's
 // aggregates are allocated once, during the warm-up.

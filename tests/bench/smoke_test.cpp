@@ -368,7 +368,39 @@ TEST_F(BenchSmoke, WrongAnswerIsOneLineAndNoServerLeft) {
   EXPECT_TRUE(r.out.empty()) << r.out;
 }
 
-// The floor answers with exactly the bytes of the strata raw tier.
+// --io both: each strata row on libuv then on io_uring, the floor with its
+// io_uring twin, the io_uring rows as a chain of their own.
+TEST_F(BenchSmoke, IoBothRunsEachRowOnBothTransports) {
+  const std::string json = dir_ + "/out.json";
+  Ran r = run_bench({"--duration", "1", "--warmup", "0", "--trials", "1", "--tiers", "floor,raw", "--io", "both",
+                     "--json", json});
+  ASSERT_TRUE(r.finished) << r.err;
+  ASSERT_EQ(r.code, 0) << "stderr: " << r.err << "\nstdout: " << r.out;
+  EXPECT_NE(r.out.find("### strata over io_uring"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("| floor: C io_uring loop, fixed reply"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("| strata raw over io_uring"), std::string::npos) << r.out;
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  const std::string text = slurp(json);
+  ASSERT_EQ(parser.parse(text).get(doc), simdjson::SUCCESS) << text;
+  simdjson::dom::array rows;
+  ASSERT_EQ(doc["rows"].get(rows), simdjson::SUCCESS);
+  std::vector<std::string> ids, chains;
+  for (simdjson::dom::element row : rows) {
+    std::string_view id, chain;
+    bool valid = false;
+    EXPECT_EQ(row["id"].get(id), simdjson::SUCCESS);
+    EXPECT_EQ(row["chain"].get(chain), simdjson::SUCCESS);
+    EXPECT_EQ(row["valid"].get(valid), simdjson::SUCCESS);
+    EXPECT_TRUE(valid) << id;
+    ids.emplace_back(id);
+    chains.emplace_back(chain);
+  }
+  EXPECT_EQ(ids, (std::vector<std::string>{"floor", "floor-uring", "strata/raw", "strata-uring/raw"}));
+  EXPECT_EQ(chains, (std::vector<std::string>{"strata", "strata-uring", "strata", "strata-uring"}));
+}
+
+// Both floors answer with exactly the bytes of the strata raw tier.
 TEST_F(BenchSmoke, FloorAnswersTheRawTiersBytes) {
   auto exchange = [](uint16_t port, const std::string& request) {
     kit::Client c(port);
@@ -376,11 +408,15 @@ TEST_F(BenchSmoke, FloorAnswersTheRawTiersBytes) {
     const auto r = c.read_response();
     return r ? r->raw : c.take_buffered();
   };
-  SpawnSpec floor_spec, raw_spec;
+  SpawnSpec floor_spec, floor_uring_spec, raw_spec;
   floor_spec.argv = {STRATA_FLOOR_BIN, "--port", "0"};
+  floor_uring_spec.argv = {STRATA_FLOOR_URING_BIN, "--port", "0"};
   raw_spec.argv = {STRATA_BIN, "serve", "--tier", "raw", "--host", "127.0.0.1", "--port", "0"};
   auto floor = start_server(floor_spec, 10s);
   auto raw = start_server(raw_spec, 10s);
+  auto floor_uring = start_server(floor_uring_spec, 10s);
+  ASSERT_TRUE(floor_uring.child) << floor_uring.error;
+  EXPECT_EQ(floor_uring.banner.tier, "floor-uring");
   ASSERT_TRUE(floor.child) << floor.error;
   ASSERT_TRUE(raw.child) << raw.error;
   EXPECT_EQ(floor.banner.tier, "floor");
@@ -391,8 +427,10 @@ TEST_F(BenchSmoke, FloorAnswersTheRawTiersBytes) {
     const std::string want = exchange(raw.banner.port, request);
     EXPECT_NE(want.find(s->routes[0].expected_body), std::string::npos) << name << ": " << want;
     EXPECT_EQ(exchange(floor.banner.port, request), want) << name;
+    EXPECT_EQ(exchange(floor_uring.banner.port, request), want) << name << " (io_uring floor)";
   }
   EXPECT_EQ(stop_server(*floor.child, 5s), "");
+  EXPECT_EQ(stop_server(*floor_uring.child, 5s), "");
   EXPECT_EQ(stop_server(*raw.child, 5s), "");
 }
 

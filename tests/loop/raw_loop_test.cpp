@@ -7,7 +7,6 @@
 
 namespace {
 
-using strata::loop::ServerConfig;
 using strata::loop::raw::RawWorker;
 using strata::test::UvClient;
 
@@ -19,7 +18,7 @@ const char kReply[] =
     R"({"id":1,"name":"user","email":"user@email.com"})";
 
 TEST(RawLoop, PipelinedRequestsAnsweredInOrderAndLoopClosesClean) {
-  RawWorker worker(0, ServerConfig{});
+  RawWorker worker(0, strata::test::loop_test_config());
   strata::test::listen_local(worker);
   UvClient c;
   c.request = std::string(kPostUser) + "GET /index?name=a%20b HTTP/1.1\r\n\r\n" + kPostUser;
@@ -41,7 +40,7 @@ TEST(RawLoop, PipelinedRequestsAnsweredInOrderAndLoopClosesClean) {
 }
 
 TEST(RawLoop, GarbageClosesTheConnection) {
-  RawWorker worker(0, ServerConfig{});
+  RawWorker worker(0, strata::test::loop_test_config());
   strata::test::listen_local(worker);
   UvClient c;
   c.request = std::string(kPostUser) + "garbage-without-spaces\r\n\r\n";

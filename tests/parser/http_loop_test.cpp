@@ -11,7 +11,7 @@ using namespace strata;
 using strata::test::UvClient;
 
 std::unique_ptr<http::HttpWorker> make_worker(http::Options o = {}) {
-  return std::make_unique<http::HttpWorker>(0, loop::ServerConfig{}, o, [](http::AppHost&) { return http::make_bare_app(); });
+  return std::make_unique<http::HttpWorker>(0, strata::test::loop_test_config(), o, [](http::AppHost&) { return http::make_bare_app(); });
 }
 
 TEST(HttpLoop, PipelinedThenCloseAndLoopClosesClean) {
@@ -81,7 +81,7 @@ TEST(HttpLoop, TheAppIsBuiltKnowingTheServersBodyLimit) {
   o.max_body_bytes = 12345;
   size_t seen = 0;
   int index = -1;
-  http::HttpWorker w(3, loop::ServerConfig{}, o, [&](http::AppHost& host) {
+  http::HttpWorker w(3, strata::test::loop_test_config(), o, [&](http::AppHost& host) {
     seen = host.max_body_bytes;
     index = host.worker_index;
     return http::make_bare_app();
@@ -103,7 +103,7 @@ TEST(HttpLoop, ShutdownHooksRunOnTheLoopSoAppHandlesCanClose) {
   static uv_async_t wake;
   static int hooks = 0;
   hooks = 0;
-  http::HttpWorker w(0, loop::ServerConfig{}, http::Options{}, [](http::AppHost& host) {
+  http::HttpWorker w(0, strata::test::loop_test_config(), http::Options{}, [](http::AppHost& host) {
     uv_async_init(host.loop, &wake, [](uv_async_t*) {});
     host.on_shutdown.push_back([] {
       ++hooks;
@@ -122,7 +122,7 @@ TEST(HttpLoop, ShutdownHooksRunOnTheLoopSoAppHandlesCanClose) {
 }
 
 TEST(HttpLoop, AFactoryThatThrowsStopsTheServerWithItsMessage) {
-  loop::ServerConfig cfg;
+  loop::ServerConfig cfg = strata::test::loop_test_config();
   cfg.port = 0;
   loop::Server server(cfg, http::http_workers({}, [](http::AppHost&) -> http::App {
     throw std::runtime_error("database unreachable");
@@ -143,7 +143,7 @@ TEST(HttpLoop, WorkersBuiltBeforeAFailedStartRunTheirShutdownHooks) {
   static uv_async_t wake;
   static int hooks = 0;
   hooks = 0;
-  loop::ServerConfig cfg;
+  loop::ServerConfig cfg = strata::test::loop_test_config();
   cfg.port = 0;
   cfg.workers = 2;
   {

@@ -1,5 +1,7 @@
 #include "support/process.hpp"
 
+#include <cstdlib>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -67,6 +69,9 @@ std::unique_ptr<ServerProcess> ServerProcess::launch(std::vector<std::string> ar
   };
   if (!has("--host")) args.insert(args.end(), {"--host", "127.0.0.1"});
   if (!has("--port")) args.insert(args.end(), {"--port", "0"});
+  // STRATA_TEST_IO=uring runs a whole suite's servers over io_uring: how
+  // CTest runs the black-box suites a second time (tests/blackbox).
+  if (const char* io = std::getenv("STRATA_TEST_IO"); io && *io && !has("--io")) args.insert(args.end(), {"--io", io});
   kit::SpawnSpec spec;
   spec.argv = std::move(args);
   spec.max_open_files = options.max_open_files;

@@ -57,7 +57,8 @@ RunResult run_command(const std::string& path, const std::vector<std::string>& a
 // The strata server under test, started with `serve` and its banner read.
 class ServerProcess {
  public:
-  // `args` follow "serve"; "--host 127.0.0.1 --port 0" are added unless present.
+  // `args` follow "serve"; "--host 127.0.0.1 --port 0" are added unless
+  // present, and "--io $STRATA_TEST_IO" when that variable is set.
   static std::unique_ptr<ServerProcess> start(const std::string& binary, std::vector<std::string> args,
                                               const SpawnOptions& options = {}, std::string* error = nullptr);
   // A program of the user's kind (strata::serve's flags, no subcommand).

@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 #include <uv.h>
 
+#include <cstdlib>
 #include <string>
+#include <string_view>
 
 #include "loop/server.hpp"
 
@@ -75,6 +77,16 @@ struct UvClient {
     });
   }
 };
+
+// The config loop tests build their workers with: the transport comes from
+// STRATA_TEST_IO ("uring", else libuv), so CTest runs the same loop tests
+// over both (tests/CMakeLists.txt).
+inline loop::ServerConfig loop_test_config() {
+  loop::ServerConfig c;
+  const char* io = std::getenv("STRATA_TEST_IO");
+  if (io && std::string_view(io) == "uring") c.io = loop::ServerConfig::Io::uring;
+  return c;
+}
 
 // Binds a worker to an ephemeral port on 127.0.0.1.
 inline void listen_local(loop::Worker& w) {
