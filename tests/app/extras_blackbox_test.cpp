@@ -1,6 +1,6 @@
-// Background tasks, exception handlers, TrustedHost and GZip as a client
-// sees them: test_app_extras_server (extras_server.cpp) on --port 0, over
-// raw TCP and with curl --compressed.
+// Background tasks, exception handlers, TrustedHost, GZip and uploads as a
+// client sees them: test_app_extras_server (extras_server.cpp) on --port 0,
+// over raw TCP, with curl --compressed and curl -F.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -246,6 +247,67 @@ TEST_F(AppExtrasBlackbox, CurlCompressedInflatesWholeAndStreamedBodies) {
     ASSERT_TRUE(raw.status && raw.status->exited && raw.status->code == 0) << raw.err;
     EXPECT_LT(std::stoul(raw.out), expect.size() / 3) << path << " sent " << raw.out << " bytes";
   }
+}
+
+// A process's peak resident set (VmHWM) in KiB, 0 when unknown.
+size_t peak_rss_kib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoul(line.substr(6));
+  return 0;
+}
+
+// A 64 MiB upload with curl -F: the server streams it into a temporary file
+// and its peak RSS grows by far less than the upload (the whole file held
+// in memory once would add 64 MiB).
+TEST(AppUploadBlackbox, CurlUploadOf64MiBKeepsMemoryBounded) {
+  SpawnOptions o;
+  o.capture_stderr = true;
+  std::string error;
+  auto server = ServerProcess::start_program(EXTRAS_BIN, {"--workers", "1", "--max-body-bytes", "100000000"}, o, &error);
+  ASSERT_TRUE(server) << error;
+  const std::string base = "http://127.0.0.1:" + std::to_string(server->port());
+  // Warm the server up with a small upload first, so the peak measured
+  // before the big one includes what any form request costs.
+  TempDir dir;
+  const std::string small = dir.path + "/small.txt";
+  std::ofstream(small) << "hello";
+  auto warm = run_command("/usr/bin/curl", {"-sS", "-F", "title=hi", "-F", "doc=@" + small, base + "/upload"});
+  ASSERT_TRUE(warm.status && warm.status->exited && warm.status->code == 0) << warm.err;
+  EXPECT_EQ(warm.out, "title=hi\ndoc=file small.txt 5 memory 25347132070217633\n");
+  const size_t before = peak_rss_kib(server->process().pid());
+  ASSERT_GT(before, 0u);
+
+  const std::string big = dir.path + "/big.bin";
+  constexpr size_t kSize = 64u << 20;
+  uint64_t hash = 1469598103934665603ull;
+  {
+    std::ofstream out(big, std::ios::binary);
+    std::string block(1 << 16, '\0');
+    uint32_t x = 12345;
+    for (size_t written = 0; written < kSize; written += block.size()) {
+      for (char& c : block) {
+        x = x * 1103515245u + 12345u;  // varied bytes, CRLFs and dashes included
+        c = static_cast<char>(x >> 24);
+        hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+      }
+      out.write(block.data(), static_cast<std::streamsize>(block.size()));
+    }
+  }
+  auto run = run_command("/usr/bin/curl", {"-sS", "-F", "title=big", "-F", "doc=@" + big + ";type=application/octet-stream",
+                                           base + "/upload"},
+                         60000ms);
+  ASSERT_TRUE(run.status && run.status->exited && run.status->code == 0) << run.err;
+  EXPECT_EQ(run.out, "title=big\ndoc=file big.bin " + std::to_string(kSize) + " disk " + std::to_string(hash) + "\n");
+  const size_t after = peak_rss_kib(server->process().pid());
+  std::cout << "server peak RSS (VmHWM): " << before << " KiB before the upload, " << after << " KiB after\n";
+  EXPECT_LT(after - before, 16u * 1024) << "the upload raised the peak RSS by " << (after - before) << " KiB";
+
+  server->send_signal(SIGTERM);
+  std::string out, err;
+  server->process().read_outputs_until_eof(out, err, 8000ms);
+  auto st = server->wait_exit(5000ms);
+  EXPECT_TRUE(st && st->exited && st->code == 0) << (st ? st->describe() : "no exit") << "\n" << printable(err, 4000);
 }
 
 }  // namespace
