@@ -131,6 +131,7 @@ std::string UploadFile::read(size_t n) {
   const uint64_t left = pos_ < size_ ? size_ - pos_ : 0;
   const size_t want = static_cast<size_t>(std::min<uint64_t>(n, left));
   std::string out;
+  if (want == 0) return out;  // also past the end after a seek, where assign() would throw
   if (fd_ < 0) {
     out.assign(memory_, static_cast<size_t>(pos_), want);
   } else {

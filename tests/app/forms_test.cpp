@@ -68,6 +68,11 @@ FormError parse_pieces(std::string_view body, std::vector<size_t> cuts, const Fo
   return p.finish();
 }
 
+std::string file_part_for_read() {
+  return "--" + kBoundary + "\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x\"\r\n\r\nabcdef\r\n--" +
+         kBoundary + "--";
+}
+
 FormError parse_whole(std::string_view body, const FormLimits& limits, FormData& out) {
   return parse_pieces(body, {}, limits, out);
 }
@@ -120,6 +125,23 @@ TEST(Multipart, SpoolsAFileAboveTheThresholdAtEverySplit) {
     EXPECT_EQ(up->read(3), "0\r\n");
     EXPECT_EQ(up->tell(), 7u);
   }
+}
+
+TEST(Multipart, ReadAndSeekInMemory) {
+  FormData f;
+  FormLimits limits;
+  ASSERT_FALSE(parse_whole(file_part_for_read(), limits, f));
+  UploadFile* up = f.file("f");
+  ASSERT_NE(up, nullptr);
+  EXPECT_TRUE(up->in_memory());
+  EXPECT_EQ(up->fd(), -1);
+  EXPECT_EQ(up->read(2), "ab");
+  EXPECT_EQ(up->read(), "cdef");
+  EXPECT_EQ(up->read(), "");
+  up->seek(100);  // past the end: reads nothing, as a file does
+  EXPECT_EQ(up->read(), "");
+  up->seek(1);
+  EXPECT_EQ(up->read(1), "b");
 }
 
 TEST(Multipart, TemporaryFileIsUnnamedAndClosedWithTheForm) {
