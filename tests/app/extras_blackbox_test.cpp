@@ -310,5 +310,82 @@ TEST(AppUploadBlackbox, CurlUploadOf64MiBKeepsMemoryBounded) {
   EXPECT_TRUE(st && st->exited && st->code == 0) << (st ? st->describe() : "no exit") << "\n" << printable(err, 4000);
 }
 
+std::string upload(std::string_view content_type, std::string_view body, size_t content_length = SIZE_MAX) {
+  std::string r = "POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  if (!content_type.empty()) r.append("Content-Type: ").append(content_type).append("\r\n");
+  r += "Content-Length: " + std::to_string(content_length == SIZE_MAX ? body.size() : content_length) + "\r\n\r\n";
+  r.append(body);
+  return r;
+}
+
+// Hostile forms over TCP: each a status and a sentence on a connection that
+// stays usable, and a body cut short does not take the server down.
+TEST_F(AppExtrasBlackbox, HostileFormsGetAStatusAndASentence) {
+  const std::string mp = "multipart/form-data; boundary=XyZ";
+  const std::string part = "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n";
+  struct Case {
+    std::string content_type, body;
+    int status;
+    std::string detail;
+  };
+  const std::vector<Case> cases = {
+      {"text/plain", "a=1", 415, "A form must be sent as application/x-www-form-urlencoded or multipart/form-data."},
+      {"multipart/form-data", part + "--XyZ--", 400, "The multipart/form-data Content-Type has no boundary parameter."},
+      {mp, part, 400, "The multipart body ended before its closing delimiter."},
+      {mp, "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\n\r\n1\r\n--XyZ--", 400,
+       "A multipart header line does not end with CRLF."},
+      {mp, "--XyZW\r\n" + part + "--XyZ--", 400,
+       "A multipart delimiter is not followed by CRLF or \"--\" (is the boundary right?)."},
+      {mp, "--XyZ\r\nX-Pad: " + std::string(20000, 'p') + "\r\n\r\n", 413,
+       "A multipart part's headers are too large: the limit is 16384 bytes."},
+      {mp, part + "--XyZ--", 200, "a=1\n"},
+  };
+  auto c = std::make_unique<Client>(port());
+  for (const Case& k : cases) {
+    auto r = ask(*c, upload(k.content_type, k.body));
+    ASSERT_TRUE(r) << k.body.substr(0, 80) << ": " << c->last_error();
+    EXPECT_EQ(r->status, k.status) << k.body.substr(0, 80);
+    EXPECT_EQ(r->body, k.detail);
+    // A body the app did not read to its end may close the connection.
+    if (r->header("connection") == "close") c = std::make_unique<Client>(port());
+  }
+  // A body that ends early: the client announces more than it sends and leaves.
+  {
+    Client cut(port());
+    ASSERT_TRUE(cut.send(upload(mp, part, 100000)));
+  }
+  Client after(port());
+  auto r = ask(after, upload(mp, part + "--XyZ--"));
+  ASSERT_TRUE(r) << after.last_error();
+  EXPECT_EQ(r->status, 200);
+}
+
+// A slow client: half a multipart body, then nothing. The form's reader
+// waits under tier 2's --body-timeout, which answers 408 and closes; the
+// server then serves the next upload.
+TEST(AppUploadBlackbox, AClientThatStallsMidFormGetsA408) {
+  SpawnOptions o;
+  o.capture_stderr = true;
+  std::string error;
+  auto server = ServerProcess::start_program(EXTRAS_BIN, {"--workers", "1", "--body-timeout", "1"}, o, &error);
+  ASSERT_TRUE(server) << error;
+  const std::string mp = "multipart/form-data; boundary=XyZ";
+  const std::string part = "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n";
+  Client slow(server->port());
+  auto r = ask(slow, upload(mp, part, part.size() + 100), 10000ms);
+  ASSERT_TRUE(r) << slow.last_error();
+  EXPECT_EQ(r->status, 408);
+  Client next(server->port());
+  r = ask(next, upload(mp, part + "--XyZ--"));
+  ASSERT_TRUE(r) << next.last_error();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "a=1\n");
+  server->send_signal(SIGTERM);
+  std::string out, err;
+  server->process().read_outputs_until_eof(out, err, 8000ms);
+  auto st = server->wait_exit(5000ms);
+  EXPECT_TRUE(st && st->exited && st->code == 0) << (st ? st->describe() : "no exit") << "\n" << printable(err, 4000);
+}
+
 }  // namespace
 }  // namespace strata::test
