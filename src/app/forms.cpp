@@ -250,9 +250,21 @@ FormError MultipartParser::fail(int status, std::string message) {
 FormError MultipartParser::feed(std::string_view bytes) {
   if (error_) return error_;
   if (state_ == State::epilogue) return {};
-  // Body bytes with no possible delimiter in reach skip the buffer: a large
-  // upload is copied once, from tier 2's buffer to the UploadFile.
-  if (state_ == State::body && buf_.empty() && bytes.size() > delimiter_.size()) {
+  // A part's bytes go from tier 2's buffer straight to the field or the
+  // UploadFile, not through buf_: a large upload is copied once. Only the
+  // tail kept from the last piece (shorter than a delimiter) is joined to
+  // the head of this one, to see whether a delimiter starts in it.
+  if (state_ == State::body && bytes.size() >= delimiter_.size()) {
+    if (!buf_.empty()) {
+      const size_t tail = buf_.size();
+      buf_.append(bytes.substr(0, delimiter_.size() - 1));
+      if (buf_.find(delimiter_) < tail) {
+        buf_.append(bytes.substr(delimiter_.size() - 1));
+        return run();
+      }
+      if (FormError e = part_data(std::string_view(buf_).substr(0, tail))) return e;
+      buf_.clear();
+    }
     const size_t at = bytes.find(delimiter_);
     const size_t safe = at != std::string_view::npos ? at : bytes.size() - (delimiter_.size() - 1);
     if (FormError e = part_data(bytes.substr(0, safe))) return e;

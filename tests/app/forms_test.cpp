@@ -105,6 +105,21 @@ TEST(Multipart, OneByteAtATime) {
   expect_sample(f);
 }
 
+// Pieces of every size from 1 byte to twice a delimiter: each piece meets
+// the tail the last one left at a different offset.
+TEST(Multipart, EveryPieceSize) {
+  const std::string body = sample_body();
+  FormLimits limits;
+  for (size_t size = 1; size <= 2 * (kBoundary.size() + 4); ++size) {
+    std::vector<size_t> cuts;
+    for (size_t k = size; k < body.size(); k += size) cuts.push_back(k);
+    FormData f;
+    const FormError e = parse_pieces(body, cuts, limits, f);
+    ASSERT_FALSE(e) << "pieces of " << size << ": " << e.message;
+    expect_sample(f);
+  }
+}
+
 TEST(Multipart, SpoolsAFileAboveTheThresholdAtEverySplit) {
   std::string content;
   for (int k = 0; content.size() < 300; ++k) content += "row " + std::to_string(k) + "\r\n";
