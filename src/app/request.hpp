@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -19,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "app/forms.hpp"
 #include "app/threadpool.hpp"
 #include "parser/asgi.hpp"
 
@@ -96,6 +98,16 @@ class Request {
   // The body parsed as JSON (HTTPException(400) when it is not). The
   // document is owned by the Request. The caller includes <simdjson.h>.
   Task<simdjson::dom::element> json();
+  // The body parsed as a form (app/forms.hpp), Starlette's request.form():
+  // urlencoded from the whole body, multipart as it streams in, file parts
+  // spooled to an unnamed temporary file past limits.spool_threshold. 400
+  // when malformed, 413 over a limit (or the body limit), 415 for another
+  // Content-Type. Parsed once: later calls return the same FormData, which
+  // (with its files) lives until the request ends. Consumes the body like
+  // stream(), so body() afterwards is empty for a multipart form. Bind it as
+  // `const FormData& form = co_await req.form();` (a Task cannot hold a
+  // reference, so it carries a reference_wrapper).
+  Task<std::reference_wrapper<const FormData>> form(FormLimits limits = {});
 
   // Runs blocking work on the thread pool; the handler resumes on the loop.
   // Throws std::logic_error when the app is not served by an Application

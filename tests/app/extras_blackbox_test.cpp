@@ -1,6 +1,6 @@
-// Background tasks, exception handlers, TrustedHost and GZip as a client
-// sees them: test_app_extras_server (extras_server.cpp) on --port 0, over
-// raw TCP and with curl --compressed.
+// Background tasks, exception handlers, TrustedHost, GZip and uploads as a
+// client sees them: test_app_extras_server (extras_server.cpp) on --port 0,
+// over raw TCP, with curl --compressed and curl -F.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -246,6 +247,156 @@ TEST_F(AppExtrasBlackbox, CurlCompressedInflatesWholeAndStreamedBodies) {
     ASSERT_TRUE(raw.status && raw.status->exited && raw.status->code == 0) << raw.err;
     EXPECT_LT(std::stoul(raw.out), expect.size() / 3) << path << " sent " << raw.out << " bytes";
   }
+}
+
+// A process's peak resident set (VmHWM) in KiB, 0 when unknown.
+size_t peak_rss_kib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoul(line.substr(6));
+  return 0;
+}
+
+// A 64 MiB upload with curl -F: the server streams it into a temporary file
+// and its peak RSS grows by far less than the upload (the whole file held
+// in memory once would add 64 MiB).
+TEST(AppUploadBlackbox, CurlUploadOf64MiBKeepsMemoryBounded) {
+  SpawnOptions o;
+  o.capture_stderr = true;
+  std::string error;
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan's quarantine keeps freed blocks (256 MiB by default), so every
+  // piece read and freed would count as resident; a small one leaves what
+  // is live. The server inherits the variable; it is put back after.
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  const std::string asan_before = asan ? asan : "";
+  setenv("ASAN_OPTIONS", (asan_before + ":quarantine_size_mb=1").c_str(), 1);
+#endif
+  auto server = ServerProcess::start_program(EXTRAS_BIN, {"--workers", "1", "--max-body-bytes", "100000000"}, o, &error);
+#if defined(__SANITIZE_ADDRESS__)
+  if (asan) setenv("ASAN_OPTIONS", asan_before.c_str(), 1);
+  else unsetenv("ASAN_OPTIONS");
+#endif
+  ASSERT_TRUE(server) << error;
+  const std::string base = "http://127.0.0.1:" + std::to_string(server->port());
+  // Warm the server up with a small upload first, so the peak measured
+  // before the big one includes what any form request costs.
+  TempDir dir;
+  const std::string small = dir.path + "/small.txt";
+  std::ofstream(small) << "hello";
+  auto warm = run_command("/usr/bin/curl", {"-sS", "-F", "title=hi", "-F", "doc=@" + small, base + "/upload"});
+  ASSERT_TRUE(warm.status && warm.status->exited && warm.status->code == 0) << warm.err;
+  EXPECT_EQ(warm.out, "title=hi\ndoc=file small.txt 5 memory 25347132070217633\n");
+  const size_t before = peak_rss_kib(server->process().pid());
+  ASSERT_GT(before, 0u);
+
+  const std::string big = dir.path + "/big.bin";
+  constexpr size_t kSize = 64u << 20;
+  uint64_t hash = 1469598103934665603ull;
+  {
+    std::ofstream out(big, std::ios::binary);
+    std::string block(1 << 16, '\0');
+    uint32_t x = 12345;
+    for (size_t written = 0; written < kSize; written += block.size()) {
+      for (char& c : block) {
+        x = x * 1103515245u + 12345u;  // varied bytes, CRLFs and dashes included
+        c = static_cast<char>(x >> 24);
+        hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+      }
+      out.write(block.data(), static_cast<std::streamsize>(block.size()));
+    }
+  }
+  auto run = run_command("/usr/bin/curl", {"-sS", "-F", "title=big", "-F", "doc=@" + big + ";type=application/octet-stream",
+                                           base + "/upload"},
+                         60000ms);
+  ASSERT_TRUE(run.status && run.status->exited && run.status->code == 0) << run.err;
+  EXPECT_EQ(run.out, "title=big\ndoc=file big.bin " + std::to_string(kSize) + " disk " + std::to_string(hash) + "\n");
+  const size_t after = peak_rss_kib(server->process().pid());
+  std::cout << "server peak RSS (VmHWM): " << before << " KiB before the upload, " << after << " KiB after\n";
+  EXPECT_LT(after - before, 16u * 1024) << "the upload raised the peak RSS by " << (after - before) << " KiB";
+
+  server->send_signal(SIGTERM);
+  std::string out, err;
+  server->process().read_outputs_until_eof(out, err, 8000ms);
+  auto st = server->wait_exit(5000ms);
+  EXPECT_TRUE(st && st->exited && st->code == 0) << (st ? st->describe() : "no exit") << "\n" << printable(err, 4000);
+}
+
+std::string upload(std::string_view content_type, std::string_view body, size_t content_length = SIZE_MAX) {
+  std::string r = "POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  if (!content_type.empty()) r.append("Content-Type: ").append(content_type).append("\r\n");
+  r += "Content-Length: " + std::to_string(content_length == SIZE_MAX ? body.size() : content_length) + "\r\n\r\n";
+  r.append(body);
+  return r;
+}
+
+// Hostile forms over TCP: each a status and a sentence on a connection that
+// stays usable, and a body cut short does not take the server down.
+TEST_F(AppExtrasBlackbox, HostileFormsGetAStatusAndASentence) {
+  const std::string mp = "multipart/form-data; boundary=XyZ";
+  const std::string part = "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n";
+  struct Case {
+    std::string content_type, body;
+    int status;
+    std::string detail;
+  };
+  const std::vector<Case> cases = {
+      {"text/plain", "a=1", 415, "A form must be sent as application/x-www-form-urlencoded or multipart/form-data."},
+      {"multipart/form-data", part + "--XyZ--", 400, "The multipart/form-data Content-Type has no boundary parameter."},
+      {mp, part, 400, "The multipart body ended before its closing delimiter."},
+      {mp, "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\n\r\n1\r\n--XyZ--", 400,
+       "A multipart header line does not end with CRLF."},
+      {mp, "--XyZW\r\n" + part + "--XyZ--", 400,
+       "A multipart delimiter is not followed by CRLF or \"--\" (is the boundary right?)."},
+      {mp, "--XyZ\r\nX-Pad: " + std::string(20000, 'p') + "\r\n\r\n", 413,
+       "A multipart part's headers are too large: the limit is 16384 bytes."},
+      {mp, part + "--XyZ--", 200, "a=1\n"},
+  };
+  auto c = std::make_unique<Client>(port());
+  for (const Case& k : cases) {
+    auto r = ask(*c, upload(k.content_type, k.body));
+    ASSERT_TRUE(r) << k.body.substr(0, 80) << ": " << c->last_error();
+    EXPECT_EQ(r->status, k.status) << k.body.substr(0, 80);
+    EXPECT_EQ(r->body, k.detail);
+    // A body the app did not read to its end may close the connection.
+    if (r->header("connection") == "close") c = std::make_unique<Client>(port());
+  }
+  // A body that ends early: the client announces more than it sends and leaves.
+  {
+    Client cut(port());
+    ASSERT_TRUE(cut.send(upload(mp, part, 100000)));
+  }
+  Client after(port());
+  auto r = ask(after, upload(mp, part + "--XyZ--"));
+  ASSERT_TRUE(r) << after.last_error();
+  EXPECT_EQ(r->status, 200);
+}
+
+// A slow client: half a multipart body, then nothing. The form's reader
+// waits under tier 2's --body-timeout, which answers 408 and closes; the
+// server then serves the next upload.
+TEST(AppUploadBlackbox, AClientThatStallsMidFormGetsA408) {
+  SpawnOptions o;
+  o.capture_stderr = true;
+  std::string error;
+  auto server = ServerProcess::start_program(EXTRAS_BIN, {"--workers", "1", "--body-timeout", "1"}, o, &error);
+  ASSERT_TRUE(server) << error;
+  const std::string mp = "multipart/form-data; boundary=XyZ";
+  const std::string part = "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n";
+  Client slow(server->port());
+  auto r = ask(slow, upload(mp, part, part.size() + 100), 10000ms);
+  ASSERT_TRUE(r) << slow.last_error();
+  EXPECT_EQ(r->status, 408);
+  Client next(server->port());
+  r = ask(next, upload(mp, part + "--XyZ--"));
+  ASSERT_TRUE(r) << next.last_error();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "a=1\n");
+  server->send_signal(SIGTERM);
+  std::string out, err;
+  server->process().read_outputs_until_eof(out, err, 8000ms);
+  auto st = server->wait_exit(5000ms);
+  EXPECT_TRUE(st && st->exited && st->code == 0) << (st ? st->describe() : "no exit") << "\n" << printable(err, 4000);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // The server behind test_app_extras_blackbox: background tasks, exception
-// handlers, TrustedHost and GZip in one strata::serve program.
+// handlers, TrustedHost, GZip and form uploads in one strata::serve program.
 //
 // Background tasks talk to the test through files in the directory given as
 // ?dir=: a task waits for DIR/release to appear, then writes DIR/done, so
@@ -84,6 +84,25 @@ int main(int argc, char** argv) {
     co_return Response::stream([n](app::BodyWriter& w) -> Task<void> {
       for (int64_t i = 0; i < n; ++i) co_await w.write(text_of(100));
     });
+  });
+  // Each form field as a line: a text value, or a file's name, size, where
+  // it was kept and an FNV-1a hash of its bytes (read back in 1 MiB pieces,
+  // so checking an upload never holds it whole either).
+  api.post("/upload", [](Request& req) -> Task<Response> {
+    const app::FormData& form = co_await req.form();
+    std::string out;
+    for (const app::FormField& f : form.items()) {
+      if (!f.is_file()) {
+        out += f.name + "=" + f.value + "\n";
+        continue;
+      }
+      uint64_t hash = 1469598103934665603ull;
+      for (std::string piece; !(piece = f.file->read(1 << 20)).empty();)
+        for (unsigned char c : piece) hash = (hash ^ c) * 1099511628211ull;
+      out += f.name + "=file " + f.file->filename() + " " + std::to_string(f.file->size()) + " " +
+             (f.file->in_memory() ? "memory " : "disk ") + std::to_string(hash) + "\n";
+    }
+    co_return Response::text(out);
   });
   api.exception_handler(404, [](Request& req, const app::HTTPException&) -> Task<Response> {
     co_return Response::json(R"({"missing":")" + std::string(req.path()) + "\"}", 404);
