@@ -1,4 +1,5 @@
 #include "app/application.hpp"
+#include "app/ablations.hpp"
 
 #include <stdexcept>
 
@@ -58,7 +59,7 @@ http::App Application::build(http::AppHost& host) {
     for (auto& hook : shutdown_) hook();
   });
 
-  http::App app = http_exceptions()(router_.as_app());
+  http::App app = wrap_ablation_middleware(http_exceptions()(routing_app(router_)));
   for (auto it = middleware_.rbegin(); it != middleware_.rend(); ++it) app = (*it)(std::move(app));
   app = server_errors(config_.log)(std::move(app));
 
