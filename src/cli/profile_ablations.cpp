@@ -18,27 +18,6 @@ namespace strata::cli::profiling {
 
 namespace {
 
-struct Row {
-  std::string tier;
-  std::string scenario;
-  unsigned routes;
-  ablation::Set set;
-};
-
-std::vector<Row> rows() {
-  std::vector<Row> r = {
-      {"http", "user", 0, {{"date", "per-response"}}},
-      {"app", "user", 100, {{"router", "linear"}}},
-      {"app", "user", 0, {{"json", "dom"}}},
-      {"typed", "user", 0, {{"validate-response", "off"}}},
-  };
-  for (const char* n : {"1", "5", "10"}) r.push_back({"app", "user", 0, {{"middleware", n}}});
-  for (const char* n : {"1", "5", "10"})
-    r.push_back({"app", "user", 0, {{"middleware", n}, {"middleware-style", "wrapped"}}});
-  return r;
-}
-
-constexpr unsigned kSweep[] = {0, 10, 100, 1000};
 constexpr int kBatches = 5;
 
 struct Figures {
@@ -99,7 +78,7 @@ void print_ablations(long n, bool instructions, long instruction_requests) {
   if (instructions) std::printf(" | %9s %9s %9s %8s", "instr base", "instr abl", "delta", "%");
   std::printf("\n");
   std::fflush(stdout);
-  for (const Row& r : rows()) {
+  for (const ablation::TableRow& r : ablation::table_rows()) {
     const Figures base = baseline(r.tier, r.scenario, r.routes);
     const Figures abl = measure(r.tier, scenario(r.scenario), r.routes, r.set, n, instructions, instruction_requests);
     std::printf("%-42s %-6s %-5s %6u | %9s %9s %9s %8s", ablation::describe(r.set).c_str(), r.tier.c_str(),
@@ -116,7 +95,7 @@ void print_ablations(long n, bool instructions, long instruction_requests) {
   std::printf("%6s | %9s %9s", "routes", "ns tree", "ns linear");
   if (instructions) std::printf(" | %10s %10s", "instr tree", "instr lin");
   std::printf("\n");
-  for (unsigned routes : kSweep) {
+  for (unsigned routes : ablation::route_sweep()) {
     const Figures tree = baseline("app", "user", routes);
     const Figures lin =
         measure("app", scenario("user"), routes, {{"router", "linear"}}, n, instructions, instruction_requests);

@@ -30,7 +30,7 @@ const std::vector<Known>& known() {
        "format the Date header for every response (a clock read and a strftime) instead of once a second"},
       {"router", "linear", "linear", "app typed",
        "Starlette's router: scan the routes in order, one std::regex each, instead of the segment tree"},
-      {"json", "dom", "dom", "app typed",
+      {"json", "dom", "dom", "app",
        "decode the body into a simdjson DOM, then copy into the struct, instead of on-demand into the struct"},
       {"validate-response", "off", "off", "typed",
        "skip re-validating each response against its model (FastAPI always validates)"},
@@ -90,6 +90,27 @@ bool check(const Set& set, std::string& error) {
   return true;
 }
 
+const std::vector<TableRow>& table_rows() {
+  static const std::vector<TableRow> rows = [] {
+    std::vector<TableRow> r = {
+        {"http", "user", 0, {{"date", "per-response"}}},
+        {"app", "user", 100, {{"router", "linear"}}},
+        {"app", "user", 0, {{"json", "dom"}}},
+        {"typed", "user", 0, {{"validate-response", "off"}}},
+    };
+    for (const char* n : {"1", "5", "10"}) r.push_back({"app", "user", 0, {{"middleware", n}}});
+    for (const char* n : {"1", "5", "10"})
+      r.push_back({"app", "user", 0, {{"middleware", n}, {"middleware-style", "wrapped"}}});
+    return r;
+  }();
+  return rows;
+}
+
+const std::vector<unsigned>& route_sweep() {
+  static const std::vector<unsigned> sweep = {0, 10, 100, 1000};
+  return sweep;
+}
+
 const Set& active() { return g_active; }
 void set_active(Set set) { g_active = std::move(set); }
 void add(Setting s) { g_active.push_back(std::move(s)); }
@@ -104,6 +125,20 @@ unsigned count(std::string_view name) {
   unsigned n = 0;
   const std::string_view v = value(name);
   return parse_count(v, n) ? n : 0;
+}
+
+bool applies(std::string_view name, std::string_view tier) {
+  const Known* k = find(name);
+  if (!k || tier.empty()) return false;
+  const std::string tiers = " " + std::string(k->tiers) + " ";
+  return tiers.find(" " + std::string(tier) + " ") != std::string::npos;
+}
+
+Set applying_to(const Set& set, std::string_view tier) {
+  Set out;
+  for (const Setting& s : set)
+    if (applies(s.name, tier)) out.push_back(s);
+  return out;
 }
 
 std::string describe(const Set& set) {

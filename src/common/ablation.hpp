@@ -59,10 +59,28 @@ inline bool on(std::string_view name) { return !value(name).empty(); }
 // The value as a count (middleware=N), 0 when off.
 unsigned count(std::string_view name);
 
+// Whether the ablation named `name` applies to `tier`; and the part of
+// `set` that does (what `strata bench --ablate` passes to each tier's server).
+bool applies(std::string_view name, std::string_view tier);
+Set applying_to(const Set& set, std::string_view tier);
+
 // "date=per-response router=linear", or "baseline" for an empty set.
 std::string describe(const Set& set);
 // The same set as command-line arguments: {"--ablate", "date=per-response", ...}.
 std::vector<std::string> as_args(const Set& set);
+
+// The rows of "what each design choice is worth" (`strata bench
+// --ablations`, `strata profile --ablations`): each ablation on the tier
+// and scenario it affects, with the extra routes both modes register.
+struct TableRow {
+  std::string tier;
+  std::string scenario;
+  unsigned routes = 0;
+  Set set;
+};
+const std::vector<TableRow>& table_rows();
+// The --routes sweep beside it (tier app, tree vs router=linear).
+const std::vector<unsigned>& route_sweep();
 
 // Extra routes (`--routes N`): registered in every mode, before the
 // workload's own, so the matching strategy alone differs between the
