@@ -38,12 +38,12 @@ struct ServeArgs {
 // refuse it, naming the tiers where it applies.
 bool ablations_apply(const std::string& tier) {
   for (const strata::ablation::Setting& s : strata::ablation::active()) {
-    for (const strata::ablation::Known& k : strata::ablation::known()) {
-      if (k.name != s.name || (" " + std::string(k.tiers) + " ").find(" " + tier + " ") != std::string::npos) continue;
-      std::fprintf(stderr, "strata: ablation %s does not apply to tier %s (only to: %s)\n", s.name.c_str(),
-                   tier.c_str(), std::string(k.tiers).c_str());
-      return false;
-    }
+    if (strata::ablation::applies(s.name, tier)) continue;
+    for (const strata::ablation::Known& k : strata::ablation::known())
+      if (k.name == s.name)
+        std::fprintf(stderr, "strata: ablation %s does not apply to tier %s (only to: %s)\n", s.name.c_str(),
+                     tier.c_str(), std::string(k.tiers).c_str());
+    return false;
   }
   return true;
 }
@@ -170,6 +170,8 @@ int main(int argc, char** argv) {
   load_cmd->add_flag("--replace", load_replace, "Drop and reload a database that already holds contacts");
 
   strata::bench::register_command(app);
+  // Each strata row's server gets the ablations that apply to its tier.
+  strata::serving::add_ablation_flags(*app.get_subcommand("bench"));
   strata::cli::register_profile_command(app);
   strata::cli::register_invoke_command(app);
 
