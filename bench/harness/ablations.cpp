@@ -40,8 +40,9 @@ std::string ablation_group_id(const std::string& tier, unsigned routes) {
 std::string render_ablations(const RunResult& run) {
   std::string md =
       "\n### What each design choice is worth\n\n"
-      "Server CPU per request (us) and req/s, medians over the trials; each ablated server ran right after its "
-      "baseline. Instructions per request: `strata profile --ablations --instructions`.\n\n"
+      "Server CPU per request (us) and req/s, medians over the trials; an ablation's baseline is the same tier "
+      "with the same --routes and no ablation, run in the same round of each trial. Instructions per request: "
+      "`strata profile --ablations --instructions`.\n\n"
       "| ablation | tier | routes | req/s base | req/s ablated | CPU/req base | CPU/req ablated | delta | % |\n"
       "|---|---|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const ablation::TableRow& r : ablation::table_rows()) {

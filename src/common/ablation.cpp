@@ -28,6 +28,8 @@ const std::vector<Known>& known() {
   static const std::vector<Known> table = {
       {"date", "per-response", "per-response", "http app typed",
        "format the Date header for every response (a clock read and a strftime) instead of once a second"},
+      {"headers", "copy", "copy", "http app typed",
+       "copy every request header into owned strings before the app runs, instead of views into the read buffer"},
       {"router", "linear", "linear", "app typed",
        "Starlette's router: scan the routes in order, one std::regex each, instead of the segment tree"},
       {"json", "dom", "dom", "app",
@@ -94,6 +96,7 @@ const std::vector<TableRow>& table_rows() {
   static const std::vector<TableRow> rows = [] {
     std::vector<TableRow> r = {
         {"http", "user", 0, {{"date", "per-response"}}},
+        {"http", "user", 0, {{"headers", "copy"}}},
         {"app", "user", 100, {{"router", "linear"}}},
         {"app", "user", 0, {{"json", "dom"}}},
         {"typed", "user", 0, {{"validate-response", "off"}}},

@@ -85,12 +85,13 @@ TEST_P(BlackboxAblation, SameBytesAsTheBaseline) {
 INSTANTIATE_TEST_SUITE_P(
     EveryTierItAppliesTo, BlackboxAblation,
     ::testing::Values(Case{"http", {"date=per-response"}}, Case{"app", {"date"}}, Case{"typed", {"date"}},
+                      Case{"http", {"headers=copy"}}, Case{"app", {"headers"}}, Case{"typed", {"headers"}},
                       Case{"app", {"router=linear"}, 10}, Case{"typed", {"router=linear"}, 10},
                       Case{"app", {"json=dom"}}, Case{"typed", {"validate-response=off"}},
                       Case{"app", {"middleware=3"}}, Case{"typed", {"middleware=3"}},
                       Case{"app", {"middleware=3", "middleware-style=wrapped"}},
                       Case{"typed", {"middleware=3", "middleware-style=wrapped"}},
-                      Case{"app", {"router=linear", "middleware=2", "middleware-style=wrapped", "json=dom", "date"}, 5}),
+                      Case{"app", {"router=linear", "middleware=2", "middleware-style=wrapped", "json=dom", "date", "headers"}, 5}),
     test_name);
 
 // One line on stderr, exit status 2.
