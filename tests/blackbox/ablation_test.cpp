@@ -55,6 +55,9 @@ std::string name(const Case& c) {
   return n;
 }
 
+// Tests print a case as its command line, not as bytes.
+void PrintTo(const Case& c, std::ostream* os) { *os << name(c); }
+
 std::string test_name(const ::testing::TestParamInfo<Case>& param) {
   std::string out;
   for (char ch : name(param.param)) out.push_back(std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_');
