@@ -11,12 +11,7 @@ bool DomUserEndpoint::decode(std::string_view body, OwnedUser& user, std::string
   // parse() copies the body into the parser's own padded buffer, as the
   // on-demand endpoint copies it into its scratch.
   simdjson::dom::element doc;
-  if (auto e = parser_.parse(body.data(), body.size()).get(doc)) {
-    // The DOM parser rejects trailing content in its structural pass; say
-    // it the way the on-demand endpoint does.
-    return e == simdjson::TAPE_ERROR ? fail("invalid JSON: trailing content after the object")
-                                     : fail("invalid JSON", e);
-  }
+  if (auto e = parser_.parse(body.data(), body.size()).get(doc)) return fail("invalid JSON", e);
   simdjson::dom::object obj;
   if (doc.get_object().get(obj)) return fail("body must be a JSON object");
   bool have_id = false, have_name = false, have_email = false;

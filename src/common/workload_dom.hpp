@@ -4,7 +4,9 @@
 // then the fields are looked up in the tree and copied into a User that
 // owns its strings, as Python's json.loads then pydantic, or a
 // nlohmann::json then from_json, do. Same answers as UserEndpoint for
-// every body, the one-line reasons included.
+// every well-formed body, the one-line reasons included; malformed JSON is
+// a 400 from both, but the reason may name another simdjson error (the DOM
+// parser checks the whole document before any field is read).
 //
 // Threading: as UserEndpoint, one per event loop.
 #pragma once
