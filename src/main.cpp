@@ -14,6 +14,7 @@
 #include "cli/profile.hpp"
 #include "harness/command.hpp"
 #include "app/workload_app.hpp"
+#include "common/ablation.hpp"
 #include "loop/raw.hpp"
 #include "parser/bare_app.hpp"
 #include "parser/http_server.hpp"
@@ -33,7 +34,29 @@ struct ServeArgs {
   double database_timeout = 5;
 };
 
+// An ablation asked of a tier it does not touch would measure nothing:
+// refuse it, naming the tiers where it applies.
+bool ablations_apply(const std::string& tier) {
+  for (const strata::ablation::Setting& s : strata::ablation::active()) {
+    if (strata::ablation::applies(s.name, tier)) continue;
+    for (const strata::ablation::Known& k : strata::ablation::known())
+      if (k.name == s.name)
+        std::fprintf(stderr, "strata: ablation %s does not apply to tier %s (only to: %s)\n", s.name.c_str(),
+                     tier.c_str(), std::string(k.tiers).c_str());
+    return false;
+  }
+  return true;
+}
+
 int serve(ServeArgs& a) {
+  // --no-validate-responses is the older spelling of this ablation.
+  if (a.no_validate_responses && !strata::ablation::on("validate-response"))
+    strata::ablation::add({"validate-response", "off"});
+  if (!ablations_apply(a.tier)) return 2;
+  if (strata::ablation::extra_routes() > 0 && a.tier != "app" && a.tier != "typed") {
+    std::fprintf(stderr, "strata: --routes needs --tier app or --tier typed\n");
+    return 2;
+  }
   // The database is checked before anything listens: a wrong URL is a
   // start-up error naming it (password hidden), not a stream of 503s.
   std::unique_ptr<strata::db::Database> database;
@@ -63,8 +86,8 @@ int serve(ServeArgs& a) {
     strata::router::APIConfig api_config;
     api_config.title = "strata typed tier: the seed workloads";
     api_config.version = STRATA_VERSION;
-    api_config.validate_responses = !a.no_validate_responses;
     strata::router::API api(api_config);
+    strata::router::add_extra_routes(api, strata::ablation::extra_routes());
     strata::router::add_workload_routes(api);
     if (database) {
       strata::cli::add_db_routes(api, *database);
@@ -74,6 +97,7 @@ int serve(ServeArgs& a) {
   }
   if (a.tier == "app") {
     strata::app::Application app;
+    strata::app::add_extra_routes(app, strata::ablation::extra_routes());
     strata::app::add_workload_routes(app);
     if (database) {
       strata::cli::add_db_routes(app, *database);
@@ -116,7 +140,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"raw", "http", "app", "typed"}))
       ->capture_default_str();
   serve_cmd->add_flag("--no-validate-responses", a.no_validate_responses,
-                      "typed: skip checking each response against its model (FastAPI always checks)");
+                      "typed: skip checking each response against its model (FastAPI always checks); "
+                      "the same as --ablate validate-response=off");
+  strata::serving::add_ablation_flags(*serve_cmd);
   strata::serving::add_flags(*serve_cmd, a.serve);
   serve_cmd->add_option("--database-url", a.database_url,
                         "app, typed: serve GET /db/ping from this database: sqlite:///FILE (relative), "
@@ -144,6 +170,8 @@ int main(int argc, char** argv) {
   load_cmd->add_flag("--replace", load_replace, "Drop and reload a database that already holds contacts");
 
   strata::bench::register_command(app);
+  // Each strata row's server gets the ablations that apply to its tier.
+  strata::serving::add_ablation_flags(*app.get_subcommand("bench"));
   strata::cli::register_profile_command(app);
   strata::cli::register_invoke_command(app);
 

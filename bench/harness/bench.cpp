@@ -18,6 +18,8 @@
 #include <functional>
 #include <memory>
 
+#include "common/ablation.hpp"
+#include "harness/ablations.hpp"
 #include "harness/check.hpp"
 #include "harness/process.hpp"
 #include "harness/procstat.hpp"
@@ -254,6 +256,42 @@ RowPlan plan_row(const Route* route, int level, const std::string& id, const std
   return p;
 }
 
+// --ablations: beside the chains, a baseline and an ablated row per entry
+// of ablation::table_rows() and of the --routes sweep, each pair run back
+// to back. Ids pair them for render_ablations (ablations.hpp):
+// "ablation/<tier>[@routes=N]/baseline" and ".../<ablation>".
+void plan_ablation_rows(std::vector<RowPlan>& plans, const Route* route, const std::string& bin,
+                        const std::string& host, int level) {
+  std::vector<std::string> planned;
+  auto add = [&](const std::string& tier, unsigned routes, const ablation::Set& set) {
+    const std::string group = ablation_group_id(tier, routes);
+    const std::string id = group + "/" + (set.empty() ? "baseline" : ablation::describe(set));
+    if (std::find(planned.begin(), planned.end(), id) != planned.end()) return;
+    planned.push_back(id);
+    std::string label = "strata " + tier + (routes ? " --routes " + std::to_string(routes) : "") + ", " +
+                        ablation::describe(set);
+    RowPlan p = plan_row(route, level, id, "", "strata", tier, label);
+    std::vector<std::string> extra = ablation::as_args(set);
+    if (routes) extra.insert(extra.end(), {"--routes", std::to_string(routes)});
+    p.spawn = [bin, tier, host, extra](int port) {
+      SpawnSpec spec;
+      spec.argv = {bin, "serve", "--tier", tier, "--host", host, "--port", std::to_string(port)};
+      spec.argv.insert(spec.argv.end(), extra.begin(), extra.end());
+      return spec;
+    };
+    plans.push_back(std::move(p));
+  };
+  for (const ablation::TableRow& r : ablation::table_rows()) {
+    if (r.scenario != route->label) continue;
+    add(r.tier, r.routes, {});
+    add(r.tier, r.routes, r.set);
+  }
+  for (unsigned routes : ablation::route_sweep()) {
+    add("app", routes, {});
+    add("app", routes, {{"router", "linear"}});
+  }
+}
+
 class Runner {
  public:
   explicit Runner(const Options& o) : o_(o) {}
@@ -482,9 +520,14 @@ void Runner::plan_rows() {
       };
     } else {
       const std::string bin = s.strata_binary;
-      p.spawn = [bin, tier, host, port_str](int port) {
+      // `strata bench --ablate`: the ablations that apply to this tier.
+      std::vector<std::string> extra = ablation::as_args(ablation::applying_to(ablation::active(), tier));
+      if (ablation::extra_routes() > 0 && (tier == "app" || tier == "typed"))
+        extra.insert(extra.end(), {"--routes", std::to_string(ablation::extra_routes())});
+      p.spawn = [bin, tier, host, port_str, extra](int port) {
         SpawnSpec spec;
         spec.argv = {bin, "serve", "--tier", tier, "--host", host, "--port", port_str(port)};
+        spec.argv.insert(spec.argv.end(), extra.begin(), extra.end());
         return spec;
       };
     }
@@ -598,6 +641,7 @@ void Runner::plan_rows() {
       };
       plans_.push_back(std::move(p));
     }
+    if (o_.ablations) plan_ablation_rows(plans_, route, s.strata_binary, host, run_order::kBesideChains);
     if (o_.reference == "python")
       for (size_t i = 0; i < python_labels.size(); ++i) {
         const auto& [tier, label] = python_labels[i];
@@ -1135,6 +1179,7 @@ int Runner::finish() {
     for (size_t i = 0; i < plans_.size(); ++i)
       if (plans_[i].route->knob == "delay") run_.rows[i].client_bound = false;
   std::string md = render_markdown(run_);
+  if (o_.ablations) md += render_ablations(run_);
   if (scenario_->takes_load) md += render_seed004(run_, scenario_->routes);
   if (scenario_->database) md += render_seed001(run_);
   std::fwrite(md.data(), 1, md.size(), stdout);

@@ -42,6 +42,9 @@ struct Options {
   std::string io = "libuv";
   std::string floor_uring_binary;            // "" : the one built beside the harness
   std::string reference_dir;                 // "" : bench/reference in the source tree
+  // --ablations: beside the chains, each ablation's baseline and ablated
+  // rows, and the --routes sweep; then the "what each choice is worth" table.
+  bool ablations = false;
 };
 
 inline const std::vector<std::string> kTierNames = {"floor", "raw", "http", "app", "typed", "typed-novalidate"};

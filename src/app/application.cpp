@@ -1,4 +1,5 @@
 #include "app/application.hpp"
+#include "app/ablations.hpp"
 
 #include <stdexcept>
 
@@ -67,7 +68,8 @@ http::App Application::build(http::AppHost& host) {
   // Without handlers, the plain middleware: nothing to look up per error,
   // and the router answers its 404 and 405 without throwing.
   router_.set_raise_http_errors(!handlers_.empty());
-  http::App app = (handlers_.empty() ? http_exceptions() : exception_handlers(handlers_))(router_.as_app());
+  http::App app = wrap_ablation_middleware(
+      (handlers_.empty() ? http_exceptions() : exception_handlers(handlers_))(routing_app(router_)));
   for (auto it = middleware_.rbegin(); it != middleware_.rend(); ++it) app = (*it)(std::move(app));
   app = server_errors(config_.log)(std::move(app));
 

@@ -1,11 +1,14 @@
 #include "app/workload_app.hpp"
 
+#include "common/ablation.hpp"
 #include "common/workload.hpp"
 
 namespace strata::app {
 
 void add_workload_routes(Application& app) {
-  app.post("/user", [](Request& req) -> Task<Response> {
+  // json=dom (common/ablation.hpp) registers its own codec instead, chosen here once.
+  if (ablation::on("json")) add_dom_user_route(app);
+  else app.post("/user", [](Request& req) -> Task<Response> {
     const std::string_view body = co_await req.body();
     thread_local workload::UserEndpoint user;  // one codec per loop thread
     std::string out;

@@ -10,5 +10,17 @@
 namespace strata::app {
 
 void add_workload_routes(Application& app);
+// `--routes N`: N GET routes /api/resource<i>/{item_id:int} that the
+// workload never requests; add them first, so that router=linear scans
+// them all before it reaches the workload's routes (Starlette's worst case,
+// and the usual one: an app's hot route is rarely its first).
+void add_extra_routes(Application& app, unsigned n);
+// json=dom: POST /user through workload::DomUserEndpoint (common/workload_dom.hpp).
+void add_dom_user_route(Application& app);
+// `--routes N`: N GET routes /api/resource<i>/{item_id:int} that the
+// workload never requests; add them first, so that router=linear scans
+// them all before it reaches the workload's routes (Starlette's worst case,
+// and the usual one: an app's hot route is rarely its first).
+void add_extra_routes(Application& app, unsigned n);
 
 }  // namespace strata::app

@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "cli/profile_internal.hpp"
+#include "common/ablation.hpp"
+#include "serve/serve_internal.hpp"
 
 namespace strata::cli {
 
@@ -27,6 +29,7 @@ struct Options {
   bool cold_split = false;
   bool cold_split_child = false;
   int starts = 20;
+  bool ablations = false;
 };
 
 int run_profile(const Options& o) {
@@ -35,6 +38,15 @@ int run_profile(const Options& o) {
   if (!o.callgrind_child.empty()) return callgrind_child(tiers.front(), sc, o.requests, o.callgrind_child);
   if (o.functions_child) return functions_child(tiers.front());
   if (o.cold_split_child) return cold_split_child(tiers.front());
+  if (o.ablations) {
+    if (!ablation::active().empty() || ablation::extra_routes() > 0) {
+      std::fprintf(stderr, "strata profile: --ablations measures each ablation in turn, so it takes no --ablate or --routes\n");
+      return 2;
+    }
+    print_ablations(o.requests, o.instructions, o.instruction_requests);
+    std::fflush(stdout);
+    return 0;
+  }
   if (o.functions > 0 || o.cold_split) {
     if (o.functions > 0) print_functions(tiers, o.functions, o.reference);
     if (o.cold_split) print_cold_split(tiers, o.reference, o.starts);
@@ -97,6 +109,10 @@ void register_profile_command(CLI::App& root) {
   cmd->add_option("--reference", o->reference,
                   "With --cold-start, --functions or --cold-split: also the Python twins (python)")
       ->check(CLI::IsMember({"python"}));
+  cmd->add_flag("--ablations", o->ablations,
+                "Only the design-choices table: baseline vs each ablation on the tier it affects, ns per request "
+                "(with --instructions, instructions too), and router=linear against the tree as --routes grows");
+  serving::add_ablation_flags(*cmd);
   // The child side of --instructions; not for people.
   cmd->add_option("--callgrind-child", o->callgrind_child)->group("");
   cmd->add_flag("--functions-child", o->functions_child)->group("");

@@ -8,9 +8,11 @@
 #include "app/application.hpp"
 #include "app/workload_app.hpp"
 #include "cli/profile_internal.hpp"
+#include "common/ablation.hpp"
 #include "kit/http.hpp"
 #include "loop/memory_stream.hpp"
 #include "loop/raw.hpp"
+#include "parser/ablations.hpp"
 #include "parser/bare_app.hpp"
 #include "parser/http1_internal.hpp"
 #include "parser/http_server.hpp"
@@ -75,17 +77,20 @@ class HttpDriver final : public Driver {
     config.threads = 1;  // the workloads never use the pool; one idle thread is noise enough
     if (tier == "app") {
       application_ = std::make_unique<app::Application>(config);
+      app::add_extra_routes(*application_, ablation::extra_routes());
       app::add_workload_routes(*application_);
       ctx_.app = application_->build(host_);
     } else if (tier == "typed") {
       router::APIConfig api_config;
       api_config.app = config;
       api_ = std::make_unique<router::API>(api_config);
+      router::add_extra_routes(*api_, ablation::extra_routes());
       router::add_workload_routes(*api_);
       ctx_.app = api_->factory()(host_);
     } else {
       ctx_.app = http::make_bare_app();
     }
+    http::apply_ablations(ctx_);  // as the server's workers do
     ctx_.refresh_date(784111777);  // no timer runs here; any fixed Date will do
     proto_ = std::make_unique<http::Protocol>(stream_, ctx_);
   }

@@ -16,6 +16,7 @@
 #endif
 
 #include "cli/profile_internal.hpp"
+#include "common/ablation.hpp"
 #include "kit/process.hpp"
 
 namespace strata::cli::profiling {
@@ -121,6 +122,10 @@ double count_instructions(const std::string& valgrind, const std::string& tier, 
                                    std::to_string(n),
                                    "--callgrind-child",
                                    what};
+  // The child builds the same stack: the same ablations, the same routes.
+  for (std::string& arg : ablation::as_args(ablation::active())) argv.push_back(std::move(arg));
+  argv.push_back("--routes");
+  argv.push_back(std::to_string(ablation::extra_routes()));
   kit::SpawnSpec spec;
   spec.argv = std::move(argv);
   // No bound that matters: a callgrind run is as long as it is.
@@ -149,6 +154,13 @@ double count_instructions(const std::string& valgrind, const std::string& tier, 
 }
 
 }  // namespace
+
+double total_instructions(const std::string& tier, const Scenario& sc, long n) {
+  const std::string valgrind = kit::find_executable("valgrind");
+  if (valgrind.empty()) throw Failure{"--instructions needs valgrind (apt-get install valgrind)"};
+  if (!STRATA_HAVE_CALLGRIND) throw Failure{"--instructions: this strata was built without <valgrind/callgrind.h>"};
+  return count_instructions(valgrind, tier, sc, n, "total");
+}
 
 std::vector<TierInstructions> measure_instructions(const std::vector<TierTimes>& times, const Scenario& sc, long n) {
   const std::string valgrind = kit::find_executable("valgrind");

@@ -65,6 +65,14 @@ struct TierInstructions {
 };
 std::vector<TierInstructions> measure_instructions(const std::vector<TierTimes>& times, const Scenario& sc, long n);
 void print_instructions(const std::vector<TierInstructions>& all, long n);
+// One tier's instructions per request (probes off) under callgrind, the
+// stack built with the process's ablations and extra routes.
+double total_instructions(const std::string& tier, const Scenario& sc, long n);
+
+// --ablations: baseline vs each ablation on the tier and scenario it
+// affects (profile_ablations.cpp), ns per request in process and, with
+// `instructions`, instructions per request; then the --routes sweep.
+void print_ablations(long requests, bool instructions, long instruction_requests);
 
 void print_cold_start(const std::vector<TierTimes>& times, const Scenario& sc, const std::string& reference);
 

@@ -1,4 +1,5 @@
 #include "parser/http_server.hpp"
+#include "parser/ablations.hpp"
 #include "parser/http1_internal.hpp"
 
 #include <algorithm>
@@ -28,6 +29,7 @@ HttpWorker::HttpWorker(int index, const loop::ServerConfig& config, const Option
   host_.worker_index = index;
   host_.max_body_bytes = options.max_body_bytes;
   ctx_.app = make_app(host_);
+  apply_ablations(ctx_);
   ctx_.now_ms = uv_now(loop());
   ctx_.refresh_date(std::time(nullptr));
 }

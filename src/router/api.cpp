@@ -8,6 +8,7 @@
 #include <map>
 #include <sstream>
 
+#include "common/ablation.hpp"
 #include "common/text.hpp"
 #include "parser/http1.hpp"
 
@@ -211,6 +212,9 @@ struct API::DocsFiles {
 };
 
 API::API(APIConfig config) : config_(std::move(config)), app_(config_.app), docs_(std::make_unique<DocsFiles>()) {
+  // validate-response=off (common/ablation.hpp): read here because each
+  // route picks its encoder when it is added, not per request.
+  if (ablation::value("validate-response") == "off") config_.validate_responses = false;
   if (!config_.openapi_url.empty()) {
     app_.get(config_.openapi_url, [this](app::Request&) -> Task<app::Response> {
       co_return app::Response::json(openapi());

@@ -40,5 +40,8 @@ BOOST_DESCRIBE_STRUCT(CountMessage, (), (data, message))
 int64_t count_to(int64_t n);
 
 void add_workload_routes(API& api);
+// `--routes N`: as app::add_extra_routes (app/workload_app.hpp), typed:
+// GET /api/resource<i>/{item_id}, the id a Path<int64_t>. Add them first.
+void add_extra_routes(API& api, unsigned n);
 
 }  // namespace strata::router

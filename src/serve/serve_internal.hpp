@@ -15,6 +15,12 @@
 
 namespace strata::serving {
 
+// `--ablate NAME[=VALUE]` (repeatable) and `--routes N` (common/ablation.hpp),
+// for `strata serve`, `strata bench` and `strata profile`: the values go
+// into the process-wide set while the command line is parsed; a bad name
+// or value is a parse error (exit 2, one sentence).
+void add_ablation_flags(CLI::App& cmd);
+
 // Seconds as given on a command line, in the milliseconds configs hold.
 uint64_t to_ms(double seconds);
 

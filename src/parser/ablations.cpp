@@ -1,0 +1,46 @@
+#include "parser/ablations.hpp"
+
+#include <ctime>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/ablation.hpp"
+
+namespace strata::http {
+
+namespace {
+
+// headers=copy: the request's header list as owned strings, the way
+// httptools hands uvicorn a list of (bytes, bytes) pairs it has copied.
+// A coroutine of its own: the copies must outlive the app's Task.
+App copy_headers(App inner) {
+  return [inner = std::move(inner)](const Scope& scope, Receive& receive, Send& send) -> Task<void> {
+    std::vector<std::pair<std::string, std::string>> owned;
+    owned.reserve(scope.headers.size());
+    for (const Header& h : scope.headers) owned.emplace_back(std::string(h.name), std::string(h.value));
+    std::vector<Header> views;
+    views.reserve(owned.size());
+    for (const auto& [name, value] : owned) views.push_back({name, value});
+    Scope copy = scope;
+    copy.headers = views;
+    co_await inner(copy, receive, send);
+  };
+}
+
+}  // namespace
+
+void apply_ablations(Context& ctx) {
+  if (ablation::on("headers")) ctx.app = copy_headers(std::move(ctx.app));
+  if (!ablation::on("date")) return;
+  // No coroutine of its own: it returns the inner app's Task, so the only
+  // cost added per request is the formatting the ablation is about (and
+  // one std::function call).
+  ctx.app = [inner = std::move(ctx.app), &ctx](const Scope& scope, Receive& receive, Send& send) {
+    ctx.date_second = 0;  // refresh_date would keep a line formatted this second
+    ctx.refresh_date(std::time(nullptr));
+    return inner(scope, receive, send);
+  };
+}
+
+}  // namespace strata::http
