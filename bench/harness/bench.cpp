@@ -1109,6 +1109,12 @@ void Runner::measure(RowPlan& plan, int trial) {
       t.wall_s = std::chrono::duration<double>(t1 - t0).count();
       t.busy = t.wall_s > 0 ? t.cpu_s / t.wall_s : 0;
       t.cpu_us_per_request = t.wrk.requests ? t.cpu_s * 1e6 / static_cast<double>(t.wrk.requests) : 0;
+      if (t.wrk.requests) {
+        const double us_per_tick = 1e6 / static_cast<double>(clock_ticks_per_second()) /
+                                   static_cast<double>(t.wrk.requests);
+        t.user_us_per_request = static_cast<double>(after->utime - before->utime) * us_per_tick;
+        t.sys_us_per_request = static_cast<double>(after->stime - before->stime) * us_per_tick;
+      }
       if (db_before && db_after && t.wrk.requests)
         t.db_cpu_us_per_request = static_cast<double>(db_after->total() - db_before->total()) /
                                   static_cast<double>(clock_ticks_per_second()) * 1e6 /

@@ -135,20 +135,23 @@ bool is_baseline(const std::vector<RowResult>& rows, size_t index) {
 }
 
 void table(std::string& md, const RunResult& run, const std::vector<size_t>& which) {
-  md += "| row | req/s | decay % | CPU us/req | CPU decay % | p50 | p99 | server CPU | notes |\n";
-  md += "|---|---|---|---|---|---|---|---|---|\n";
+  md += "| row | req/s | decay % | CPU us/req | CPU decay % | user/sys us | p50 | p99 | server CPU | notes |\n";
+  md += "|---|---|---|---|---|---|---|---|---|---|\n";
   for (size_t i : which) {
     const auto& r = run.rows[i];
     const bool base = is_baseline(run.rows, i);
     const bool has_chain = !r.chain.empty();
     if (!r.valid) {
-      md += "| " + r.label + " | invalid | | invalid | | | | | " + notes_cell(r) + " |\n";
+      md += "| " + r.label + " | invalid | | invalid | | | | | | " + notes_cell(r) + " |\n";
       continue;
     }
     md += "| " + r.label + " | " + with_range(r.summary.rps, format_rps) + " | " +
           (has_chain ? decay_cell(r, false, base) : "") + " | " + with_range(r.summary.cpu_us, format_cpu_us) +
           " | " + (has_chain ? decay_cell(r, true, base) : "") + " | " +
-          (r.summary.p50_us ? format_time_us(r.summary.p50_us->median) : "-") + " | " +
+          (r.summary.user_us && r.summary.sys_us
+               ? format_cpu_us(r.summary.user_us->median) + " / " + format_cpu_us(r.summary.sys_us->median)
+               : "-") +
+          " | " + (r.summary.p50_us ? format_time_us(r.summary.p50_us->median) : "-") + " | " +
           (r.summary.p99_us ? format_time_us(r.summary.p99_us->median) : "-") + " | " +
           (r.summary.busy ? busy_text(r.summary.busy->median) : "-") + " | " + notes_cell(r) + " |\n";
   }
@@ -278,8 +281,9 @@ std::string render_markdown(const RunResult& run) {
         format_cpu_list(s.client_cpus) + ". " + run.machine.cpu_model + ", " +
         std::to_string(run.machine.cores_online) + " cores. " +
         (run.versions.count("strata") ? run.versions.at("strata") : std::string("strata")) + ".\n\n";
-  md += "CPU us/req is the server's utime+stime over the measured run divided by the requests served; "
-        "decay % compares each row with the valid row above it (req/s: \u2193 is slower; CPU: \u2191 is "
+  md += "CPU us/req is the server's utime+stime over the measured run divided by the requests served, "
+        "and user/sys us splits it into user mode (the server's own code) and kernel mode (its system calls "
+        "and the TCP stack); decay % compares each row with the valid row above it (req/s: \u2193 is slower; CPU: \u2191 is "
         "costlier), per trial, then the median [min..max].\n\n";
 
   std::vector<size_t> strata_rows, uring_rows, python_rows, other_rows;
@@ -530,6 +534,8 @@ std::string render_json(const RunResult& run) {
     w.begin_object();
     w.key("rps"), w.spread(r.summary.rps);
     w.key("cpu_us_per_request"), w.spread(r.summary.cpu_us);
+    w.key("user_us_per_request"), w.spread(r.summary.user_us);
+    w.key("sys_us_per_request"), w.spread(r.summary.sys_us);
     w.key("latency_p50_us"), w.spread(r.summary.p50_us);
     w.key("latency_p90_us"), w.spread(r.summary.p90_us);
     w.key("latency_p99_us"), w.spread(r.summary.p99_us);
@@ -569,6 +575,8 @@ std::string render_json(const RunResult& run) {
       w.key("cpu_s"), w.num(t.cpu_s);
       w.key("wall_s"), w.num(t.wall_s);
       w.key("cpu_us_per_request"), w.num(t.cpu_us_per_request);
+      w.key("user_us_per_request"), w.num(t.user_us_per_request);
+      w.key("sys_us_per_request"), w.num(t.sys_us_per_request);
       w.key("server_busy"), w.num(t.busy);
       w.key("db_cpu_us_per_request"), w.opt(t.db_cpu_us_per_request);
       w.key("decay_rps_percent"), w.opt(t.decay_rps);

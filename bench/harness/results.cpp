@@ -48,13 +48,15 @@ void summarize_rows(std::vector<RowResult>& rows) {
 
   for (auto& row : rows) {
     RowSummary s;
-    std::vector<double> rps, cpu, p50, p90, p99, busy, drps, dcpu, db;
+    std::vector<double> rps, cpu, p50, p90, p99, busy, drps, dcpu, db, user, sys;
     for (const auto& t : row.trials) {
       s.socket_errors += t.wrk.socket_errors();
       s.non2xx += t.wrk.non2xx;
       if (!t.measured) continue;
       rps.push_back(t.wrk.rps);
       cpu.push_back(t.cpu_us_per_request);
+      user.push_back(t.user_us_per_request);
+      sys.push_back(t.sys_us_per_request);
       p50.push_back(t.wrk.p50_us);
       p90.push_back(t.wrk.p90_us);
       p99.push_back(t.wrk.p99_us);
@@ -69,6 +71,8 @@ void summarize_rows(std::vector<RowResult>& rows) {
     s.p90_us = summarize(p90);
     s.p99_us = summarize(p99);
     s.busy = summarize(busy);
+    s.user_us = summarize(user);
+    s.sys_us = summarize(sys);
     s.decay_rps = summarize(drps);
     s.decay_cpu = summarize(dcpu);
     s.db_cpu_us = summarize(db);

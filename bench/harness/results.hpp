@@ -25,6 +25,10 @@ struct TrialFigures {
   double cpu_s = 0;              // server CPU seconds during the measured run
   double wall_s = 0;             // wall seconds between the two CPU samples
   double cpu_us_per_request = 0; // cpu_s * 1e6 / wrk.requests
+  // The same split into user mode (the server's own code) and kernel mode
+  // (its system calls, the TCP stack, wake-ups): where a loopback request's
+  // time goes is mostly the second.
+  double user_us_per_request = 0, sys_us_per_request = 0;
   double busy = 0;               // cpu_s / wall_s (1.0 = one core fully busy)
   // Database scenarios: the PostgreSQL cluster's CPU (postmaster and every
   // backend) per request over the same run; unset for SQLite and no database.
@@ -35,6 +39,7 @@ struct TrialFigures {
 
 struct RowSummary {
   std::optional<Spread> rps, cpu_us, p50_us, p90_us, p99_us, busy, decay_rps, decay_cpu, db_cpu_us;
+  std::optional<Spread> user_us, sys_us;
   uint64_t socket_errors = 0, non2xx = 0;
 };
 

@@ -417,6 +417,8 @@ TrialFigures trial(int n, double rps, double cpu_us, double busy = 1.0, bool val
   t.wrk.p90_us = 150;
   t.wrk.p99_us = 1500;
   t.cpu_us_per_request = cpu_us;
+  t.user_us_per_request = cpu_us / 4;  // a loopback server's usual split: mostly kernel time
+  t.sys_us_per_request = cpu_us - cpu_us / 4;
   t.busy = busy;
   return t;
 }
@@ -586,7 +588,7 @@ TEST(Report, Formatting) {
 
 TEST(Report, MarkdownTableInTheSeedsFormat) {
   const std::string md = render_markdown(sample_run());
-  EXPECT_NE(md.find("| row | req/s | decay % | CPU us/req | CPU decay % | p50 | p99 | server CPU | notes |"),
+  EXPECT_NE(md.find("| row | req/s | decay % | CPU us/req | CPU decay % | user/sys us | p50 | p99 | server CPU | notes |"),
             std::string::npos)
       << md;
   // Floor: baseline, client-bound at 75%.
@@ -630,6 +632,15 @@ TEST(Report, JsonParsesAndHoldsRawFigures) {
   double cpu = 0;
   ASSERT_EQ(floor["trials"].at(1)["cpu_us_per_request"].get(cpu), simdjson::SUCCESS);
   EXPECT_DOUBLE_EQ(cpu, 5.0);
+  double user = 0, sys = 0;
+  ASSERT_EQ(floor["trials"].at(1)["user_us_per_request"].get(user), simdjson::SUCCESS);
+  ASSERT_EQ(floor["trials"].at(1)["sys_us_per_request"].get(sys), simdjson::SUCCESS);
+  EXPECT_DOUBLE_EQ(user, 1.25);
+  EXPECT_DOUBLE_EQ(sys, 3.75);
+  double user_median = 0, cpu_median = 0;
+  ASSERT_EQ(floor["summary"]["user_us_per_request"]["median"].get(user_median), simdjson::SUCCESS);
+  ASSERT_EQ(floor["summary"]["cpu_us_per_request"]["median"].get(cpu_median), simdjson::SUCCESS);
+  EXPECT_DOUBLE_EQ(user_median, cpu_median / 4);
   bool valid = true;
   ASSERT_EQ(rows.at(2)["valid"].get(valid), simdjson::SUCCESS);
   EXPECT_FALSE(valid);

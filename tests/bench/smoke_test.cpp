@@ -131,7 +131,7 @@ TEST_F(BenchSmoke, RawAndHttpProduceTheTableJsonAndChart) {
   ASSERT_EQ(r.code, 0) << "stderr: " << r.err << "\nstdout: " << r.out;
 
   // The table, in the seed's format widened with CPU per request.
-  EXPECT_NE(r.out.find("| row | req/s | decay % | CPU us/req | CPU decay % | p50 | p99 | server CPU | notes |"),
+  EXPECT_NE(r.out.find("| row | req/s | decay % | CPU us/req | CPU decay % | user/sys us | p50 | p99 | server CPU | notes |"),
             std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("| strata raw"), std::string::npos) << r.out;
