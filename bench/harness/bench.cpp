@@ -504,32 +504,40 @@ void Runner::plan_rows() {
     return plan_row(route, level, stack + "/" + tier, scenario_->typed_only ? "" : stack, stack, tier, label);
   };
 
+  // A floor binary, or skipped with the target that builds it.
+  auto spawn_floor = [&](RowPlan& p, const std::string& bin, const std::string& target) {
+    if (bin.empty()) {
+      p.result.available = false;
+      p.result.skip_reason = target + " is not built (cmake --build ... --target " + target + ")";
+    }
+    p.spawn = [bin, host, port_str](int port) {
+      SpawnSpec spec;
+      spec.argv = {bin, "--host", host, "--port", port_str(port)};
+      return spec;
+    };
+  };
+  // `strata serve --tier T` on transport `io` ("" for the default), with the
+  // `strata bench --ablate` switches that apply to that tier.
+  auto spawn_strata = [&](RowPlan& p, const std::string& tier, const std::string& io) {
+    std::vector<std::string> extra = ablation::as_args(ablation::applying_to(ablation::active(), tier));
+    if (ablation::extra_routes() > 0 && (tier == "app" || tier == "typed"))
+      extra.insert(extra.end(), {"--routes", std::to_string(ablation::extra_routes())});
+    if (!io.empty()) extra.insert(extra.end(), {"--io", io});
+    p.spawn = [bin = s.strata_binary, tier, host, port_str, extra](int port) {
+      SpawnSpec spec;
+      spec.argv = {bin, "serve", "--tier", tier, "--host", host, "--port", port_str(port)};
+      spec.argv.insert(spec.argv.end(), extra.begin(), extra.end());
+      return spec;
+    };
+  };
+
   auto strata_row = [&](const std::string& tier, const std::string& label, const Route* route, int level) {
     RowPlan p = chain_row("strata", tier, label, route, level);
     if (tier == "floor") {
       p.result.id = p.result.stack = "floor";  // first row of strata's chain, but not strata's code
-      const std::string bin = s.floor_binary;
-      if (bin.empty()) {
-        p.result.available = false;
-        p.result.skip_reason = "strata-floor is not built (cmake --build ... --target strata-floor)";
-      }
-      p.spawn = [bin, host, port_str](int port) {
-        SpawnSpec spec;
-        spec.argv = {bin, "--host", host, "--port", port_str(port)};
-        return spec;
-      };
+      spawn_floor(p, s.floor_binary, "strata-floor");
     } else {
-      const std::string bin = s.strata_binary;
-      // `strata bench --ablate`: the ablations that apply to this tier.
-      std::vector<std::string> extra = ablation::as_args(ablation::applying_to(ablation::active(), tier));
-      if (ablation::extra_routes() > 0 && (tier == "app" || tier == "typed"))
-        extra.insert(extra.end(), {"--routes", std::to_string(ablation::extra_routes())});
-      p.spawn = [bin, tier, host, port_str, extra](int port) {
-        SpawnSpec spec;
-        spec.argv = {bin, "serve", "--tier", tier, "--host", host, "--port", port_str(port)};
-        spec.argv.insert(spec.argv.end(), extra.begin(), extra.end());
-        return spec;
-      };
+      spawn_strata(p, tier, "");
     }
     return p;
   };
@@ -563,23 +571,9 @@ void Runner::plan_rows() {
     if (tier == "floor") {
       p.result.id = "floor-uring";
       p.result.stack = "floor";
-      const std::string bin = s.floor_uring_binary;
-      if (bin.empty()) {
-        p.result.available = false;
-        p.result.skip_reason = "strata-floor-uring is not built (cmake --build ... --target strata-floor-uring)";
-      }
-      p.spawn = [bin, host, port_str](int port) {
-        SpawnSpec spec;
-        spec.argv = {bin, "--host", host, "--port", port_str(port)};
-        return spec;
-      };
+      spawn_floor(p, s.floor_uring_binary, "strata-floor-uring");
     } else {
-      const std::string bin = s.strata_binary;
-      p.spawn = [bin, tier, host, port_str](int port) {
-        SpawnSpec spec;
-        spec.argv = {bin, "serve", "--tier", tier, "--io", "uring", "--host", host, "--port", port_str(port)};
-        return spec;
-      };
+      spawn_strata(p, tier, "uring");
     }
     return p;
   };
