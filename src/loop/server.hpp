@@ -172,6 +172,27 @@ class Server {
 //   void on_stop();                 graceful stop requested
 //   void on_closed();               the handle is closed; no more I/O
 //   bool busy() const;              application code still holds this stream
+// The send timeout's clock, shared by the transports: a send whose bytes
+// still to go have not changed for the timeout is a peer that reads
+// nothing. restart() when a send starts; the next sample starts the clock.
+class SendWatch {
+ public:
+  void restart() { left_ = SIZE_MAX; }
+  // True when `left` is what it was for at least `timeout_ms`.
+  bool stalled(size_t left, uint64_t now_ms, uint64_t timeout_ms) {
+    if (left != left_) {
+      left_ = left;
+      since_ms_ = now_ms;
+      return false;
+    }
+    return now_ms - since_ms_ >= timeout_ms;
+  }
+
+ private:
+  size_t left_ = 0;
+  uint64_t since_ms_ = 0;
+};
+
 template <class P>
 class TcpConnection final : public Stream, public ConnectionNode {
  public:
@@ -209,7 +230,7 @@ class TcpConnection final : public Stream, public ConnectionNode {
     if (sent > 0) buf = uv_buf_init(out.data() + sent, static_cast<unsigned>(out.size() - static_cast<size_t>(sent)));
     if (uv_write(&write_req_, stream(), &buf, 1, on_write) != 0) return close();
     writing_ = true;
-    write_left_ = SIZE_MAX;  // the next tick starts the send timeout's clock
+    send_watch_.restart();
     pending_ ^= 1;
   }
 
@@ -246,17 +267,10 @@ class TcpConnection final : public Stream, public ConnectionNode {
   }
 
   void tick(uint64_t now_ms) override {
-    if (writing_) {
-      // Progress is bytes leaving the write queue; a peer that reads
-      // nothing leaves it unchanged until the send timeout closes.
-      const size_t left = uv_stream_get_write_queue_size(stream());
-      if (left != write_left_) {
-        write_left_ = left;
-        write_since_ms_ = now_ms;
-      } else if (now_ms - write_since_ms_ >= worker_.config().send_timeout_ms) {
-        return close();
-      }
-    }
+    // Progress is bytes leaving the write queue.
+    if (writing_ &&
+        send_watch_.stalled(uv_stream_get_write_queue_size(stream()), now_ms, worker_.config().send_timeout_ms))
+      return close();
     if (!closed()) proto_.on_tick(now_ms);
   }
   void stop() override { if (!closed()) proto_.on_stop(); }
@@ -319,8 +333,7 @@ class TcpConnection final : public Stream, public ConnectionNode {
   bool closing_ = false;
   bool closing_after_write_ = false;
   bool handle_closed_ = false;
-  size_t write_left_ = 0;
-  uint64_t write_since_ms_ = 0;
+  SendWatch send_watch_;
   P proto_;
 };
 

@@ -62,7 +62,7 @@ class UringConnection final : public Stream, public ConnectionNode {
     // the iteration's one io_uring_enter.
     sent_ = 0;
     writing_ = true;
-    write_left_ = SIZE_MAX;  // the next tick starts the send timeout's clock
+    send_watch_.restart();
     ++ops_;
     ring_.send(send_op_, fd_, out_[pending_].data(), out_[pending_].size());
     pending_ ^= 1;
@@ -110,17 +110,9 @@ class UringConnection final : public Stream, public ConnectionNode {
   }
 
   void tick(uint64_t now_ms) override {
-    if (writing_) {
-      // Progress is bytes sent; a peer that reads nothing leaves the count
-      // unchanged until the send timeout closes.
-      const size_t left = queued_bytes() - sent_;
-      if (left != write_left_) {
-        write_left_ = left;
-        write_since_ms_ = now_ms;
-      } else if (now_ms - write_since_ms_ >= worker_.config().send_timeout_ms) {
-        return close();
-      }
-    }
+    // Progress is bytes sent.
+    if (writing_ && send_watch_.stalled(queued_bytes() - sent_, now_ms, worker_.config().send_timeout_ms))
+      return close();
     if (!closed()) proto_.on_tick(now_ms);
   }
   void stop() override { if (!closed()) proto_.on_stop(); }
@@ -256,8 +248,7 @@ class UringConnection final : public Stream, public ConnectionNode {
   bool closing_ = false;
   bool closing_after_write_ = false;
   bool handle_closed_ = false;
-  size_t write_left_ = 0;
-  uint64_t write_since_ms_ = 0;
+  SendWatch send_watch_;
   P proto_;
 };
 
