@@ -18,7 +18,7 @@ class MemoryStream final : public Stream {
   explicit MemoryStream(size_t read_capacity) : Stream(read_capacity) {}
 
   void flush() override {
-    if (out_[pending_].empty() || closed_) return;
+    if (out_[pending_].empty() || closed_ || hold_) return;
     ++flushes;
     written.append(out_[pending_]);
     out_[pending_].clear();

@@ -215,7 +215,7 @@ class TcpConnection final : public Stream, public ConnectionNode {
   }
 
   void flush() override {
-    if (closing_ || writing_ || out_[pending_].empty()) return;
+    if (closing_ || writing_ || hold_ || out_[pending_].empty()) return;
     std::string& out = out_[pending_];
     probe::Span span(probe::Phase::write);
     // Try the write now: a response usually fits the socket buffer, and

@@ -100,6 +100,11 @@ class Stream {
   // Bytes accepted by flush() or waiting in out() and not yet written.
   size_t queued_bytes() const { return out_[0].size() + out_[1].size(); }
 
+  // While held, flush() sends nothing: out() ends in a response head whose
+  // framing the protocol does not know yet, and half a head must never
+  // leave (a write completing meanwhile would otherwise send it).
+  void hold_output(bool on) { hold_ = on; }
+
   sockaddr_storage peer{};
   sockaddr_storage local{};
 
@@ -109,6 +114,7 @@ class Stream {
   // nothing.
   std::string out_[2];
   int pending_ = 0;
+  bool hold_ = false;
 };
 
 }  // namespace strata::loop

@@ -56,7 +56,7 @@ class UringConnection final : public Stream, public ConnectionNode {
   }
 
   void flush() override {
-    if (closing_ || writing_ || out_[pending_].empty()) return;
+    if (closing_ || writing_ || hold_ || out_[pending_].empty()) return;
     probe::Span span(probe::Phase::write);
     // Queued, not sent: it leaves with every other connection's output in
     // the iteration's one io_uring_enter.

@@ -486,7 +486,7 @@ void Protocol::step() {
     if (s_.queued_bytes() >= opt_.high_water) {
       // Backpressure: send what is queued; carry on only if that drained it
       // at once, else resume in on_drained.
-      if (!head_open_) s_.flush();
+      s_.flush();
       if (s_.queued_bytes() >= opt_.high_water) return;
     }
     if (stopping_ && phase_ == Phase::idle) return s_.finish();
@@ -655,7 +655,7 @@ void Protocol::dispatch() {
   scope_.client = &s_.peer;
   scope_.server = &s_.local;
 
-  response_started_ = response_complete_ = head_open_ = chunked_ = false;
+  response_started_ = response_complete_ = head_open_ = head_aside_ = chunked_ = false;
   status_ = 0;
   declared_length_ = -1;
   body_sent_ = 0;
@@ -698,8 +698,8 @@ void Protocol::app_finished() {
       // The app never sent a body event (it may have seen the peer's FIN
       // and given up): end the head honestly, then close, so no peer ever
       // receives half a head.
-      s_.out().append("Connection: close\r\n\r\n");
-      head_open_ = false;
+      open_head().append("Connection: close\r\n\r\n");
+      close_head();
     }
   }
   // A body still arriving that the app did not read: stop here rather than
@@ -725,7 +725,9 @@ void Protocol::finish_drive() {
     if (!app_running_) s_.release();  // last use: the stream may be freed now
     return;
   }
-  if (!head_open_) s_.flush();
+  // An open head stays held; complete responses queued before it leave now.
+  if (head_open_ && head_at_ > 0) set_head_aside();
+  s_.flush();
   // Between requests, drop consumed bytes: for free when all were consumed,
   // by moving the partial next request down only when space runs low.
   if (!app_running_ && phase_ != Phase::app) {
@@ -750,8 +752,16 @@ void Protocol::update_reading() {
 
 void Protocol::fail(int status, std::string_view reason) {
   failed_ = true;
-  // Response state belongs to the request the app is handling, if any.
-  if (app_running_ && response_started_ && !response_complete_) return s_.close();
+  if (head_open_) {
+    // Nothing of the app's response has left: the error answer replaces it.
+    if (!head_aside_) s_.out().resize(head_at_);
+    head_open_ = head_aside_ = false;
+    s_.hold_output(false);
+    response_started_ = false;
+  }
+  // Half of the app's response is queued: it leaves behind the complete
+  // responses before it, and the close ends it.
+  if (app_running_ && response_started_ && !response_complete_) return s_.finish();
   if (!(app_running_ && response_started_) && !disconnected_) {
     write_simple(status, reason, true);
     // The app, if running, now sees a finished response: its sends are dropped.
@@ -759,6 +769,22 @@ void Protocol::fail(int status, std::string_view reason) {
     head_open_ = false;
   }
   s_.finish();
+}
+
+void Protocol::set_head_aside() {
+  if (head_aside_) return;
+  std::string& o = s_.out();
+  head_buf_.assign(o, head_at_);
+  o.resize(head_at_);
+  head_aside_ = true;
+  s_.hold_output(false);
+}
+
+// The head's framing is written: it joins the output, which may leave.
+void Protocol::close_head() {
+  if (head_aside_) s_.out().append(head_buf_);
+  head_open_ = head_aside_ = false;
+  s_.hold_output(false);
 }
 
 void Protocol::write_simple(int status, std::string_view body, bool close) {
@@ -962,6 +988,8 @@ Task<void> Protocol::send_start(ResponseStart r) {
   declared_length_ = declared;
   if (opt_.access_log) log_access(r.status);
   std::string& o = s_.out();
+  head_at_ = o.size();
+  s_.hold_output(true);
   o.append("HTTP/1.1 ");
   append_uint(o, static_cast<uint64_t>(r.status));
   o.push_back(' ');
@@ -987,9 +1015,9 @@ Task<void> Protocol::send_body(ResponseBody b) {
   probe::Span span(probe::Phase::send);
   if (!response_started_) throw std::logic_error("response body before response start");
   if (response_complete_) throw std::logic_error("response body after the final body event");
-  std::string& o = s_.out();
   const bool bodiless = status_ == 204 || status_ == 304;
   if (head_open_) {
+    std::string& o = open_head();
     if (bodiless || declared_length_ >= 0) {
       // nothing to add: no body, or the app's own Content-Length
     } else if (!b.more_body) {
@@ -1006,8 +1034,9 @@ Task<void> Protocol::send_body(ResponseBody b) {
     if (!keep_alive_) o.append("Connection: close\r\n");
     else if (http10_) o.append("Connection: keep-alive\r\n");
     o.append("\r\n");
-    head_open_ = false;
+    close_head();
   }
+  std::string& o = s_.out();
   if (declared_length_ >= 0 && body_sent_ + b.bytes.size() > static_cast<uint64_t>(declared_length_))
     throw std::logic_error("response body longer than its Content-Length");
   if (!is_head_ && !bodiless) {

@@ -86,6 +86,9 @@ class Protocol {
   void step();
   void parse();
   void dispatch();
+  std::string& open_head() { return head_aside_ ? head_buf_ : s_.out(); }
+  void set_head_aside();
+  void close_head();
   void app_finished();
   void next_request();
   void finish_drive();
@@ -181,6 +184,14 @@ class Protocol {
   bool response_started_ = false;
   bool response_complete_ = false;
   bool head_open_ = false;  // status line and headers written, framing not yet
+  // The open head is written straight into the stream's output (held there,
+  // see loop::Stream::hold_output) at head_at_. Only when complete
+  // responses queued before it must leave while the app is suspended is it
+  // moved aside into head_buf_, so they are neither held back by nor lost
+  // with it.
+  bool head_aside_ = false;
+  size_t head_at_ = 0;
+  std::string head_buf_;
   bool chunked_ = false;
   int status_ = 0;
   int64_t declared_length_ = -1;

@@ -395,6 +395,34 @@ TEST(ConformanceFuzzFound, AnOpenHeadOverTheHighWaterMarkDoesNotStopReading) {
   EXPECT_FALSE(h.p->busy());
 }
 
+// A pipelined request's app opens its head and waits for body; the answer
+// to the request before it is complete and must not wait for, or die with,
+// the open head.
+TEST(ConformanceFuzzFound, AnOpenHeadDoesNotHoldBackTheResponseBeforeIt) {
+  Harness h(head_then_read());
+  h.feed("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nPOST /2 HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n");
+  EXPECT_TRUE(h.p->busy());
+  EXPECT_EQ(h.s->written.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << h.s->written;
+  EXPECT_TRUE(h.s->written.ends_with("\r\n\r\n")) << h.s->written;  // the first answer, whole, and nothing more
+  EXPECT_EQ(h.s->written.find("HTTP/1.1", 1), std::string::npos) << h.s->written;
+}
+
+TEST(ConformanceFuzzFound, AnErrorBehindAnOpenHeadKeepsTheResponseBeforeIt) {
+  Harness h(head_then_read());
+  h.feed("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nPOST /2 HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n");
+  h.feed("ZZ\r\n");  // not a chunk size
+  EXPECT_TRUE(h.s->closed());
+  h.p->on_closed();  // what the transport reports next: the waiting app hears of it
+  EXPECT_FALSE(h.p->busy());
+  const std::string& w = h.s->written;
+  EXPECT_EQ(w.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << w;
+  // Nothing of the second answer had left, so the engine's 400 replaces it.
+  const size_t second = w.find("HTTP/1.1 ", 1);
+  ASSERT_NE(second, std::string::npos) << w;
+  EXPECT_EQ(w.compare(second, 13, "HTTP/1.1 400 "), 0) << w;
+  EXPECT_EQ(w.find("HTTP/1.1 ", second + 1), std::string::npos) << w;
+}
+
 }  // namespace
 
 namespace {
