@@ -31,6 +31,7 @@ packages=(
   curl              # black-box tests talk to the binary with curl too
   wrk               # load generator for `make bench`
   valgrind          # `strata profile --instructions` (callgrind and its <valgrind/callgrind.h>)
+  linux-perf        # `strata bench`: system calls per request (perf stat on the syscall tracepoints)
   nodejs            # runs web/'s scripts: the OpenAPI validator and the /docs page test
   npm               # installs web/node_modules (swagger-ui-dist is part of the build)
   chromium          # tests/web drives the /docs page in headless Chromium

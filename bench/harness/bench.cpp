@@ -50,6 +50,8 @@ constexpr Millis kStartTimeout = 20s;  // FastAPI's imports take a while on a bu
 constexpr Millis kCheckTimeout = 5s;
 constexpr Millis kStopDeadline = 5s;
 constexpr double kRunOverheadS = 1.0;  // start, check, stop: for the time estimate only
+// The counting pass's wrk run per row (shorter when --duration is).
+constexpr int kSyscallCountS = 3;
 // An upper bound on one iteration of a CPU handler's loop: CPython's runs
 // at a few tens of ns. Only bounds how long an answer may take.
 constexpr double kSecondsPerCount = 1e-7;
@@ -335,6 +337,7 @@ class Runner {
   void prepare_databases();
   void preflight();
   void measure(RowPlan& plan, int trial);
+  void count_syscalls(RowPlan& plan);
   Millis check_timeout(const Route& route) const;
   StartResult launch(const RowPlan& plan);
   std::unique_ptr<Child> verify(const RowPlan& plan, StartResult& started, ListenLine& listen);
@@ -416,6 +419,14 @@ void Runner::resolve_settings() {
   s.wrk_binary = find_executable(o_.wrk);
   if (s.wrk_binary.empty())
     throw Fatal{"wrk not found (" + o_.wrk + "): install it with `apt-get install wrk` (or `make deps`)", 1};
+
+  if (o_.syscalls) {
+    s.perf_binary = find_executable(o_.perf);
+    s.syscall_seconds = std::min(o_.duration_s, kSyscallCountS);
+    if (s.perf_binary.empty())
+      note("system calls per request not counted: perf not found (" + o_.perf +
+           "; Debian's linux-perf, installed by `make deps`)");
+  }
 
   s.strata_binary = o_.strata_binary.empty() ? self_exe() : o_.strata_binary;
   if (!is_executable(s.strata_binary)) throw Fatal{"strata binary " + s.strata_binary + " is not executable", 1};
@@ -1139,6 +1150,37 @@ void Runner::measure(RowPlan& plan, int trial) {
   plan.result.trials.push_back(std::move(t));
 }
 
+// A run of its own, after the trials, so that counting cannot touch a
+// timed figure: the server under the row's load with perf stat attached.
+void Runner::count_syscalls(RowPlan& plan) {
+  RowResult& r = plan.result;
+  const int seconds = run_.settings.syscall_seconds;
+  progress_->phase(r.label, o_.trials, o_.trials, "counting system calls", seconds);
+  ListenLine listen;
+  auto started = launch(plan);
+  auto server = verify(plan, started, listen);
+  std::string error;
+  if (auto counter = SyscallCounter::start(run_.settings.perf_binary, process_tree(server->pid()), client_cpus_, error)) {
+    const WrkOutcome w = run_wrk(plan, listen.port, seconds, *server);
+    auto counts = counter->stop(error);
+    if (!w.ok) {
+      error = w.error;
+    } else if (counts && w.report.requests == 0) {
+      error = "wrk completed no request";
+    } else if (counts) {
+      r.syscalls = std::move(counts);
+      r.syscall_requests = w.report.requests;
+    }
+  }
+  progress_->finished_phase();
+  stop_server(*server, kStopDeadline);
+  progress_->overhead_done();
+  if (!error.empty()) {
+    r.syscalls_note = error;
+    note(r.label + ": system calls not counted: " + error);
+  }
+}
+
 int Runner::run() {
   resolve_settings();
   collect_versions();
@@ -1155,7 +1197,9 @@ int Runner::run() {
   size_t available = 0;
   for (const auto& p : plans_) available += p.result.available;
   const double per_run = o_.warmup_s + o_.duration_s + kRunOverheadS;
-  progress_ = std::make_unique<Progress>(static_cast<double>(available) * (kRunOverheadS + per_run * o_.trials));
+  const double counting = run_.settings.perf_binary.empty() ? 0 : run_.settings.syscall_seconds + kRunOverheadS;
+  progress_ = std::make_unique<Progress>(static_cast<double>(available) *
+                                         (kRunOverheadS + per_run * o_.trials + counting));
 
   if (scenario_->database) prepare_databases();
   preflight();
@@ -1166,6 +1210,8 @@ int Runner::run() {
   std::stable_sort(order.begin(), order.end(), [](const RowPlan* a, const RowPlan* b) { return a->level < b->level; });
   for (int trial = 1; trial <= o_.trials; ++trial)
     for (auto* p : order) measure(*p, trial);
+  if (!run_.settings.perf_binary.empty())
+    for (auto* p : order) count_syscalls(*p);
   progress_->clear();
   return finish();
 }

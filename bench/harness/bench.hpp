@@ -45,6 +45,11 @@ struct Options {
   // --ablations: beside the chains, each ablation's baseline and ablated
   // rows, and the --routes sweep; then the "what each choice is worth" table.
   bool ablations = false;
+  // After the trials, each row's system calls per request, counted by
+  // `perf stat` in a run of its own (harness/syscalls.hpp); --no-syscalls
+  // skips the pass.
+  bool syscalls = true;
+  std::string perf = "perf";  // name on PATH or a path
 };
 
 inline const std::vector<std::string> kTierNames = {"floor", "raw", "http", "app", "typed", "typed-novalidate"};

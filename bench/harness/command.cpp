@@ -74,6 +74,10 @@ void register_command(CLI::App& root) {
                   "strata-floor-uring binary (default: the one built with strata)");
   cmd->add_option("--reference-dir", o->reference_dir, "Directory holding python/, node/ and go/ reference servers");
 
+  cmd->add_flag("!--no-syscalls", o->syscalls,
+                "Skip the pass after the trials that counts each row's system calls per request with perf stat");
+  cmd->add_option("--perf", o->perf, "The perf to count system calls with (a name on PATH or a path)")
+      ->capture_default_str();
   cmd->add_flag("--ablations", o->ablations,
                 "Also run each ablation (strata serve --ablate) beside its baseline, and router=linear against the "
                 "tree as --routes grows; prints what each design choice is worth (docs/design-choices.md)");

@@ -1,9 +1,11 @@
 #include "harness/procstat.hpp"
 
 #include <dirent.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
 #include <string>
 #include <utility>
@@ -49,9 +51,8 @@ std::optional<CpuTicks> read_cpu_ticks(pid_t pid) {
   return parse_proc_stat(std::string_view(buf, static_cast<size_t>(n)));
 }
 
-std::optional<CpuTicks> read_tree_cpu_ticks(pid_t root) {
-  auto total = read_cpu_ticks(root);
-  if (!total) return std::nullopt;
+std::vector<pid_t> process_tree(pid_t root) {
+  if (::kill(root, 0) != 0 && errno == ESRCH) return {};
   // Parent of every process, from one pass over /proc.
   std::vector<std::pair<pid_t, pid_t>> parent;  // (pid, ppid)
   if (DIR* proc = opendir("/proc")) {
@@ -79,12 +80,19 @@ std::optional<CpuTicks> read_tree_cpu_ticks(pid_t root) {
   std::vector<pid_t> tree = {root};
   for (size_t i = 0; i < tree.size(); ++i)
     for (const auto& [pid, ppid] : parent)
-      if (ppid == tree[i])
-        if (auto t = read_cpu_ticks(pid)) {
-          total->utime += t->utime;
-          total->stime += t->stime;
-          tree.push_back(pid);
-        }
+      if (ppid == tree[i]) tree.push_back(pid);
+  return tree;
+}
+
+std::optional<CpuTicks> read_tree_cpu_ticks(pid_t root) {
+  auto total = read_cpu_ticks(root);
+  if (!total) return std::nullopt;
+  const std::vector<pid_t> tree = process_tree(root);
+  for (size_t i = 1; i < tree.size(); ++i)
+    if (auto t = read_cpu_ticks(tree[i])) {
+      total->utime += t->utime;
+      total->stime += t->stime;
+    }
   return total;
 }
 

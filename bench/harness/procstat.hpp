@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 namespace strata::bench {
 
@@ -30,6 +31,10 @@ std::optional<CpuTicks> read_cpu_ticks(pid_t pid);
 // (gunicorn), or PostgreSQL's postmaster with its backends. nullopt when
 // `pid` itself is gone.
 std::optional<CpuTicks> read_tree_cpu_ticks(pid_t pid);
+
+// The process and every live descendant, root first; empty when `root`
+// is gone.
+std::vector<pid_t> process_tree(pid_t root);
 
 // sysconf(_SC_CLK_TCK) (100 on Linux).
 long clock_ticks_per_second();

@@ -134,15 +134,23 @@ bool is_baseline(const std::vector<RowResult>& rows, size_t index) {
   return true;
 }
 
+std::string syscalls_cell(const RowResult& r) {
+  const auto per = r.syscalls_per_request();
+  if (!per) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", *per);
+  return buf;
+}
+
 void table(std::string& md, const RunResult& run, const std::vector<size_t>& which) {
-  md += "| row | req/s | decay % | CPU us/req | CPU decay % | user/sys us | p50 | p99 | server CPU | notes |\n";
-  md += "|---|---|---|---|---|---|---|---|---|---|\n";
+  md += "| row | req/s | decay % | CPU us/req | CPU decay % | user/sys us | syscalls/req | p50 | p99 | server CPU | notes |\n";
+  md += "|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (size_t i : which) {
     const auto& r = run.rows[i];
     const bool base = is_baseline(run.rows, i);
     const bool has_chain = !r.chain.empty();
     if (!r.valid) {
-      md += "| " + r.label + " | invalid | | invalid | | | | | | " + notes_cell(r) + " |\n";
+      md += "| " + r.label + " | invalid | | invalid | | | | | | | " + notes_cell(r) + " |\n";
       continue;
     }
     md += "| " + r.label + " | " + with_range(r.summary.rps, format_rps) + " | " +
@@ -151,7 +159,7 @@ void table(std::string& md, const RunResult& run, const std::vector<size_t>& whi
           (r.summary.user_us && r.summary.sys_us
                ? format_cpu_us(r.summary.user_us->median) + " / " + format_cpu_us(r.summary.sys_us->median)
                : "-") +
-          " | " + (r.summary.p50_us ? format_time_us(r.summary.p50_us->median) : "-") + " | " +
+          " | " + syscalls_cell(r) + " | " + (r.summary.p50_us ? format_time_us(r.summary.p50_us->median) : "-") + " | " +
           (r.summary.p99_us ? format_time_us(r.summary.p99_us->median) : "-") + " | " +
           (r.summary.busy ? busy_text(r.summary.busy->median) : "-") + " | " + notes_cell(r) + " |\n";
   }
@@ -351,6 +359,19 @@ std::string render_markdown(const RunResult& run) {
     }
     md += "\n";
   }
+  bool counted = false;
+  for (const auto& r : run.rows) counted |= r.syscalls_per_request().has_value();
+  if (counted) {
+    md += "### System calls per request (perf stat, a " + std::to_string(s.syscall_seconds) +
+          " s run of its own per row after the trials)\n\n";
+    md += "| row | syscalls/req | of which |\n|---|---|---|\n";
+    for (const auto& r : run.rows) {
+      if (!r.available) continue;
+      md += "| " + r.label + " | " + syscalls_cell(r) + " | " +
+            (r.syscalls ? describe_per_request(*r.syscalls, r.syscall_requests) : r.syscalls_note) + " |\n";
+    }
+    md += "\n";
+  }
   if (show_published) {
     md += "### Published figures (seed 003, another machine: wrk -t2 -c10 -d10s, msgspec codec; not comparable in "
           "absolute terms)\n\n";
@@ -500,6 +521,8 @@ std::string render_json(const RunResult& run) {
   w.key("floor_binary"), w.str(s.floor_binary);
   if (!s.floor_uring_binary.empty()) w.key("floor_uring_binary"), w.str(s.floor_uring_binary);
   w.key("wrk_binary"), w.str(s.wrk_binary);
+  w.key("perf_binary"), s.perf_binary.empty() ? w.null() : w.str(s.perf_binary);
+  w.key("syscall_seconds"), w.integer(s.syscall_seconds);
   w.key("python_binary"), w.str(s.python_binary);
   w.end_object();
   w.key("machine");
@@ -546,6 +569,22 @@ std::string render_json(const RunResult& run) {
     w.key("socket_errors"), w.integer(static_cast<int64_t>(r.summary.socket_errors));
     w.key("non2xx"), w.integer(static_cast<int64_t>(r.summary.non2xx));
     w.end_object();
+    // The counting pass: raw counts over `requests`, so any ratio can be redone.
+    w.key("syscalls");
+    if (r.syscalls) {
+      w.begin_object();
+      w.key("requests"), w.integer(static_cast<int64_t>(r.syscall_requests));
+      w.key("total"), w.integer(static_cast<int64_t>(r.syscalls->total));
+      w.key("per_request"), w.num(*r.syscalls_per_request());
+      w.key("by_name");
+      w.begin_object();
+      for (const auto& [name, count] : r.syscalls->by_name) w.key(name), w.integer(static_cast<int64_t>(count));
+      w.end_object();
+      w.end_object();
+    } else {
+      w.null();
+    }
+    w.key("syscalls_note"), r.syscalls_note.empty() ? w.null() : w.str(r.syscalls_note);
     w.key("trials");
     w.begin_array();
     for (const auto& t : r.trials) {

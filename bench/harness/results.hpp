@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "harness/stats.hpp"
+#include "harness/syscalls.hpp"
 #include "harness/wrk.hpp"
 
 namespace strata::bench {
@@ -59,6 +60,15 @@ struct RowResult {
   std::string invalid_reason;  // first reason a trial was invalid
   bool client_bound = false;   // median server CPU below 90% of a core
   RowSummary summary;
+  // The counting pass after the trials (harness/syscalls.hpp): the counts
+  // over `syscall_requests` requests, or why there are none.
+  std::optional<SyscallCounts> syscalls;
+  uint64_t syscall_requests = 0;
+  std::string syscalls_note;
+  std::optional<double> syscalls_per_request() const {
+    if (!syscalls || syscall_requests == 0) return std::nullopt;
+    return static_cast<double>(syscalls->total) / static_cast<double>(syscall_requests);
+  }
 };
 
 struct RunSettings {
@@ -77,6 +87,8 @@ struct RunSettings {
   std::vector<std::string> peers;
   std::string strata_binary, floor_binary, wrk_binary, python_binary;
   std::string floor_uring_binary;  // with --io uring or both
+  std::string perf_binary;         // "" : system calls not counted
+  int syscall_seconds = 0;         // the counting pass's wrk run per row
   // Database scenarios: how many contacts were loaded (0: no database).
   long long contacts = 0;
   int workers = 1, page_size = 0;  // database scenarios (page_size: the contacts scenario only)

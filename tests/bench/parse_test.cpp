@@ -22,10 +22,64 @@
 #include "harness/results.hpp"
 #include "harness/scenario.hpp"
 #include "harness/stats.hpp"
+#include "harness/syscalls.hpp"
 #include "harness/wrk.hpp"
 
 namespace strata::bench {
 namespace {
+
+// ------------------------------------------------------------------ perf stat
+
+// `perf stat -x, -e raw_syscalls:sys_enter,syscalls:sys_enter_read,...`
+// as perf 6 prints it on SIGINT: count, unit, event, run time, percentage.
+TEST(PerfStat, ReadsTheTotalAndEachNamedCall) {
+  const std::string text =
+      "300412,,raw_syscalls:sys_enter,2975996372,100.00,,\n"
+      "100000,,syscalls:sys_enter_read,2975981020,100.00,,\n"
+      "100000,,syscalls:sys_enter_write,2975968011,100.00,,\n"
+      "412,,syscalls:sys_enter_futex,2975955032,100.00,,\n"
+      "0,,syscalls:sys_enter_io_uring_enter,2975940210,100.00,,\n"
+      "100000,,syscalls:sys_enter_epoll_wait,2975930000,100.00,,\n";
+  std::string error;
+  const auto c = parse_perf_stat_csv(text, error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(c->total, 300412u);
+  auto count = [&](const std::string& name) {
+    for (const auto& [n, v] : c->by_name)
+      if (n == name) return v;
+    ADD_FAILURE() << name << " not listed";
+    return uint64_t{0};
+  };
+  EXPECT_EQ(count("read"), 100000u);
+  EXPECT_EQ(count("write"), 100000u);
+  EXPECT_EQ(count("futex"), 412u);
+  EXPECT_EQ(count("sendto"), 0u);  // not in the output: none
+  EXPECT_EQ(c->by_name.size(), counted_syscalls().size());
+  // Most frequent first; below 0.005 per request left out; ties keep their order.
+  EXPECT_EQ(describe_per_request(*c, 100000), "read 1.00, write 1.00, epoll_wait 1.00");
+  EXPECT_EQ(describe_per_request(*c, 0), "");
+}
+
+TEST(PerfStat, AnUncountedTotalIsAnError) {
+  std::string error;
+  EXPECT_FALSE(parse_perf_stat_csv("<not counted>,,raw_syscalls:sys_enter,0,0.00,,\n", error));
+  EXPECT_NE(error.find("raw_syscalls:sys_enter"), std::string::npos) << error;
+  error.clear();
+  EXPECT_FALSE(parse_perf_stat_csv("", error));
+  EXPECT_FALSE(error.empty());
+  error.clear();
+  // perf's own remarks around the counts are not counts.
+  const auto c = parse_perf_stat_csv("# started on Mon\n\n7,,raw_syscalls:sys_enter,1,100.00,,\n", error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(c->total, 7u);
+}
+
+TEST(PerfStat, EventsNameTheTotalThenEachCall) {
+  const std::string events = perf_syscall_events();
+  EXPECT_EQ(events.rfind("raw_syscalls:sys_enter,", 0), 0u);
+  for (const auto& n : counted_syscalls())
+    EXPECT_NE(events.find(",syscalls:sys_enter_" + n), std::string::npos) << n;
+}
 
 // ------------------------------------------------------------------ wrk
 
@@ -540,8 +594,37 @@ RunResult sample_run() {
   skipped.skip_reason = "this build has no tier typed";
   run.rows.insert(run.rows.begin() + 3, skipped);
   run.notes = {"skipping strata/typed: this build has no tier typed"};
+  // The counting pass: raw counted, python/raw could not be.
+  SyscallCounts counts;
+  counts.total = 240000;
+  counts.by_name = {{"read", 100000}, {"write", 100000}, {"epoll_wait", 40000}};
+  run.rows[1].syscalls = counts;
+  run.rows[1].syscall_requests = 100000;
+  run.rows[4].syscalls_note = "perf stat exit 255: No permission";
+  run.settings.syscall_seconds = 3;
   summarize_rows(run.rows);
   return run;
+}
+
+TEST(Report, SystemCallsPerRequestInTheTableAndTheirOwnSection) {
+  const RunResult run = sample_run();
+  const std::string md = render_markdown(run);
+  EXPECT_NE(md.find("| 2.40 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("### System calls per request (perf stat, a 3 s run of its own per row after the trials)"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| strata/raw | 2.40 | read 1.00, write 1.00, epoll_wait 0.40 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| python/raw | - | perf stat exit 255: No permission |"), std::string::npos) << md;
+  const std::string json = render_json(run);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.parse(json).get(doc), simdjson::SUCCESS) << json;
+  int64_t total = 0, reads = 0;
+  EXPECT_EQ(doc["rows"].at(1)["syscalls"]["total"].get(total), simdjson::SUCCESS);
+  EXPECT_EQ(total, 240000);
+  EXPECT_EQ(doc["rows"].at(1)["syscalls"]["by_name"]["read"].get(reads), simdjson::SUCCESS);
+  EXPECT_EQ(reads, 100000);
+  EXPECT_TRUE(doc["rows"].at(0)["syscalls"].is_null());
 }
 
 TEST(Report, Formatting) {
@@ -588,7 +671,7 @@ TEST(Report, Formatting) {
 
 TEST(Report, MarkdownTableInTheSeedsFormat) {
   const std::string md = render_markdown(sample_run());
-  EXPECT_NE(md.find("| row | req/s | decay % | CPU us/req | CPU decay % | user/sys us | p50 | p99 | server CPU | notes |"),
+  EXPECT_NE(md.find("| row | req/s | decay % | CPU us/req | CPU decay % | user/sys us | syscalls/req | p50 | p99 | server CPU | notes |"),
             std::string::npos)
       << md;
   // Floor: baseline, client-bound at 75%.

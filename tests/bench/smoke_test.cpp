@@ -131,7 +131,7 @@ TEST_F(BenchSmoke, RawAndHttpProduceTheTableJsonAndChart) {
   ASSERT_EQ(r.code, 0) << "stderr: " << r.err << "\nstdout: " << r.out;
 
   // The table, in the seed's format widened with CPU per request.
-  EXPECT_NE(r.out.find("| row | req/s | decay % | CPU us/req | CPU decay % | user/sys us | p50 | p99 | server CPU | notes |"),
+  EXPECT_NE(r.out.find("| row | req/s | decay % | CPU us/req | CPU decay % | user/sys us | syscalls/req | p50 | p99 | server CPU | notes |"),
             std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("| strata raw"), std::string::npos) << r.out;
@@ -186,6 +186,23 @@ TEST_F(BenchSmoke, RawAndHttpProduceTheTableJsonAndChart) {
     EXPECT_GE(after, before);
     EXPECT_EQ(t["cpu_us_per_request"].get(cpu), simdjson::SUCCESS);
     EXPECT_GE(cpu, 0);
+    // The counting pass: counts, or the sentence saying why there are none
+    // (no perf on this machine, or no permission to count).
+    simdjson::dom::element counts;
+    if (row["syscalls"].get(counts) == simdjson::SUCCESS && !counts.is_null()) {
+      int64_t counted = 0, total = 0, reads = -1;
+      EXPECT_EQ(counts["requests"].get(counted), simdjson::SUCCESS);
+      EXPECT_GT(counted, 0);
+      EXPECT_EQ(counts["total"].get(total), simdjson::SUCCESS);
+      // Every request is read from its socket at least once.
+      EXPECT_EQ(counts["by_name"]["read"].get(reads), simdjson::SUCCESS);
+      EXPECT_GE(reads, counted) << id;
+      EXPECT_GE(total, reads);
+    } else {
+      std::string_view why;
+      EXPECT_EQ(row["syscalls_note"].get(why), simdjson::SUCCESS) << id;
+      EXPECT_FALSE(why.empty());
+    }
   }
 
   // The chart: a well-formed SVG with a req/s bar and a CPU bar per row.
@@ -205,7 +222,7 @@ TEST_F(BenchSmoke, ConcurrencyRunsSeed004sRoutesWithDelayAndWork) {
   // Short sleeps and loops: seven 1 s rows, and the blocked loop's backlog
   // (100 connections x 10 ms) drains in about a second.
   Ran r = run_bench({"--scenario", "concurrency", "--duration", "1", "--warmup", "0", "--trials", "1", "--delay",
-                     "0.01", "--work", "1000", "--json", json, "--markdown", md},
+                     "0.01", "--work", "1000", "--no-syscalls", "--json", json, "--markdown", md},
                     110s);
   ASSERT_TRUE(r.finished) << r.err;
   ASSERT_EQ(r.code, 0) << "stderr: " << r.err << "\nstdout: " << r.out;
