@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
 #include <cctype>
 #include <chrono>
 #include <cmath>
@@ -240,6 +241,9 @@ struct RowPlan {
   const Route* route = nullptr;
   int level = 0;  // run_order
   std::function<SpawnSpec(int port)> spawn;
+  // strata rows: the `strata profile` arguments that run the same code in
+  // process (tier, ablations), for the instruction count; empty otherwise.
+  std::vector<std::string> profile;
 };
 
 // A row before it runs: what it is called and where it sorts.
@@ -275,6 +279,8 @@ void plan_ablation_rows(std::vector<RowPlan>& plans, const Route* route, const s
     RowPlan p = plan_row(route, level, id, "", "strata", tier, label);
     std::vector<std::string> extra = ablation::as_args(set);
     if (routes) extra.insert(extra.end(), {"--routes", std::to_string(routes)});
+    p.profile = {"--tier", tier};
+    p.profile.insert(p.profile.end(), extra.begin(), extra.end());
     p.spawn = [bin, tier, host, extra](int port) {
       SpawnSpec spec;
       spec.argv = {bin, "serve", "--tier", tier, "--host", host, "--port", std::to_string(port)};
@@ -338,6 +344,7 @@ class Runner {
   void preflight();
   void measure(RowPlan& plan, int trial);
   void count_syscalls(RowPlan& plan);
+  void count_instructions();
   Millis check_timeout(const Route& route) const;
   StartResult launch(const RowPlan& plan);
   std::unique_ptr<Child> verify(const RowPlan& plan, StartResult& started, ListenLine& listen);
@@ -533,6 +540,10 @@ void Runner::plan_rows() {
     std::vector<std::string> extra = ablation::as_args(ablation::applying_to(ablation::active(), tier));
     if (ablation::extra_routes() > 0 && (tier == "app" || tier == "typed"))
       extra.insert(extra.end(), {"--routes", std::to_string(ablation::extra_routes())});
+    // In process the transport is a memory stream: the count is the
+    // tier's own code, the same over libuv and io_uring.
+    p.profile = {"--tier", tier};
+    p.profile.insert(p.profile.end(), extra.begin(), extra.end());
     if (!io.empty()) extra.insert(extra.end(), {"--io", io});
     p.spawn = [bin = s.strata_binary, tier, host, port_str, extra](int port) {
       SpawnSpec spec;
@@ -644,6 +655,7 @@ void Runner::plan_rows() {
         spec.argv.push_back("--no-validate-responses");
         return spec;
       };
+      p.profile.insert(p.profile.end(), {"--ablate", "validate-response=off"});
       plans_.push_back(std::move(p));
     }
     if (o_.ablations) plan_ablation_rows(plans_, route, s.strata_binary, host, run_order::kBesideChains);
@@ -1181,6 +1193,38 @@ void Runner::count_syscalls(RowPlan& plan) {
   }
 }
 
+// The layers' own cost, exact where the wire figures are noisy: the
+// instructions per request `strata profile --instructions` counts under
+// callgrind for the same tier and switches, in process.
+void Runner::count_instructions() {
+  if (scenario_->name != "user" && scenario_->name != "hello") return;  // the workloads profile drives
+  std::vector<RowPlan*> rows;
+  for (auto& p : plans_)
+    if (p.result.available && !p.profile.empty()) rows.push_back(&p);
+  if (rows.empty()) return;
+  if (find_executable("valgrind").empty()) {
+    note("instructions per request not counted: valgrind not found (Debian's valgrind, installed by `make deps`)");
+    return;
+  }
+  std::map<std::vector<std::string>, std::optional<double>> counted;
+  for (RowPlan* p : rows) {
+    if (counted.count(p->profile)) continue;
+    progress_->phase(p->result.label, o_.trials, o_.trials, "counting instructions", 0);
+    std::vector<std::string> argv = {run_.settings.strata_binary, "profile", "--instructions", "--scenario",
+                                     scenario_->name, "--requests", "2000"};
+    argv.insert(argv.end(), p->profile.begin(), p->profile.end());
+    const Captured c = capture(argv, 600s);
+    std::string error;
+    std::optional<double> n;
+    if (!c.ran || c.code != 0) error = "strata profile " + (c.ran ? "exit " + std::to_string(c.code) : std::string("did not finish")) + ": " + last_line(c.err);
+    else n = parse_profile_instructions(c.out, p->profile[1], error);
+    if (!n) note(p->result.label + ": instructions not counted: " + error);
+    counted[p->profile] = n;
+  }
+  progress_->clear();
+  for (RowPlan* p : rows) p->result.instructions_per_request = counted[p->profile];
+}
+
 int Runner::run() {
   resolve_settings();
   collect_versions();
@@ -1212,6 +1256,7 @@ int Runner::run() {
     for (auto* p : order) measure(*p, trial);
   if (!run_.settings.perf_binary.empty())
     for (auto* p : order) count_syscalls(*p);
+  if (o_.instructions) count_instructions();
   progress_->clear();
   return finish();
 }

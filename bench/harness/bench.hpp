@@ -46,10 +46,14 @@ struct Options {
   // rows, and the --routes sweep; then the "what each choice is worth" table.
   bool ablations = false;
   // After the trials, each row's system calls per request, counted by
-  // `perf stat` in a run of its own (harness/syscalls.hpp); --no-syscalls
+  // `perf stat` in a run of its own (harness/counters.hpp); --no-syscalls
   // skips the pass.
   bool syscalls = true;
   std::string perf = "perf";  // name on PATH or a path
+  // After the trials, each strata row's instructions per request from
+  // `strata profile --instructions` (user, hello; needs valgrind);
+  // --no-instructions skips it.
+  bool instructions = true;
 };
 
 inline const std::vector<std::string> kTierNames = {"floor", "raw", "http", "app", "typed", "typed-novalidate"};

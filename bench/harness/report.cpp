@@ -143,14 +143,14 @@ std::string syscalls_cell(const RowResult& r) {
 }
 
 void table(std::string& md, const RunResult& run, const std::vector<size_t>& which) {
-  md += "| row | req/s | decay % | CPU us/req | CPU decay % | user/sys us | syscalls/req | p50 | p99 | server CPU | notes |\n";
-  md += "|---|---|---|---|---|---|---|---|---|---|---|\n";
+  md += "| row | req/s | decay % | CPU us/req | CPU decay % | user/sys us | syscalls/req | instr/req | p50 | p99 | server CPU | notes |\n";
+  md += "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (size_t i : which) {
     const auto& r = run.rows[i];
     const bool base = is_baseline(run.rows, i);
     const bool has_chain = !r.chain.empty();
     if (!r.valid) {
-      md += "| " + r.label + " | invalid | | invalid | | | | | | | " + notes_cell(r) + " |\n";
+      md += "| " + r.label + " | invalid | | invalid | | | | | | | | " + notes_cell(r) + " |\n";
       continue;
     }
     md += "| " + r.label + " | " + with_range(r.summary.rps, format_rps) + " | " +
@@ -159,7 +159,8 @@ void table(std::string& md, const RunResult& run, const std::vector<size_t>& whi
           (r.summary.user_us && r.summary.sys_us
                ? format_cpu_us(r.summary.user_us->median) + " / " + format_cpu_us(r.summary.sys_us->median)
                : "-") +
-          " | " + syscalls_cell(r) + " | " + (r.summary.p50_us ? format_time_us(r.summary.p50_us->median) : "-") + " | " +
+          " | " + syscalls_cell(r) + " | " +
+          (r.instructions_per_request ? format_thousands(*r.instructions_per_request) : "-") + " | " + (r.summary.p50_us ? format_time_us(r.summary.p50_us->median) : "-") + " | " +
           (r.summary.p99_us ? format_time_us(r.summary.p99_us->median) : "-") + " | " +
           (r.summary.busy ? busy_text(r.summary.busy->median) : "-") + " | " + notes_cell(r) + " |\n";
   }
@@ -585,6 +586,7 @@ std::string render_json(const RunResult& run) {
       w.null();
     }
     w.key("syscalls_note"), r.syscalls_note.empty() ? w.null() : w.str(r.syscalls_note);
+    w.key("instructions_per_request"), r.instructions_per_request ? w.num(*r.instructions_per_request) : w.null();
     w.key("trials");
     w.begin_array();
     for (const auto& t : r.trials) {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "harness/stats.hpp"
-#include "harness/syscalls.hpp"
+#include "harness/counters.hpp"
 #include "harness/wrk.hpp"
 
 namespace strata::bench {
@@ -60,11 +60,13 @@ struct RowResult {
   std::string invalid_reason;  // first reason a trial was invalid
   bool client_bound = false;   // median server CPU below 90% of a core
   RowSummary summary;
-  // The counting pass after the trials (harness/syscalls.hpp): the counts
+  // The counting pass after the trials (harness/counters.hpp): the counts
   // over `syscall_requests` requests, or why there are none.
   std::optional<SyscallCounts> syscalls;
   uint64_t syscall_requests = 0;
   std::string syscalls_note;
+  // strata rows: instructions per request in process (counters.hpp).
+  std::optional<double> instructions_per_request;
   std::optional<double> syscalls_per_request() const {
     if (!syscalls || syscall_requests == 0) return std::nullopt;
     return static_cast<double>(syscalls->total) / static_cast<double>(syscall_requests);

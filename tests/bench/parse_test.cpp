@@ -22,7 +22,7 @@
 #include "harness/results.hpp"
 #include "harness/scenario.hpp"
 #include "harness/stats.hpp"
-#include "harness/syscalls.hpp"
+#include "harness/counters.hpp"
 #include "harness/wrk.hpp"
 
 namespace strata::bench {
@@ -72,6 +72,23 @@ TEST(PerfStat, AnUncountedTotalIsAnError) {
   const auto c = parse_perf_stat_csv("# started on Mon\n\n7,,raw_syscalls:sys_enter,1,100.00,,\n", error);
   ASSERT_TRUE(c) << error;
   EXPECT_EQ(c->total, 7u);
+}
+
+TEST(ProfileInstructions, ReadsTheTiersLine) {
+  const std::string out =
+      "tier http: 457 ns/request with probes off, 635 ns/request with probes on\n"
+      "tier http: 7,159 instructions/request\n"
+      "  phase          instr/req    share\n"
+      "tier    instr/request   + vs above    x raw\n"
+      "http            7,159                  1.00\n";
+  std::string error;
+  const auto n = parse_profile_instructions(out, "http", error);
+  ASSERT_TRUE(n) << error;
+  EXPECT_EQ(*n, 7159);
+  EXPECT_FALSE(parse_profile_instructions(out, "typed", error));
+  EXPECT_NE(error.find("tier typed: "), std::string::npos) << error;
+  EXPECT_FALSE(parse_profile_instructions("tier raw: many instructions/request\n", "raw", error));
+  EXPECT_FALSE(parse_profile_instructions("xtier raw: 12 instructions/request\n", "raw", error));
 }
 
 TEST(PerfStat, EventsNameTheTotalThenEachCall) {
@@ -600,6 +617,7 @@ RunResult sample_run() {
   counts.by_name = {{"read", 100000}, {"write", 100000}, {"epoll_wait", 40000}};
   run.rows[1].syscalls = counts;
   run.rows[1].syscall_requests = 100000;
+  run.rows[1].instructions_per_request = 3062;
   run.rows[4].syscalls_note = "perf stat exit 255: No permission";
   run.settings.syscall_seconds = 3;
   summarize_rows(run.rows);
@@ -609,7 +627,7 @@ RunResult sample_run() {
 TEST(Report, SystemCallsPerRequestInTheTableAndTheirOwnSection) {
   const RunResult run = sample_run();
   const std::string md = render_markdown(run);
-  EXPECT_NE(md.find("| 2.40 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| 2.40 | 3,062 |"), std::string::npos) << md;
   EXPECT_NE(md.find("### System calls per request (perf stat, a 3 s run of its own per row after the trials)"),
             std::string::npos)
       << md;
@@ -671,7 +689,7 @@ TEST(Report, Formatting) {
 
 TEST(Report, MarkdownTableInTheSeedsFormat) {
   const std::string md = render_markdown(sample_run());
-  EXPECT_NE(md.find("| row | req/s | decay % | CPU us/req | CPU decay % | user/sys us | syscalls/req | p50 | p99 | server CPU | notes |"),
+  EXPECT_NE(md.find("| row | req/s | decay % | CPU us/req | CPU decay % | user/sys us | syscalls/req | instr/req | p50 | p99 | server CPU | notes |"),
             std::string::npos)
       << md;
   // Floor: baseline, client-bound at 75%.

@@ -62,8 +62,12 @@ Ran run(const std::string& bin, const std::vector<std::string>& args, Millis tim
 }
 
 // `strata bench`, measuring the strata binary it belongs to.
+// The instruction pass (strata profile under callgrind) is asked for by
+// the one test that checks it.
 Ran run_bench(std::vector<std::string> args, Millis timeout = 90s) {
   args.insert(args.begin(), "bench");
+  if (std::find(args.begin(), args.end(), "--instructions-wanted") == args.end()) args.push_back("--no-instructions");
+  else args.erase(std::find(args.begin(), args.end(), "--instructions-wanted"));
   return run(STRATA_BIN, args, timeout);
 }
 
@@ -131,7 +135,7 @@ TEST_F(BenchSmoke, RawAndHttpProduceTheTableJsonAndChart) {
   ASSERT_EQ(r.code, 0) << "stderr: " << r.err << "\nstdout: " << r.out;
 
   // The table, in the seed's format widened with CPU per request.
-  EXPECT_NE(r.out.find("| row | req/s | decay % | CPU us/req | CPU decay % | user/sys us | syscalls/req | p50 | p99 | server CPU | notes |"),
+  EXPECT_NE(r.out.find("| row | req/s | decay % | CPU us/req | CPU decay % | user/sys us | syscalls/req | instr/req | p50 | p99 | server CPU | notes |"),
             std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("| strata raw"), std::string::npos) << r.out;
@@ -215,6 +219,31 @@ TEST_F(BenchSmoke, RawAndHttpProduceTheTableJsonAndChart) {
   EXPECT_EQ(count(chart, "class=\"bar rps\""), 2u);
   EXPECT_EQ(count(chart, "class=\"bar cpu\""), 2u);
   EXPECT_EQ(count(chart, "<svg"), 1u);
+}
+
+// Beside the wire figures, each strata row's instructions per request as
+// `strata profile --instructions` counts them; the floor has none.
+TEST_F(BenchSmoke, StrataRowsCarryTheirInstructionsPerRequest) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "valgrind cannot run a sanitized binary";
+#endif
+  if (::access("/usr/bin/valgrind", X_OK) != 0) GTEST_SKIP() << "valgrind is not installed";
+  const std::string json = dir_ + "/out.json";
+  Ran r = run_bench({"--instructions-wanted", "--duration", "1", "--warmup", "0", "--trials", "1", "--tiers",
+                     "floor,raw", "--no-syscalls", "--json", json},
+                    180s);
+  ASSERT_TRUE(r.finished) << r.err;
+  ASSERT_EQ(r.code, 0) << "stderr: " << r.err << "\nstdout: " << r.out;
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  const std::string text = slurp(json);
+  ASSERT_EQ(parser.parse(text).get(doc), simdjson::SUCCESS) << text;
+  EXPECT_TRUE(doc["rows"].at(0)["instructions_per_request"].is_null());
+  double raw = 0;
+  ASSERT_EQ(doc["rows"].at(1)["instructions_per_request"].get(raw), simdjson::SUCCESS) << text;
+  // The raw tier's loop, framing and reply: thousands, not tens or millions.
+  EXPECT_GT(raw, 1000);
+  EXPECT_LT(raw, 100000);
 }
 
 TEST_F(BenchSmoke, ConcurrencyRunsSeed004sRoutesWithDelayAndWork) {

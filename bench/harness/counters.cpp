@@ -1,4 +1,4 @@
-#include "harness/syscalls.hpp"
+#include "harness/counters.hpp"
 
 #include <signal.h>
 
@@ -123,6 +123,31 @@ std::optional<SyscallCounts> SyscallCounter::stop(std::string& error) {
     return std::nullopt;
   }
   return parse_perf_stat_csv(perf_->stderr_text(), error);
+}
+
+std::optional<double> parse_profile_instructions(std::string_view out, std::string_view tier, std::string& error) {
+  const std::string key = "tier " + std::string(tier) + ": ";
+  for (size_t at = out.find(key); at != std::string_view::npos; at = out.find(key, at + 1)) {
+    if (at > 0 && out[at - 1] != '\n') continue;
+    std::string_view rest = out.substr(at + key.size());
+    rest = rest.substr(0, rest.find('\n'));
+    const size_t space = rest.find(' ');
+    if (space == std::string_view::npos || rest.substr(space) != " instructions/request") continue;
+    uint64_t n = 0;
+    bool digit = false;
+    for (char ch : rest.substr(0, space)) {
+      if (ch == ',') continue;
+      if (ch < '0' || ch > '9') {
+        digit = false;
+        break;
+      }
+      n = n * 10 + static_cast<uint64_t>(ch - '0');
+      digit = true;
+    }
+    if (digit) return static_cast<double>(n);
+  }
+  error = "strata profile printed no \"" + key + "N instructions/request\" line";
+  return std::nullopt;
 }
 
 }  // namespace strata::bench

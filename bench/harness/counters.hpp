@@ -1,3 +1,5 @@
+// The exact counts `strata bench` puts beside its noisy wire figures.
+//
 // System calls per request, counted in a pass of its own after the timed
 // trials so that counting cannot distort a timed figure: `perf stat`
 // attached to the server's processes, counting the kernel's syscall entry
@@ -54,5 +56,11 @@ class SyscallCounter {
  private:
   std::unique_ptr<Child> perf_;
 };
+
+// Instructions per request of a strata row: `strata profile --instructions
+// --tier T` run in process under callgrind, its "tier T: N
+// instructions/request" line read back. nullopt (and `error`) without it.
+std::optional<double> parse_profile_instructions(std::string_view profile_output, std::string_view tier,
+                                                 std::string& error);
 
 }  // namespace strata::bench
