@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <cctype>
 #include <chrono>
@@ -324,6 +325,7 @@ class Runner {
   std::vector<RowPlan> plans_;
   std::vector<std::string> temp_files_;
   std::map<const Route*, std::string> scripts_;
+  std::deque<Route> variant_routes_;  // a route with another expected answer (stable addresses)
   std::string go_dir_;
   std::string rust_dir_;  // a copy of bench/reference/rust, built there
   std::string reference_dir_;
@@ -402,12 +404,13 @@ void Runner::resolve_settings() {
     s.delay_s = o_.load.delay_s;
     s.work = o_.load.work;
   }
+  if (o_.workers < 1 || o_.workers > 64) throw Fatal{"--workers must be from 1 to 64", 2};
+  s.workers = o_.workers;
+  if (o_.wrk_threads < 0 || o_.wrk_threads > 64) throw Fatal{"--wrk-threads must be from 1 to 64", 2};
   if (scenario_->database) {
     if (o_.contacts < 1 || o_.contacts > 10'000'000) throw Fatal{"--contacts must be from 1 to 10000000", 2};
-    if (o_.workers < 1 || o_.workers > 64) throw Fatal{"--workers must be from 1 to 64", 2};
     if (o_.page_size < 1 || o_.page_size > 100) throw Fatal{"--page-size must be from 1 to 100", 2};
     s.contacts = o_.contacts;
-    s.workers = o_.workers;
     if (scenario_->name == "contacts") {
       s.page_size = o_.page_size;
       if (o_.page_size != Options{}.page_size) {
@@ -418,9 +421,13 @@ void Runner::resolve_settings() {
       note("--page-size applies to the contacts scenario only: ignored for " + scenario_->name);
     }
   } else {
-    if (o_.contacts != Options{}.contacts || o_.workers != Options{}.workers || o_.page_size != Options{}.page_size)
-      note("--contacts, --workers and --page-size apply to the database scenarios only: ignored for " +
-           scenario_->name);
+    if (o_.contacts != Options{}.contacts || o_.page_size != Options{}.page_size)
+      note("--contacts and --page-size apply to the database scenarios only: ignored for " + scenario_->name);
+    if (o_.workers > 1) {
+      note("--workers " + std::to_string(o_.workers) +
+           ": strata serve --workers and uvicorn --workers for the http, app and typed twins; the floor, "
+           "asyncio's raw twin and the peers run one process as before");
+    }
   }
 
   s.wrk_binary = find_executable(o_.wrk);
@@ -488,9 +495,14 @@ void Runner::resolve_settings() {
       note("server and wrk share CPU " + std::to_string(c) + ": the figures are not isolated from the load generator");
 
   connections_ = scenario_->connections > 0 ? scenario_->connections : o_.connections;
-  threads_ = std::max(1, std::min(static_cast<int>(client_cpus_.size()), connections_));
+  threads_ = o_.wrk_threads > 0 ? std::min(o_.wrk_threads, connections_)
+                                : std::max(1, std::min(static_cast<int>(client_cpus_.size()), connections_));
   s.connections = connections_;
   s.wrk_threads = threads_;
+  if (o_.workers > static_cast<int>(server_cpus_.size()))
+    note("--workers " + std::to_string(o_.workers) + " on " + std::to_string(server_cpus_.size()) +
+         " server CPU(s): the workers take turns there, so the run shows what the extra processes cost (and how "
+         "evenly the kernel spreads connections between them), not what they would gain with a core each");
   // A blocked loop answers its last connection after one sleep for each of
   // the others: wrk must wait that long before calling it a timeout (the
   // seed: 100 connections, 1 s sleeps, --timeout 100).
@@ -545,6 +557,7 @@ void Runner::plan_rows() {
     p.profile = {"--tier", tier};
     p.profile.insert(p.profile.end(), extra.begin(), extra.end());
     if (!io.empty()) extra.insert(extra.end(), {"--io", io});
+    if (o_.workers > 1) extra.insert(extra.end(), {"--workers", std::to_string(o_.workers)});
     p.spawn = [bin = s.strata_binary, tier, host, port_str, extra](int port) {
       SpawnSpec spec;
       spec.argv = {bin, "serve", "--tier", tier, "--host", host, "--port", port_str(port)};
@@ -568,11 +581,13 @@ void Runner::plan_rows() {
   const std::string py_dir = reference_dir_ + "/python";
   auto python_row = [&](const std::string& tier, const std::string& label, const Route* route, int level) {
     RowPlan p = chain_row("python", tier, label, route, level);
-    p.spawn = [py, py_dir, tier, host, port_str](int port) {
+    const int workers = tier == "raw" ? 1 : o_.workers;  // asyncio's twin is one loop
+    p.spawn = [py, py_dir, tier, host, port_str, workers](int port) {
       SpawnSpec spec;
       // -E -s: ignore PYTHON* variables and the user's site-packages, so
       // Debian's packages are what runs; -B: no __pycache__ in the tree.
       spec.argv = {py, "-E", "-s", "-B", py_dir + "/serve.py", "--tier", tier, "--host", host, "--port", port_str(port)};
+      if (workers > 1) spec.argv.insert(spec.argv.end(), {"--workers", std::to_string(workers)});
       return spec;
     };
     return p;
@@ -667,6 +682,26 @@ void Runner::plan_rows() {
         if (contains(o_.tiers, tier))
           plans_.push_back(python_row(tier, label, route, run_order::chain(tier_index, run_order::kTwinRow)));
       }
+    // Seed 002 ran FastAPI's defaults: the answer is a JSON string (two
+    // quotes more, application/json), and /index without a name says
+    // "Hello FastAPI World!". The chain's twin answers plain text, byte for
+    // byte as strata does; this row answers as the seed's did, beside it.
+    // MicroPie, the seed's other framework, has no Debian package.
+    const bool seed002 = scenario_->name == "hello" || scenario_->name == "root";
+    if (seed002 && o_.reference == "python" && contains(o_.tiers, "typed")) {
+      Route& json = variant_routes_.emplace_back(*route);
+      json.expected_body = "\"" + route->expected_body + "\"";
+      RowPlan p = python_row("typed-seed002", "FastAPI as seed 002 ran it (JSON answer)", &json, run_order::kBesideChains);
+      p.result.id = "python/typed-seed002";
+      p.result.chain = "";
+      plans_.push_back(std::move(p));
+      RowPlan micropie = plan_row(route, run_order::kBesideChains, "python/micropie", "", "python", "peer",
+                                  "MicroPie (seed 002)");
+      micropie.result.available = false;
+      micropie.result.skip_reason = "MicroPie is not packaged in Debian (pip only); seed 002's figures for it are "
+                                    "in the published table";
+      plans_.push_back(std::move(micropie));
+    }
   }
 
   // Peers: Node's http module, Go's net/http and Rust's hyper, when installed.
@@ -738,12 +773,13 @@ void Runner::plan_rows() {
         {"http", {"uvloop", "httptools", "uvicorn"}},
         {"app", {"uvloop", "httptools", "uvicorn", "starlette"}},
         {"typed", {"uvloop", "httptools", "uvicorn", "starlette", "fastapi", "pydantic"}},
+        {"typed-seed002", {"uvloop", "httptools", "uvicorn", "starlette", "fastapi", "pydantic"}},
         {"contacts-asyncpg", {"uvloop", "httptools", "uvicorn", "fastapi", "pydantic", "asyncpg"}},
         {"contacts-orm", {"uvloop", "httptools", "uvicorn", "fastapi", "pydantic", "sqlalchemy", "greenlet", "asyncpg"}},
         {"contacts-django", {"uvloop", "httptools", "uvicorn", "gunicorn", "django", "rest_framework", "psycopg2"}},
     };
     for (auto& p : plans_) {
-      if (p.result.stack != "python") continue;
+      if (p.result.stack != "python" || !p.result.available) continue;  // MicroPie: skipped already
       std::vector<std::string> lacking;
       if (missing != "*")
         for (const auto& m : needs.at(p.result.tier))
@@ -1272,6 +1308,7 @@ int Runner::finish() {
   std::string md = render_markdown(run_);
   if (o_.ablations) md += render_ablations(run_);
   if (scenario_->takes_load) md += render_seed004(run_, scenario_->routes);
+  if (scenario_->name == "hello" || scenario_->name == "root") md += render_seed002(run_);
   if (scenario_->database) md += render_seed001(run_);
   std::fwrite(md.data(), 1, md.size(), stdout);
   std::fflush(stdout);

@@ -23,7 +23,8 @@ struct Options {
   int trials = 3;
   Load load;                 // --delay, --work: the concurrency scenario's query parameters
   long long contacts = 10000;  // --contacts: rows `strata db load` puts in the database scenarios' databases
-  int workers = 1;             // --workers: processes/loops per server in the database scenarios
+  int workers = 1;             // --workers: strata's loops, uvicorn's/gunicorn's processes per server
+  int wrk_threads = 0;         // --wrk-threads: wrk -t; 0: one per client CPU
   int page_size = 20;          // --page-size: the contacts scenario's ?page_size=
   std::string server_cores;  // "" : the first CPU this process may use
   std::string client_cores;  // "" : the others (or the same one on a 1-CPU machine)

@@ -17,7 +17,7 @@ void register_command(CLI::App& root) {
       "Run every tier alone under the same wrk load and print the decay table (req/s, server CPU per request, "
       "latency), seed 003 style. Servers are pinned to --server-cores, wrk to --client-cores.");
   cmd->add_option("--scenario", o->scenario,
-                  "Workload: user (seed 003 POST /user), hello (seed 002 GET /index?name=strata), pipelined "
+                  "Workload: user (seed 003 POST /user), hello (seed 002 GET /index?name=strata), root (seed 002 GET /), pipelined "
                   "(GET / 16 deep), concurrency (seed 004 routes; needs the typed tier). One of: " + scenarios)
       ->capture_default_str();
   cmd->add_option("--tiers", o->tiers, "Rows to run, top to bottom: floor,raw,http,app,typed,typed-novalidate (a subset is fine; typed-novalidate is the typed tier with --no-validate-responses, beside the chain)")
@@ -46,7 +46,11 @@ void register_command(CLI::App& root) {
                   "Database scenarios (contacts, contacts-one, contacts-types, contacts-version, contacts-digest): contacts to load")
       ->capture_default_str();
   cmd->add_option("--workers", o->workers,
-                  "Database scenarios: workers per server (strata --workers, gunicorn/uvicorn workers, GOMAXPROCS)")
+                  "Workers per server: strata serve --workers, uvicorn/gunicorn --workers for the Python twins "
+                  "(not asyncio's raw twin), GOMAXPROCS for seed 001's Go twin; 1 to 64")
+      ->capture_default_str();
+  cmd->add_option("--wrk-threads", o->wrk_threads,
+                  "wrk's threads (-t), at most --connections; default: one per client CPU (seed 002 used 4)")
       ->capture_default_str();
   cmd->add_option("--page-size", o->page_size, "The contacts scenario: contacts per page (?page_size=, 1 to 100)")
       ->capture_default_str();

@@ -21,6 +21,16 @@ const std::vector<PublishedRow>& published_seed003() {
   return rows;
 }
 
+const std::vector<PublishedSeed002>& published_seed002() {
+  static const std::vector<PublishedSeed002> rows = {
+      {"FastAPI", 100, 49.15, 102.39, 2031.28, 8.39, 285.95},
+      {"MicroPie", 100, 44.58, 101.74, 2239.68, 17.02, 580.29},
+      {"FastAPI", 200, 91.97, 365.85, 2195.34, 9.06, 309.07},
+      {"MicroPie", 200, 81.46, 142.96, 2450.02, 18.61, 634.76},
+  };
+  return rows;
+}
+
 const std::vector<PublishedRoute>& published_seed004() {
   static const std::vector<PublishedRoute> rows = {
       {"async_slowest", 0.80},   {"async_sleep_in_thread", 11.17}, {"async_sleep", 93.10},
@@ -189,6 +199,43 @@ std::string seed004_cells(const RowResult* r) {
 }
 
 }  // namespace
+
+std::string render_seed002(const RunResult& run) {
+  const auto& s = run.settings;
+  char buf[160];
+  std::string md = "### Seed 002's table: " + std::to_string(s.connections) + " connections, " +
+                   std::to_string(s.wrk_threads) + (s.wrk_threads == 1 ? " wrk thread" : " wrk threads") + ", " +
+                   std::to_string(s.workers) + (s.workers == 1 ? " worker" : " workers") +
+                   " per server where it has them (medians over the trials)\n\n";
+  md += "| row | Avg Latency | Max Latency | Requests/Sec | Data Transferred (MB) | Transfer Rate (KB/s) |\n";
+  md += "|---|---|---|---|---|---|\n";
+  for (const auto& r : run.rows) {
+    if (!r.available) {
+      md += "| " + r.label + " | skipped | | | | " + r.skip_reason + " |\n";
+      continue;
+    }
+    if (!r.valid) {
+      md += "| " + r.label + " | invalid | | | | |\n";
+      continue;
+    }
+    auto median = [](const std::optional<Spread>& v) { return v ? v->median : 0.0; };
+    std::snprintf(buf, sizeof buf, " | %s | %s | %.2f | %.2f | %.2f |\n", format_time_us(median(r.summary.avg_us)).c_str(),
+                  format_time_us(median(r.summary.max_us)).c_str(), median(r.summary.rps),
+                  median(r.summary.bytes_read) / (1024 * 1024), median(r.summary.transfer_per_s) / 1024);
+    md += "| " + r.label + buf;
+  }
+  md += "\nPublished (seed 002, another machine: uvicorn --workers 4, wrk -t4 -d30s, GET /; MicroPie is not "
+        "packaged in Debian, so only its published figures appear here):\n\n";
+  md += "| framework | connections | Avg Latency | Max Latency | Requests/Sec | Data Transferred (MB) | Transfer Rate (KB/s) |\n";
+  md += "|---|---|---|---|---|---|---|\n";
+  for (const auto& p : published_seed002()) {
+    std::snprintf(buf, sizeof buf, "| %s | %d | %.2fms | %.2fms | %.2f | %.2f | %.2f |\n", p.framework, p.connections,
+                  p.avg_ms, p.max_ms, p.rps, p.mb_read, p.kb_per_s);
+    md += buf;
+  }
+  md += "\n";
+  return md;
+}
 
 std::string render_seed004(const RunResult& run, const std::vector<Route>& routes) {
   const auto& s = run.settings;
@@ -563,6 +610,10 @@ std::string render_json(const RunResult& run) {
     w.key("latency_p50_us"), w.spread(r.summary.p50_us);
     w.key("latency_p90_us"), w.spread(r.summary.p90_us);
     w.key("latency_p99_us"), w.spread(r.summary.p99_us);
+    w.key("latency_avg_us"), w.spread(r.summary.avg_us);
+    w.key("latency_max_us"), w.spread(r.summary.max_us);
+    w.key("bytes_read"), w.spread(r.summary.bytes_read);
+    w.key("transfer_per_s"), w.spread(r.summary.transfer_per_s);
     w.key("server_busy"), w.spread(r.summary.busy);
     w.key("decay_rps_percent"), w.spread(r.summary.decay_rps);
     w.key("decay_cpu_percent"), w.spread(r.summary.decay_cpu);
@@ -603,6 +654,9 @@ std::string render_json(const RunResult& run) {
       w.key("latency_p75_us"), w.num(t.wrk.p75_us);
       w.key("latency_p90_us"), w.num(t.wrk.p90_us);
       w.key("latency_p99_us"), w.num(t.wrk.p99_us);
+      w.key("latency_max_us"), w.num(t.wrk.latency_max_us);
+      w.key("bytes_read"), w.num(t.wrk.bytes_read);
+      w.key("transfer_per_s"), w.num(t.wrk.transfer_per_s);
       w.key("socket_errors");
       w.begin_object();
       w.key("connect"), w.integer(static_cast<int64_t>(t.wrk.errors_connect));

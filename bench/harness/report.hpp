@@ -29,6 +29,20 @@ struct PublishedRoute {
 };
 const std::vector<PublishedRoute>& published_seed004();
 
+// Seed 002's published table (another machine: uvicorn --workers 4,
+// wrk -t4 -d30s on GET /), one row per framework and connection count.
+struct PublishedSeed002 {
+  const char* framework;
+  int connections;
+  double avg_ms, max_ms, rps, mb_read, kb_per_s;
+};
+const std::vector<PublishedSeed002>& published_seed002();
+
+// Scenarios hello and root: seed 002's columns (average and max latency,
+// req/s, data read, transfer rate) for every row measured, then the
+// seed's own figures.
+std::string render_seed002(const RunResult& run);
+
 std::string render_markdown(const RunResult& run);
 // The concurrency scenario's closing table, shaped like seed 004's: one line
 // per route of `routes` (what the handler does, where its wait runs, the

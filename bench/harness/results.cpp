@@ -48,7 +48,7 @@ void summarize_rows(std::vector<RowResult>& rows) {
 
   for (auto& row : rows) {
     RowSummary s;
-    std::vector<double> rps, cpu, p50, p90, p99, busy, drps, dcpu, db, user, sys;
+    std::vector<double> rps, cpu, p50, p90, p99, busy, drps, dcpu, db, user, sys, avg, max, bytes, transfer;
     for (const auto& t : row.trials) {
       s.socket_errors += t.wrk.socket_errors();
       s.non2xx += t.wrk.non2xx;
@@ -60,6 +60,10 @@ void summarize_rows(std::vector<RowResult>& rows) {
       p50.push_back(t.wrk.p50_us);
       p90.push_back(t.wrk.p90_us);
       p99.push_back(t.wrk.p99_us);
+      avg.push_back(t.wrk.latency_avg_us);
+      max.push_back(t.wrk.latency_max_us);
+      bytes.push_back(t.wrk.bytes_read);
+      transfer.push_back(t.wrk.transfer_per_s);
       busy.push_back(t.busy);
       if (t.db_cpu_us_per_request) db.push_back(*t.db_cpu_us_per_request);
       if (t.decay_rps) drps.push_back(*t.decay_rps);
@@ -70,6 +74,10 @@ void summarize_rows(std::vector<RowResult>& rows) {
     s.p50_us = summarize(p50);
     s.p90_us = summarize(p90);
     s.p99_us = summarize(p99);
+    s.avg_us = summarize(avg);
+    s.max_us = summarize(max);
+    s.bytes_read = summarize(bytes);
+    s.transfer_per_s = summarize(transfer);
     s.busy = summarize(busy);
     s.user_us = summarize(user);
     s.sys_us = summarize(sys);

@@ -41,6 +41,8 @@ struct TrialFigures {
 struct RowSummary {
   std::optional<Spread> rps, cpu_us, p50_us, p90_us, p99_us, busy, decay_rps, decay_cpu, db_cpu_us;
   std::optional<Spread> user_us, sys_us;
+  // Seed 002's columns: wrk's average and max latency, bytes read and Transfer/sec.
+  std::optional<Spread> avg_us, max_us, bytes_read, transfer_per_s;
   uint64_t socket_errors = 0, non2xx = 0;
 };
 

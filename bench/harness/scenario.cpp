@@ -38,6 +38,12 @@ std::vector<Scenario> make_scenarios() {
   hello.routes.push_back(plain("hello", "GET", "/index?name=strata", "", "", "Hello strata"));
   all.push_back(hello);
 
+  Scenario root;
+  root.name = "root";
+  root.description = "seed 002: GET / (not pipelined) -> Hello ASGI World!";
+  root.routes.push_back(plain("root", "GET", "/", "", "", "Hello ASGI World!"));
+  all.push_back(root);
+
   Scenario pipelined;
   pipelined.name = "pipelined";
   pipelined.description = "TechEmpower plaintext style: GET / pipelined 16 deep -> Hello ASGI World!";

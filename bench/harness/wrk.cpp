@@ -130,6 +130,21 @@ std::optional<double> parse_wrk_time_us(std::string_view token) {
   return std::nullopt;
 }
 
+std::optional<double> parse_wrk_bytes(std::string_view token) {
+  token = trim(token);
+  if (token.empty() || token.back() != 'B') return std::nullopt;
+  token.remove_suffix(1);
+  double scale = 1;
+  static constexpr std::string_view prefixes = "KMGT";
+  if (!token.empty() && prefixes.find(token.back()) != std::string_view::npos) {
+    for (size_t i = 0; i <= prefixes.find(token.back()); ++i) scale *= 1024;
+    token.remove_suffix(1);
+  }
+  auto v = parse_double(token);
+  if (!v || *v < 0) return std::nullopt;
+  return *v * scale;
+}
+
 std::optional<WrkReport> parse_wrk_report(std::string_view text, std::string& error) {
   WrkReport r;
   bool saw_requests = false, saw_rps = false, in_distribution = false;
@@ -164,6 +179,10 @@ std::optional<WrkReport> parse_wrk_report(std::string_view text, std::string& er
 
     if (words.size() >= 2 && words[0] == "Latency") {
       if (auto us = parse_wrk_time_us(words[1])) r.latency_avg_us = *us;
+      if (words.size() >= 4)
+        if (auto us = parse_wrk_time_us(words[3])) r.latency_max_us = *us;
+    } else if (starts_with(line, "Transfer/sec:")) {
+      if (auto b = parse_wrk_bytes(line.substr(13))) r.transfer_per_s = *b;
     } else if (words.size() >= 4 && words[1] == "requests" && words[2] == "in") {
       auto n = parse_u64(words[0]);
       std::string_view d = words[3];
@@ -175,6 +194,8 @@ std::optional<WrkReport> parse_wrk_report(std::string_view text, std::string& er
       }
       r.requests = *n;
       r.duration_s = *us / 1e6;
+      if (words.size() >= 6 && words[5] == "read")
+        if (auto b = parse_wrk_bytes(words[4])) r.bytes_read = *b;
       saw_requests = true;
     } else if (starts_with(line, "Requests/sec:")) {
       auto v = parse_double(trim(line.substr(13)));

@@ -27,6 +27,11 @@ struct WrkReport {
   double duration_s = 0;  // T from that line
   double rps = 0;         // "Requests/sec:"
   double latency_avg_us = 0;
+  double latency_max_us = 0;  // "Latency  avg  stdev  max  +/- stdev": the third figure
+  // "N requests in T, X read" and "Transfer/sec: Y": wrk's 1024-based units
+  // (B, KB, MB, GB, TB) as bytes. Seed 002 tabled both.
+  double bytes_read = 0;
+  double transfer_per_s = 0;
   double p50_us = 0, p75_us = 0, p90_us = 0, p99_us = 0;
   bool has_distribution = false;  // the --latency block was present
   // "Socket errors: connect C, read R, write W, timeout T" (absent: all 0)
@@ -44,6 +49,10 @@ std::optional<WrkReport> parse_wrk_report(std::string_view text, std::string& er
 // One of wrk's time figures ("141.10us", "1.31ms", "6.04s", "1.50m",
 // "2.00h") in microseconds; nullopt for anything else.
 std::optional<double> parse_wrk_time_us(std::string_view token);
+
+// One of wrk's byte figures ("512.00B", "285.95KB", "8.39MB", "1.02GB") in
+// bytes; nullopt for anything else.
+std::optional<double> parse_wrk_bytes(std::string_view token);
 
 // "wrk 4.1.0 [epoll] Copyright ..." -> "4.1.0"; empty when not recognised.
 std::string parse_wrk_version(std::string_view text);

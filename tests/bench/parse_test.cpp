@@ -126,6 +126,9 @@ TEST(WrkReport, ReadsEveryFigure) {
   EXPECT_DOUBLE_EQ(r->duration_s, 10.10);
   EXPECT_DOUBLE_EQ(r->rps, 68133.61);
   EXPECT_DOUBLE_EQ(r->latency_avg_us, 141.10);
+  EXPECT_DOUBLE_EQ(r->latency_max_us, 508.0);
+  EXPECT_DOUBLE_EQ(r->bytes_read, 101.72 * 1024 * 1024);
+  EXPECT_DOUBLE_EQ(r->transfer_per_s, 10.07 * 1024 * 1024);
   EXPECT_TRUE(r->has_distribution);
   EXPECT_DOUBLE_EQ(r->p50_us, 139.0);
   EXPECT_DOUBLE_EQ(r->p75_us, 155.0);
@@ -137,6 +140,15 @@ TEST(WrkReport, ReadsEveryFigure) {
   EXPECT_EQ(r->errors_timeout, 4u);
   EXPECT_EQ(r->socket_errors(), 30u);
   EXPECT_EQ(r->non2xx, 12u);
+}
+
+TEST(WrkReport, BytesInEachOfWrksUnits) {
+  EXPECT_EQ(parse_wrk_bytes("512.00B"), 512.0);
+  EXPECT_EQ(parse_wrk_bytes("285.95KB"), 285.95 * 1024);
+  EXPECT_EQ(parse_wrk_bytes(" 8.39MB "), 8.39 * 1024 * 1024);
+  EXPECT_EQ(parse_wrk_bytes("1.50GB"), 1.5 * 1024 * 1024 * 1024);
+  EXPECT_EQ(parse_wrk_bytes("2.00TB"), 2.0 * 1024 * 1024 * 1024 * 1024);
+  for (const char* bad : {"", "B", "12", "12KiB", "-1.00KB", "1.0XB", "MB"}) EXPECT_FALSE(parse_wrk_bytes(bad)) << bad;
 }
 
 TEST(WrkReport, CleanRunHasNoErrors) {
@@ -766,6 +778,30 @@ size_t count(const std::string& haystack, const std::string& needle) {
 }
 
 // Tags balance and nest (enough XML for a hand-written SVG: no CDATA, no comments).
+TEST(Report, Seed002sColumnsForEveryRowThenThePublishedOnes) {
+  RunResult run = sample_run();
+  run.settings.connections = 100;
+  run.settings.wrk_threads = 4;
+  run.settings.workers = 2;
+  run.rows[1].trials[0].wrk.latency_avg_us = 140;
+  run.rows[1].trials[0].wrk.latency_max_us = 1500;
+  run.rows[1].trials[0].wrk.bytes_read = 2.0 * 1024 * 1024;
+  run.rows[1].trials[0].wrk.transfer_per_s = 300.0 * 1024;
+  run.rows[1].trials[1] = run.rows[1].trials[0];
+  run.rows[1].trials[1].trial = 2;
+  summarize_rows(run.rows);
+  const std::string md = render_seed002(run);
+  EXPECT_NE(md.find("### Seed 002's table: 100 connections, 4 wrk threads, 2 workers"), std::string::npos) << md;
+  EXPECT_NE(md.find("| row | Avg Latency | Max Latency | Requests/Sec | Data Transferred (MB) | Transfer Rate (KB/s) |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| strata/raw | 140us | 1.50ms | 120000.00 | 2.00 | 300.00 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| strata/typed | skipped |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| strata/http | invalid |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| MicroPie | 200 | 81.46ms | 142.96ms | 2450.02 | 18.61 | 634.76 |"), std::string::npos) << md;
+  EXPECT_TRUE(tables_are_rectangular(md));
+}
+
 ::testing::AssertionResult well_formed(const std::string& xml) {
   std::vector<std::string> open;
   for (size_t pos = xml.find('<'); pos != std::string::npos; pos = xml.find('<', pos + 1)) {

@@ -221,6 +221,40 @@ TEST_F(BenchSmoke, RawAndHttpProduceTheTableJsonAndChart) {
   EXPECT_EQ(count(chart, "<svg"), 1u);
 }
 
+// Seed 002's scenario: GET / unpipelined, wrk's threads and the workers
+// from the command line, and the seed's columns after the main table.
+TEST_F(BenchSmoke, RootScenarioPrintsSeed002sTable) {
+  const std::string json = dir_ + "/out.json";
+  Ran r = run_bench({"--scenario", "root", "--duration", "1", "--warmup", "0", "--trials", "1", "--tiers", "raw,http",
+                     "--workers", "2", "--wrk-threads", "2", "--no-syscalls", "--json", json});
+  ASSERT_TRUE(r.finished) << r.err;
+  ASSERT_EQ(r.code, 0) << "stderr: " << r.err << "\nstdout: " << r.out;
+  EXPECT_NE(r.out.find("### Seed 002's table: 10 connections, 2 wrk threads, 2 workers"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("| strata http: llhttp, ASGI-like app | "), std::string::npos) << r.out;
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  const std::string text = slurp(json);
+  ASSERT_EQ(parser.parse(text).get(doc), simdjson::SUCCESS) << text;
+  for (simdjson::dom::element row : doc["rows"].get_array()) {
+    double bytes = 0, max = 0, avg = 0;
+    EXPECT_EQ(row["trials"].at(0)["bytes_read"].get(bytes), simdjson::SUCCESS);
+    EXPECT_GT(bytes, 0);
+    EXPECT_EQ(row["trials"].at(0)["latency_max_us"].get(max), simdjson::SUCCESS);
+    EXPECT_EQ(row["trials"].at(0)["latency_avg_us"].get(avg), simdjson::SUCCESS);
+    EXPECT_GE(max, avg);
+  }
+  int64_t threads = 0;
+  EXPECT_EQ(doc["settings"]["wrk_threads"].get(threads), simdjson::SUCCESS);
+  EXPECT_EQ(threads, 2);
+}
+
+TEST_F(BenchSmoke, WorkersOutOfRangeIsOneSentenceAndExit2) {
+  Ran r = run_bench({"--workers", "0", "--tiers", "raw", "--duration", "1", "--warmup", "0"}, 30s);
+  ASSERT_TRUE(r.finished);
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("--workers must be from 1 to 64"), std::string::npos) << r.err;
+}
+
 // Beside the wire figures, each strata row's instructions per request as
 // `strata profile --instructions` counts them; the floor has none.
 TEST_F(BenchSmoke, StrataRowsCarryTheirInstructionsPerRequest) {

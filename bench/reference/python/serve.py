@@ -52,7 +52,7 @@ def run_uvicorn(app, sock: socket.socket, lifespan: str = "off") -> None:
     uvicorn.Server(config).run(sockets=[sock])
 
 
-def run_uvicorn_workers(app: str, sock: socket.socket, workers: int) -> None:
+def run_uvicorn_workers(app: str, sock: socket.socket, workers: int, lifespan: str = "on") -> None:
     """uvicorn --workers N on an already bound socket: its own supervisor."""
     import uvicorn
     from uvicorn.supervisors import Multiprocess
@@ -62,7 +62,7 @@ def run_uvicorn_workers(app: str, sock: socket.socket, workers: int) -> None:
         loop="uvloop",
         http="httptools",
         interface="asgi3",
-        lifespan="on",
+        lifespan=lifespan,
         access_log=False,
         log_level="warning",
         workers=workers,
@@ -74,13 +74,17 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument(
         "--tier",
-        choices=["raw", "http", "app", "typed", "contacts-asyncpg", "contacts-orm", "contacts-django"],
+        choices=["raw", "http", "app", "typed", "typed-seed002", "contacts-asyncpg", "contacts-orm", "contacts-django"],
         required=True,
     )
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=8000)
-    ap.add_argument("--workers", type=int, default=1, help="contacts-* tiers: worker processes sharing the socket")
+    ap.add_argument("--workers", type=int, default=1,
+                    help="uvicorn worker processes sharing the socket (every tier but raw, asyncio's single loop)")
     args = ap.parse_args()
+    if args.workers < 1 or (args.workers > 1 and args.tier == "raw"):
+        print("serve.py: --workers must be 1 or more, and 1 for the raw tier (one asyncio loop)", file=sys.stderr)
+        return 2
 
     # Import before binding, so a missing package fails before the line.
     if args.tier == "raw":
@@ -91,6 +95,8 @@ def main() -> int:
         from starlette_server import app
     elif args.tier == "typed":
         from fastapi_server import app
+    elif args.tier == "typed-seed002":
+        from fastapi_seed002 import app
     elif args.tier == "contacts-asyncpg":
         from contacts_asyncpg import app
     elif args.tier == "contacts-orm":
@@ -120,8 +126,13 @@ def main() -> int:
              "--workers", str(args.workers), "--worker-class", "uvicorn.workers.UvicornWorker", "--chdir", here,
              "--log-level", "warning", "contacts_django.asgi:application"],
         )
-    elif args.workers > 1:
+    elif args.workers > 1 and args.tier.startswith("contacts-"):
         run_uvicorn_workers(f"contacts_{args.tier.split('-', 1)[1]}:app", sock, args.workers)
+    elif args.workers > 1:
+        # Workers import the app by name, as `uvicorn module:app --workers N` does.
+        module = {"http": "asgi_server", "app": "starlette_server", "typed": "fastapi_server",
+                  "typed-seed002": "fastapi_seed002"}[args.tier]
+        run_uvicorn_workers(f"{module}:app", sock, args.workers, lifespan="off")
     else:
         run_uvicorn(app, sock, lifespan="on" if args.tier.startswith("contacts-") else "off")
     return 0
