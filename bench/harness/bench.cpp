@@ -687,6 +687,18 @@ void Runner::plan_rows() {
     // "Hello FastAPI World!". The chain's twin answers plain text, byte for
     // byte as strata does; this row answers as the seed's did, beside it.
     // MicroPie, the seed's other framework, has no Debian package.
+    // Seed 003's "why?" rows: FastAPI with its per-request machinery
+    // bypassed by the seed's DumpRoute (bench/reference/python/fastapi_why.py),
+    // with pydantic's codec, then with the fastest one Debian packages.
+    if (scenario_->name == "user" && o_.reference == "python" && contains(o_.tiers, "typed")) {
+      for (const auto& [tier, label] : std::vector<std::pair<std::string, std::string>>{
+               {"typed-dumproute", "FastAPI, seed 003's DumpRoute bypass (pydantic 1 codec)"},
+               {"typed-dumproute-ujson", "FastAPI, DumpRoute + ujson codec (the seed's msgspec row; msgspec not packaged)"}}) {
+        RowPlan p = python_row(tier, label, route, run_order::kBesideChains);
+        p.result.chain = "";
+        plans_.push_back(std::move(p));
+      }
+    }
     const bool seed002 = scenario_->name == "hello" || scenario_->name == "root";
     if (seed002 && o_.reference == "python" && contains(o_.tiers, "typed")) {
       Route& json = variant_routes_.emplace_back(*route);
@@ -764,7 +776,7 @@ void Runner::plan_rows() {
                             "import importlib.util, sys\n"
                             "print(' '.join(m for m in sys.argv[1:] if importlib.util.find_spec(m) is None))",
                             "uvloop", "httptools", "uvicorn", "starlette", "fastapi", "pydantic", "asyncpg",
-                            "sqlalchemy", "greenlet", "django", "rest_framework", "psycopg2", "gunicorn"},
+                            "sqlalchemy", "greenlet", "django", "rest_framework", "psycopg2", "gunicorn", "ujson"},
                            30s);
       missing = probe.ran && probe.code == 0 ? " " + first_line(probe.out) + " " : "*";
     }
@@ -774,6 +786,8 @@ void Runner::plan_rows() {
         {"app", {"uvloop", "httptools", "uvicorn", "starlette"}},
         {"typed", {"uvloop", "httptools", "uvicorn", "starlette", "fastapi", "pydantic"}},
         {"typed-seed002", {"uvloop", "httptools", "uvicorn", "starlette", "fastapi", "pydantic"}},
+        {"typed-dumproute", {"uvloop", "httptools", "uvicorn", "starlette", "fastapi", "pydantic", "ujson"}},
+        {"typed-dumproute-ujson", {"uvloop", "httptools", "uvicorn", "starlette", "fastapi", "pydantic", "ujson"}},
         {"contacts-asyncpg", {"uvloop", "httptools", "uvicorn", "fastapi", "pydantic", "asyncpg"}},
         {"contacts-orm", {"uvloop", "httptools", "uvicorn", "fastapi", "pydantic", "sqlalchemy", "greenlet", "asyncpg"}},
         {"contacts-django", {"uvloop", "httptools", "uvicorn", "gunicorn", "django", "rest_framework", "psycopg2"}},

@@ -74,7 +74,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument(
         "--tier",
-        choices=["raw", "http", "app", "typed", "typed-seed002", "contacts-asyncpg", "contacts-orm", "contacts-django"],
+        choices=["raw", "http", "app", "typed", "typed-seed002", "typed-dumproute", "typed-dumproute-ujson",
+                 "contacts-asyncpg", "contacts-orm", "contacts-django"],
         required=True,
     )
     ap.add_argument("--host", default="127.0.0.1")
@@ -97,6 +98,10 @@ def main() -> int:
         from fastapi_server import app
     elif args.tier == "typed-seed002":
         from fastapi_seed002 import app
+    elif args.tier == "typed-dumproute":
+        from fastapi_why import app
+    elif args.tier == "typed-dumproute-ujson":
+        from fastapi_why import app_ujson as app
     elif args.tier == "contacts-asyncpg":
         from contacts_asyncpg import app
     elif args.tier == "contacts-orm":
@@ -130,9 +135,10 @@ def main() -> int:
         run_uvicorn_workers(f"contacts_{args.tier.split('-', 1)[1]}:app", sock, args.workers)
     elif args.workers > 1:
         # Workers import the app by name, as `uvicorn module:app --workers N` does.
-        module = {"http": "asgi_server", "app": "starlette_server", "typed": "fastapi_server",
-                  "typed-seed002": "fastapi_seed002"}[args.tier]
-        run_uvicorn_workers(f"{module}:app", sock, args.workers, lifespan="off")
+        target = {"http": "asgi_server:app", "app": "starlette_server:app", "typed": "fastapi_server:app",
+                  "typed-seed002": "fastapi_seed002:app", "typed-dumproute": "fastapi_why:app",
+                  "typed-dumproute-ujson": "fastapi_why:app_ujson"}[args.tier]
+        run_uvicorn_workers(target, sock, args.workers, lifespan="off")
     else:
         run_uvicorn(app, sock, lifespan="on" if args.tier.startswith("contacts-") else "off")
     return 0
