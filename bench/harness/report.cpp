@@ -773,6 +773,8 @@ std::string render_svg(const RunResult& run) {
          "\" font-weight=\"bold\">req/s (longer is faster)</text>\n";
   svg += "<text x=\"" + num_attr(left2) + "\" y=\"" + num_attr(top - 14) +
          "\" font-weight=\"bold\">server CPU us per request (longer is costlier)</text>\n";
+  svg += "<text x=\"" + num_attr(left2) + "\" y=\"" + num_attr(top - 1) +
+         "\" fill=\"#555\" font-size=\"11\">shaded: user mode (the server's code); the rest: kernel</text>\n";
 
   double y = top;
   for (const auto* r : rows) {
@@ -811,6 +813,16 @@ std::string render_svg(const RunResult& run) {
         (r->summary.rps ? format_rps(r->summary.rps->median) : "-") + (r->client_bound ? " *" : ""));
     bar("cpu", left2, max_cpu, r->summary.cpu_us,
         (r->summary.cpu_us ? format_cpu_us(r->summary.cpu_us->median) : "-") + " us");
+    // The user-mode share of the CPU bar, shaded: the rest is the kernel's.
+    if (r->summary.user_us && r->summary.sys_us && r->summary.cpu_us) {
+      const double user = r->summary.user_us->median, sys = r->summary.sys_us->median;
+      const double share = user + sys > 0 ? user / (user + sys) : 0;
+      const double w = std::max(1.0, panel_w * r->summary.cpu_us->median / max_cpu) * share;
+      svg += "<rect class=\"cpu-user\" x=\"" + num_attr(left2) + "\" y=\"" + num_attr(bar_y) + "\" width=\"" +
+             num_attr(w) + "\" height=\"" + num_attr(bar_h) + "\" fill=\"#1a202c\" fill-opacity=\"0.35\"><title>" +
+             xml_escape(r->label + ": user " + format_cpu_us(user) + " us, kernel " + format_cpu_us(sys) + " us") +
+             "</title></rect>\n";
+    }
     y += row_h;
   }
   // Axes and legend.

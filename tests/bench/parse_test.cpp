@@ -830,6 +830,9 @@ TEST(Report, SvgHasTwoBarsPerValidRow) {
   EXPECT_EQ(svg.substr(svg.size() - 7), "</svg>\n");
   EXPECT_EQ(count(svg, "class=\"bar rps\""), 5u);  // floor, raw, python raw, python http, node
   EXPECT_EQ(count(svg, "class=\"bar cpu\""), 5u);
+  // Each CPU bar's user-mode share shaded: a quarter of it in these trials.
+  EXPECT_EQ(count(svg, "class=\"cpu-user\""), 5u);
+  EXPECT_NE(svg.find("strata/raw: user "), std::string::npos) << svg;
   EXPECT_EQ(count(svg, "class=\"invalid\""), 1u);  // strata/http
   EXPECT_TRUE(well_formed(svg));
 }
