@@ -265,7 +265,7 @@ TEST(WrkScript, LuaQuoting) {
 
 TEST(Scenarios, KnownNames) {
   auto names = scenario_names();
-  EXPECT_EQ(names, (std::vector<std::string>{"user", "hello", "pipelined", "concurrency", "contacts", "contacts-one",
+  EXPECT_EQ(names, (std::vector<std::string>{"user", "hello", "root", "pipelined", "concurrency", "contacts", "contacts-one",
                                              "contacts-types", "contacts-version", "contacts-digest"}));
   for (const char* db : {"contacts", "contacts-one", "contacts-types", "contacts-version", "contacts-digest"}) {
     EXPECT_TRUE(find_scenario(db)->database) << db;
@@ -1032,24 +1032,34 @@ TEST(AnswerCheck, JsonEquivalenceIgnoresSpacingKeyOrderAndNumberSpelling) {
 TEST(ProcStat, ATreeCountsTheProcessAndItsChildren) {
   const auto self = read_cpu_ticks(getpid());
   ASSERT_TRUE(self);
+  int done[2];
+  ASSERT_EQ(pipe(done), 0);
   const pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
-    // Burn a little CPU, then wait to be killed.
+    // Burn 300 ms of CPU (of CPU, not of the clock: on a busy machine the
+    // clock runs on while the child waits its turn), say so, wait to be killed.
     volatile uint64_t x = 0;
-    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
-    while (std::chrono::steady_clock::now() < until) x = x + 1;
+    timespec used{};
+    do {
+      for (int i = 0; i < 100000; ++i) x = x + 1;
+      clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &used);
+    } while (used.tv_sec == 0 && used.tv_nsec < 300'000'000);
+    (void)!write(done[1], "x", 1);
     pause();
     _exit(0);
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  close(done[1]);
+  char byte = 0;
+  ASSERT_EQ(read(done[0], &byte, 1), 1);
+  close(done[0]);
   const auto tree = read_tree_cpu_ticks(getpid());
   const auto alone = read_cpu_ticks(child);
   kill(child, SIGKILL);
   waitpid(child, nullptr, 0);
   ASSERT_TRUE(tree);
   ASSERT_TRUE(alone);
-  EXPECT_GE(alone->total(), 10u) << "the child burned 300 ms";
+  EXPECT_GE(alone->total(), 10u) << "the child burned 300 ms of CPU";
   EXPECT_GE(tree->total(), self->total() + alone->total());
   EXPECT_FALSE(read_tree_cpu_ticks(child));  // gone
 }
