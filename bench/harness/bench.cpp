@@ -630,12 +630,80 @@ void Runner::plan_rows() {
       {"typed", "FastAPI + pydantic"},
   };
 
+  // Peers: Node's http module, Go's net/http and Rust's hyper, when installed.
+  auto peer_row = [&](const std::string& peer, const Route* route, int level) {
+    RowPlan p = plan_row(route, level, "peer/" + peer, "", peer, "peer", "");
+    if (peer == "node") {
+      p.result.label = "(peer) Node.js http: libuv + llhttp";
+      const std::string node = find_executable("node");
+      const std::string script = reference_dir_ + "/node/server.js";
+      if (node.empty()) {
+        p.result.available = false;
+        p.result.skip_reason = "node is not installed (apt-get install nodejs)";
+      }
+      p.spawn = [node, script, host, port_str](int port) {
+        SpawnSpec spec;
+        spec.argv = {node, script, "--host", host, "--port", port_str(port)};
+        return spec;
+      };
+    } else if (peer == "rust") {
+      const int procs = static_cast<int>(server_cpus_.size());
+      p.result.label = "(peer) Rust hyper 0.14 + serde_json, axum's engine (axum not packaged), " +
+                       std::to_string(procs) + " tokio worker" + (procs == 1 ? "" : "s");
+      if (find_executable("cargo").empty() || !is_directory("/usr/share/cargo/registry")) {
+        p.result.available = false;
+        p.result.skip_reason = "cargo or Debian's Rust crates are not installed (make bench-rust)";
+      }
+      p.spawn = [this, host, port_str, procs](int port) {
+        SpawnSpec spec;
+        spec.argv = {rust_dir_ + "/target/release/strata-rust-peer", "--host", host, "--port", port_str(port)};
+        spec.env = {"TOKIO_WORKER_THREADS=" + std::to_string(procs)};
+        return spec;
+      };
+    } else {
+      const int procs = static_cast<int>(server_cpus_.size());
+      p.result.label = "(peer) Go net/http, GOMAXPROCS=" + std::to_string(procs);
+      if (find_executable("go").empty()) {
+        p.result.available = false;
+        p.result.skip_reason = "go is not installed (apt-get install golang-go)";
+      }
+      p.spawn = [this, host, port_str, procs](int port) {
+        SpawnSpec spec;
+        spec.argv = {go_dir_ + "/strata-go-peer", "--host", host, "--port", port_str(port)};
+        spec.env = {"GOMAXPROCS=" + std::to_string(procs)};
+        return spec;
+      };
+    }
+    return p;
+  };
+
   if (scenario_->database) {
     plan_database_rows();
   } else if (scenario_->typed_only) {
-    // One row per route of the typed tier (and of FastAPI with --reference python).
+    // One row per route of the typed tier (and of FastAPI with --reference
+    // python); seed 004's Flask routes with --reference python, its Go
+    // routes with --peers go, each served by that stack alone.
     int index = 0;
     for (const auto& route : scenario_->routes) {
+      const int level = run_order::chain(index++, run_order::kStrataRow);
+      if (route.framework == "flask") {
+        if (o_.reference == "python") {
+          RowPlan p = python_row("flask", "Flask (gunicorn sync worker) " + route.target, &route, level);
+          p.result.chain = "";
+          plans_.push_back(std::move(p));
+        }
+        continue;
+      }
+      if (route.framework == "go") {
+        if (contains(o_.peers, "go")) {
+          RowPlan p = peer_row("go", &route, level);
+          p.result.id = "go/" + route.label;
+          p.result.label = "Go net/http " + route.target;
+          plans_.push_back(std::move(p));
+        }
+        continue;
+      }
+      --index;
       plans_.push_back(
           strata_row("typed", "strata typed " + route.target, &route, run_order::chain(index, run_order::kStrataRow)));
       if (o_.reference == "python")
@@ -716,54 +784,9 @@ void Runner::plan_rows() {
     }
   }
 
-  // Peers: Node's http module, Go's net/http and Rust's hyper, when installed.
   const Route* route = &scenario_->routes.front();
   if (!scenario_->typed_only && !scenario_->database)
-    for (const auto& peer : o_.peers) {
-      RowPlan p = plan_row(route, run_order::kPeers, "peer/" + peer, "", peer, "peer", "");
-      if (peer == "node") {
-        p.result.label = "(peer) Node.js http: libuv + llhttp";
-        const std::string node = find_executable("node");
-        const std::string script = reference_dir_ + "/node/server.js";
-        if (node.empty()) {
-          p.result.available = false;
-          p.result.skip_reason = "node is not installed (apt-get install nodejs)";
-        }
-        p.spawn = [node, script, host, port_str](int port) {
-          SpawnSpec spec;
-          spec.argv = {node, script, "--host", host, "--port", port_str(port)};
-          return spec;
-        };
-      } else if (peer == "rust") {
-        const int procs = static_cast<int>(server_cpus_.size());
-        p.result.label = "(peer) Rust hyper 0.14 + serde_json, axum's engine (axum not packaged), " +
-                         std::to_string(procs) + " tokio worker" + (procs == 1 ? "" : "s");
-        if (find_executable("cargo").empty() || !is_directory("/usr/share/cargo/registry")) {
-          p.result.available = false;
-          p.result.skip_reason = "cargo or Debian's Rust crates are not installed (make bench-rust)";
-        }
-        p.spawn = [this, host, port_str, procs](int port) {
-          SpawnSpec spec;
-          spec.argv = {rust_dir_ + "/target/release/strata-rust-peer", "--host", host, "--port", port_str(port)};
-          spec.env = {"TOKIO_WORKER_THREADS=" + std::to_string(procs)};
-          return spec;
-        };
-      } else {
-        const int procs = static_cast<int>(server_cpus_.size());
-        p.result.label = "(peer) Go net/http, GOMAXPROCS=" + std::to_string(procs);
-        if (find_executable("go").empty()) {
-          p.result.available = false;
-          p.result.skip_reason = "go is not installed (apt-get install golang-go)";
-        }
-        p.spawn = [this, host, port_str, procs](int port) {
-          SpawnSpec spec;
-          spec.argv = {go_dir_ + "/strata-go-peer", "--host", host, "--port", port_str(port)};
-          spec.env = {"GOMAXPROCS=" + std::to_string(procs)};
-          return spec;
-        };
-      }
-      plans_.push_back(std::move(p));
-    }
+    for (const auto& peer : o_.peers) plans_.push_back(peer_row(peer, route, run_order::kPeers));
 
   // Python rows: Debian's interpreter and packages, checked module by module.
   bool any_python = std::any_of(plans_.begin(), plans_.end(), [](const RowPlan& p) { return p.result.stack == "python"; });
@@ -776,7 +799,7 @@ void Runner::plan_rows() {
                             "import importlib.util, sys\n"
                             "print(' '.join(m for m in sys.argv[1:] if importlib.util.find_spec(m) is None))",
                             "uvloop", "httptools", "uvicorn", "starlette", "fastapi", "pydantic", "asyncpg",
-                            "sqlalchemy", "greenlet", "django", "rest_framework", "psycopg2", "gunicorn", "ujson"},
+                            "sqlalchemy", "greenlet", "django", "rest_framework", "psycopg2", "gunicorn", "ujson", "flask"},
                            30s);
       missing = probe.ran && probe.code == 0 ? " " + first_line(probe.out) + " " : "*";
     }
@@ -788,6 +811,7 @@ void Runner::plan_rows() {
         {"typed-seed002", {"uvloop", "httptools", "uvicorn", "starlette", "fastapi", "pydantic"}},
         {"typed-dumproute", {"uvloop", "httptools", "uvicorn", "starlette", "fastapi", "pydantic", "ujson"}},
         {"typed-dumproute-ujson", {"uvloop", "httptools", "uvicorn", "starlette", "fastapi", "pydantic", "ujson"}},
+        {"flask", {"flask", "gunicorn"}},
         {"contacts-asyncpg", {"uvloop", "httptools", "uvicorn", "fastapi", "pydantic", "asyncpg"}},
         {"contacts-orm", {"uvloop", "httptools", "uvicorn", "fastapi", "pydantic", "sqlalchemy", "greenlet", "asyncpg"}},
         {"contacts-django", {"uvloop", "httptools", "uvicorn", "gunicorn", "django", "rest_framework", "psycopg2"}},
@@ -1041,6 +1065,7 @@ void Runner::preflight() {
       run_.versions["go"] = first_line(v.out);
       continue;
     }
+    if (!go_dir_.empty()) continue;  // built for an earlier row (seed 004 has two Go routes)
     char dir[] = "/tmp/strata-bench-go-XXXXXX";
     if (!mkdtemp(dir)) throw Fatal{std::string("mkdtemp: ") + std::strerror(errno), 1};
     go_dir_ = dir;

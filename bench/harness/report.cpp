@@ -38,6 +38,8 @@ const std::vector<PublishedRoute>& published_seed004() {
       {"async_slowest", 0.80},   {"async_sleep_in_thread", 11.17}, {"async_sleep", 93.10},
       {"sync", 37.24},           {"sync_cpu_bound", 9.38},         {"async_cpu_bound", 50.24},
       {"async_cpu_bound_slow", 9.97},
+      {"flask/sync_cpu_bound", 50.79},   {"flask/sync_cpu_bound_slow", 10.04},
+      {"go/sync", 97.80},                {"go/async_sleep_in_thread", 78261.29},
   };
   return rows;
 }
@@ -263,6 +265,7 @@ std::string render_seed004(const RunResult& run, const std::vector<Route>& route
   if (published) md += "---|";
   md += "\n";
   for (const auto& route : routes) {
+    if (!route.framework.empty()) continue;  // below, with their own stack
     md += "| " + route.target + " | " + route.what + " | " + route.waits_on + " |" +
           seed004_cells(find_route_row(run, "strata", route.label));
     if (python) md += seed004_cells(find_route_row(run, "python", route.label));
@@ -275,6 +278,30 @@ std::string render_seed004(const RunResult& run, const std::vector<Route>& route
     md += "\n";
   }
   md += "\n";
+  // Flask's and Go's routes, each served by its own stack alone.
+  std::string others;
+  for (const auto& route : routes) {
+    if (route.framework.empty()) continue;
+    const RowResult* row = nullptr;
+    for (const auto& r : run.rows)
+      if (r.route == route.label) row = &r;
+    if (!row) continue;
+    others += "| " + route.target + " | " + (route.framework == "flask" ? "Flask, gunicorn sync" : "Go net/http") +
+              " | " + route.what + " | " + route.waits_on + " |" + seed004_cells(row);
+    if (published) {
+      std::string cell = " - |";
+      for (const auto& p : published_seed004())
+        if (route.label == p.route) cell = " " + format_rps(p.rps) + " |";
+      others += cell;
+    }
+    others += "\n";
+  }
+  if (!others.empty()) {
+    md += "The seed's other stacks (Flask with --reference python, Go with --peers go):\n\n";
+    md += std::string("| route | stack | what it does | wait runs on | req/s | p50 | p99 |") +
+          (published ? " seed 004 req/s |\n|---|---|---|---|---|---|---|---|\n" : "\n|---|---|---|---|---|---|---|\n");
+    md += others + "\n";
+  }
   if (python)
     md += "FastAPI's async_cpu_bound counts in a ProcessPoolExecutor, as in the seed: its pool is processes, "
           "not threads, and their CPU time is not in the server's figures.\n\n";

@@ -133,6 +133,16 @@ std::vector<Route> concurrency_routes(const Load& load) {
                   const std::string& what, const std::string& waits_on, const std::string& knob) {
     return Route{label, "GET", "/fastapi/" + label + "/" + query, "", "", answer, what, waits_on, knob};
   };
+  // Flask's and Go's JSON writers add a newline, so theirs compare by meaning.
+  auto other = [](const std::string& framework, const std::string& label, const std::string& query,
+                  const std::string& answer, const std::string& what, const std::string& waits_on,
+                  const std::string& knob) {
+    Route r{framework + "/" + label, "GET", "/" + framework + "/" + label + "/" + query, "", "", answer, what,
+            waits_on, knob};
+    r.json_equivalent = true;
+    r.framework = framework;
+    return r;
+  };
   auto message = [](const std::string& text) { return R"({"message":")" + text + R"("})"; };
   auto data = [&](const std::string& text) { return R"({"data":)" + n + R"(,"message":")" + text + R"("})"; };
   // The seed's order: its four sleeping routes, then its three counting ones.
@@ -150,6 +160,14 @@ std::vector<Route> concurrency_routes(const Load& load) {
             "async handler awaits a CPU loop sent to the pool", "pool", "n"),
       route("async_cpu_bound_slow", "?n=" + n, message("sync mode operation but run in async mode"),
             "CPU loop inline in async handler", "loop", "n"),
+      other("flask", "sync_cpu_bound", "?n=" + n, data("sync mode cpu operation"),
+            "sync worker waits for a CPU loop in a process pool", "process pool", "n"),
+      other("flask", "sync_cpu_bound_slow", "?n=" + n, message("sync mode operation but pretend to run in async mode"),
+            "CPU loop in the sync worker", "worker", "n"),
+      other("go", "sync", delay, message("sync sleep in handler"), "handler sleeps in its connection's goroutine",
+            "goroutine", "delay"),
+      other("go", "async_sleep_in_thread", delay, message("sleep started in a goroutine"),
+            "handler starts a sleeping goroutine and answers at once", "goroutine", "delay"),
   };
 }
 

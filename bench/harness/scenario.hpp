@@ -26,6 +26,10 @@ struct Route {
   // are other languages' JSON writers. Their expected body is strata's own
   // answer, fetched after the data is loaded.
   bool json_equivalent = false;
+  // Seed 004's routes of its other stacks, served by them alone: "flask"
+  // (with --reference python) or "go" (with --peers go); "" for the routes
+  // the typed tier and FastAPI both serve.
+  std::string framework;
 };
 
 struct Scenario {

@@ -289,7 +289,7 @@ TEST(Load, DefaultsAreTheSeeds) {
   const Scenario* s = find_scenario("concurrency");
   ASSERT_NE(s, nullptr);
   EXPECT_TRUE(s->takes_load);
-  ASSERT_EQ(s->routes.size(), 7u);
+  ASSERT_EQ(s->routes.size(), 11u);  // FastAPI's seven, then Flask's two and Go's two
   EXPECT_EQ(s->routes[0].target, "/fastapi/async_slowest/?delay=1");
   EXPECT_EQ(s->routes[4].target, "/fastapi/sync_cpu_bound/?n=5000000");
   EXPECT_EQ(s->routes[4].expected_body, R"({"data":5000000,"message":"sync mode cpu operation"})");
@@ -298,7 +298,7 @@ TEST(Load, DefaultsAreTheSeeds) {
 TEST(Load, EverySeedRouteWithItsQueryAndAnswer) {
   const auto routes = concurrency_routes(Load{0.01, 1000});
   struct Want {
-    const char *label, *target, *body, *what, *waits_on, *knob;
+    const char *label, *target, *body, *what, *waits_on, *knob, *framework = "";
   };
   const Want want[] = {
       {"async_slowest", "/fastapi/async_slowest/?delay=0.01", R"({"message":"async mode but use sync sleep"})",
@@ -315,6 +315,16 @@ TEST(Load, EverySeedRouteWithItsQueryAndAnswer) {
        "async handler awaits a CPU loop sent to the pool", "pool", "n"},
       {"async_cpu_bound_slow", "/fastapi/async_cpu_bound_slow/?n=1000",
        R"({"message":"sync mode operation but run in async mode"})", "CPU loop inline in async handler", "loop", "n"},
+      // The seed's other stacks, each serving its own routes.
+      {"flask/sync_cpu_bound", "/flask/sync_cpu_bound/?n=1000", R"({"data":1000,"message":"sync mode cpu operation"})",
+       "sync worker waits for a CPU loop in a process pool", "process pool", "n", "flask"},
+      {"flask/sync_cpu_bound_slow", "/flask/sync_cpu_bound_slow/?n=1000",
+       R"({"message":"sync mode operation but pretend to run in async mode"})", "CPU loop in the sync worker", "worker",
+       "n", "flask"},
+      {"go/sync", "/go/sync/?delay=0.01", R"({"message":"sync sleep in handler"})",
+       "handler sleeps in its connection's goroutine", "goroutine", "delay", "go"},
+      {"go/async_sleep_in_thread", "/go/async_sleep_in_thread/?delay=0.01", R"({"message":"sleep started in a goroutine"})",
+       "handler starts a sleeping goroutine and answers at once", "goroutine", "delay", "go"},
   };
   ASSERT_EQ(routes.size(), std::size(want));
   for (size_t i = 0; i < routes.size(); ++i) {
@@ -326,6 +336,9 @@ TEST(Load, EverySeedRouteWithItsQueryAndAnswer) {
     EXPECT_EQ(routes[i].what, want[i].what);
     EXPECT_EQ(routes[i].waits_on, want[i].waits_on);
     EXPECT_EQ(routes[i].knob, want[i].knob);
+    EXPECT_EQ(routes[i].framework, want[i].framework);
+    // Flask's and Go's JSON writers end with a newline: compared by meaning.
+    EXPECT_EQ(routes[i].json_equivalent, !routes[i].framework.empty());
     EXPECT_TRUE(routes[i].body.empty());
     EXPECT_TRUE(routes[i].content_type.empty());
   }
@@ -894,7 +907,7 @@ RunResult concurrency_run(const Load& load, bool python) {
       {timed(1, 50.24, 1.91e6, 2.34e6)},
       {timed(1, 9.97, 1.84e6, 13.07e6, false)},
   };
-  for (size_t i = 0; i < routes.size(); ++i) {
+  for (size_t i = 0; i < strata.size(); ++i) {  // the routes the typed tier and FastAPI serve
     run.rows.push_back(route_row("strata", routes[i], strata[i]));
     if (!python) continue;
     run.rows.push_back(route_row("python", routes[i], fastapi[i]));
@@ -951,6 +964,30 @@ TEST(Seed004Table, StrataBesideFastApi) {
   EXPECT_TRUE(tables_are_rectangular(md));
 }
 
+TEST(Seed004Table, FlaskAndGoRoutesInATableOfTheirOwn) {
+  const Load load;  // the seed's: its published figures are shown
+  RunResult run = concurrency_run(load, true);
+  const auto routes = concurrency_routes(load);
+  for (const auto& route : routes) {
+    if (route.framework.empty()) continue;
+    RowResult r = route_row(route.framework == "flask" ? "python" : "go", route, {timed(1, 40, 2.0e6, 2.5e6)});
+    r.route = route.label;
+    run.rows.push_back(r);
+  }
+  summarize_rows(run.rows);
+  const std::string md = render_seed004(run, routes);
+  EXPECT_EQ(md.find("| /flask/sync_cpu_bound/?n=5000000 | blocking"), std::string::npos) << md;  // not in the first table
+  EXPECT_NE(md.find("The seed's other stacks (Flask with --reference python, Go with --peers go):"), std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| /flask/sync_cpu_bound/?n=5000000 | Flask, gunicorn sync | sync worker waits for a CPU loop in "
+                    "a process pool | process pool | 40.00 | 2.00s | 2.50s | 50.79 |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| /go/async_sleep_in_thread/?delay=1 | Go net/http |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| 78,261 |"), std::string::npos) << md;  // the seed's Go figure
+  EXPECT_TRUE(tables_are_rectangular(md));
+}
+
 TEST(Seed004Table, SeedSettingsShowThePublishedFigures) {
   const RunResult run = concurrency_run(Load{}, false);
   const std::string md = render_seed004(run, concurrency_routes(Load{}));
@@ -969,7 +1006,7 @@ TEST(Seed004Table, SeedSettingsShowThePublishedFigures) {
   // No FastAPI rows in this run: no measured FastAPI columns, no note on its process pool.
   EXPECT_EQ(md.find("FastAPI req/s | p50"), std::string::npos) << md;
   EXPECT_EQ(md.find("ProcessPoolExecutor"), std::string::npos) << md;
-  EXPECT_EQ(published_seed004().size(), 7u);
+  EXPECT_EQ(published_seed004().size(), 11u);  // seven FastAPI routes, two Flask, two Go
   EXPECT_TRUE(tables_are_rectangular(md));
 }
 

@@ -1,5 +1,10 @@
 // Peer row of `strata bench`: Go's net/http answering the same endpoints:
-// POST /user (seed 003), GET /index?name= and GET / (seed 002).
+// POST /user (seed 003), GET /index?name= and GET / (seed 002), and seed
+// 004's two Go routes: /go/sync/?delay= (the handler sleeps: net/http
+// gives each connection its own goroutine, so 100 connections sleep at
+// once) and /go/async_sleep_in_thread/?delay= (the handler starts a
+// goroutine that sleeps and answers without waiting for it: the seed's
+// 78,261 req/s for this route says its handler did not wait).
 // Usage: strata-go-peer [--host H] [--port N]   (N = 0 picks a free port)
 // Prints "listening on http://HOST:PORT tier=go"; SIGINT/SIGTERM exit 0.
 // The harness runs it with GOMAXPROCS set to the number of server cores.
@@ -50,6 +55,20 @@ func handle(w http.ResponseWriter, r *http.Request) {
 		}
 		out, _ := json.Marshal(User{ID: in.ID, Name: in.Name, Email: in.Email})
 		reply(w, http.StatusOK, "application/json", out)
+	case r.URL.Path == "/go/sync/" || r.URL.Path == "/go/async_sleep_in_thread/":
+		delay, err := strconv.ParseFloat(r.URL.Query().Get("delay"), 64)
+		if err != nil || delay < 0 || delay > 60 {
+			reply(w, http.StatusUnprocessableEntity, textType, []byte("delay must be a number of seconds from 0 to 60"))
+			return
+		}
+		d := time.Duration(delay * float64(time.Second))
+		if r.URL.Path == "/go/sync/" {
+			time.Sleep(d)
+			reply(w, http.StatusOK, "application/json", []byte(`{"message":"sync sleep in handler"}`))
+			return
+		}
+		go time.Sleep(d)
+		reply(w, http.StatusOK, "application/json", []byte(`{"message":"sleep started in a goroutine"}`))
 	case r.URL.Path == "/index":
 		if name := r.URL.Query().Get("name"); name != "" {
 			reply(w, http.StatusOK, textType, []byte("Hello "+name))

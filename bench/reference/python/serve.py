@@ -74,7 +74,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument(
         "--tier",
-        choices=["raw", "http", "app", "typed", "typed-seed002", "typed-dumproute", "typed-dumproute-ujson",
+        choices=["raw", "http", "app", "typed", "typed-seed002", "typed-dumproute", "typed-dumproute-ujson", "flask",
                  "contacts-asyncpg", "contacts-orm", "contacts-django"],
         required=True,
     )
@@ -106,6 +106,9 @@ def main() -> int:
         from contacts_asyncpg import app
     elif args.tier == "contacts-orm":
         from contacts_orm import app
+    elif args.tier == "flask":
+        import flask  # noqa: F401  (fails here, before the line, if Flask is missing)
+        import gunicorn  # noqa: F401
     else:
         import contacts_django.asgi  # noqa: F401  (fails here, before the line, if Django is missing)
         import gunicorn  # noqa: F401
@@ -130,6 +133,16 @@ def main() -> int:
             [sys.executable, "-E", "-s", "-B", "-m", "gunicorn", "--bind", f"fd://{sock.fileno()}",
              "--workers", str(args.workers), "--worker-class", "uvicorn.workers.UvicornWorker", "--chdir", here,
              "--log-level", "warning", "contacts_django.asgi:application"],
+        )
+    elif args.tier == "flask":
+        # gunicorn's sync workers, as seed 004 ran Flask: one request at a
+        # time per worker process.
+        here = os.path.dirname(os.path.abspath(__file__))
+        os.execv(
+            sys.executable,
+            [sys.executable, "-E", "-s", "-B", "-m", "gunicorn", "--bind", f"fd://{sock.fileno()}",
+             "--workers", str(args.workers), "--worker-class", "sync", "--timeout", "120", "--chdir", here,
+             "--log-level", "warning", "flask_server:app"],
         )
     elif args.workers > 1 and args.tier.startswith("contacts-"):
         run_uvicorn_workers(f"contacts_{args.tier.split('-', 1)[1]}:app", sock, args.workers)
