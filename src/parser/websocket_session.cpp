@@ -115,9 +115,12 @@ void WebSocketSession::settle() {
 }
 
 void WebSocketSession::update_reading() {
-  // Input is wanted while there is room for it; a message waiting for the
-  // app and a full buffer stop it until the app receives.
-  s_.set_reading(!s_.closed() && state_ != State::closed && s_.in.free_space() > 0);
+  // Input is wanted while there is room for it (a message waiting for the
+  // app and a full buffer stop it until the app receives) and while the
+  // peer reads what it is sent: pings it does not read the pongs of must
+  // not queue output without bound.
+  s_.set_reading(!s_.closed() && state_ != State::closed && s_.in.free_space() > 0 &&
+                 s_.queued_bytes() < opt_.high_water);
 }
 
 void WebSocketSession::refuse(int status, std::string_view body, std::string_view extra_header) {
@@ -184,11 +187,11 @@ void WebSocketSession::pump() {
   // After our close frame nothing the peer sends reaches the app, so its
   // close frame is looked for even while the app holds a message.
   const bool closing = state_ == State::closing;
-  while (!message_ready_ && (!message_held_ || closing) && !s_.closed() && s_.in.size() > 0) {
+  while (!message_ready_ && (!message_held_ || closing) && !s_.closed() && in_pos_ < s_.in.size()) {
     ws::FrameEvent ev;
-    const size_t used = parser_.parse(s_.in.view(), ev);
-    // The parser keeps what it returns in buffers of its own.
-    s_.in.consume(used);
+    // The parser keeps what it returns in buffers of its own, so parsed
+    // bytes are dead at once; they leave the buffer in compact_input().
+    in_pos_ += parser_.parse(s_.in.view().substr(in_pos_), ev);
     switch (ev.kind) {
       case ws::FrameEvent::none: break;
       case ws::FrameEvent::text:
@@ -210,6 +213,18 @@ void WebSocketSession::pump() {
       case ws::FrameEvent::error: protocol_error(ev.code, ev.reason); return;
     }
     if (ev.kind == ws::FrameEvent::none) break;
+  }
+  compact_input();
+}
+
+// Drops parsed bytes: for free when all were parsed, by moving the rest
+// down only when space runs low, so a burst of small frames is not moved
+// once per frame.
+void WebSocketSession::compact_input() {
+  if (in_pos_ == 0) return;
+  if (in_pos_ == s_.in.size() || s_.in.free_space() < s_.in.capacity() / 4) {
+    s_.in.consume(in_pos_);
+    in_pos_ = 0;
   }
 }
 
@@ -360,10 +375,9 @@ Task<void> WebSocketSession::send(WebSocketAction a) {
       if (!a.subprotocol.empty() && !ws::offers_subprotocol(scope_.header("sec-websocket-protocol"), a.subprotocol))
         throw std::logic_error("websocket subprotocol the client did not offer");
       for (const Header& h : a.headers)
-        for (char c : h.name.empty() ? std::string_view(":") : h.name)
-          if (c == ':' || c == '\r' || c == '\n' || c == ' ') throw std::logic_error("invalid response header");
-      for (const Header& h : a.headers)
-        if (h.value.find_first_of("\r\n") != std::string_view::npos) throw std::logic_error("invalid response header");
+        if (h.name.empty() || h.name.find_first_of(": \t\r\n") != std::string_view::npos ||
+            h.value.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos)
+          throw std::logic_error("invalid response header");
       ws::append_accept_response(s_.out(), scope_.header("sec-websocket-key"), a.subprotocol, a.headers, ctx_.date());
       state_ = State::open;
       last_input_ms_ = ctx_.now();

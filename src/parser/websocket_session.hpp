@@ -95,6 +95,7 @@ class WebSocketSession {
   static void on_app_done(void* self);
   void app_finished();
   void pump();
+  void compact_input();
   void handle_peer_close(uint16_t code, std::string_view reason);
   void protocol_error(uint16_t code, std::string_view why);
   void send_close(uint16_t code, std::string_view reason);
@@ -112,6 +113,7 @@ class WebSocketSession {
   Context& ctx_;
   const Options& opt_;
   ws::FrameParser parser_;
+  size_t in_pos_ = 0;  // bytes of s_.in already parsed
   State state_ = State::connecting;
 
   // The handshake request, copied out of the read buffer.

@@ -103,6 +103,23 @@ TEST(WebSocketSession, HandshakeEchoAndClosingHandshake) {
   EXPECT_FALSE(h.p->busy());
 }
 
+TEST(WebSocketSession, ABurstLargerThanTheReadBufferIsEchoedInOrder) {
+  Log log;
+  Harness h(echo_app(log));
+  std::string burst = kUpgrade, want;
+  for (int i = 0; i < 5000; ++i) {
+    const std::string m = "message " + std::to_string(i);
+    burst += client(ws::Opcode::text, m);
+    want += server(ws::Opcode::text, m);
+  }
+  burst += client(ws::Opcode::binary, std::string(200'000, 'b'));  // over the read buffer, one message
+  want += server(ws::Opcode::binary, std::string(200'000, 'b'));
+  h.feed(burst + client(ws::Opcode::close, ""));
+  ASSERT_EQ(log.events.size(), 5001u);
+  EXPECT_EQ(h.s->written, k101 + want + close_frame(0));
+  EXPECT_TRUE(h.s->closed());
+}
+
 TEST(WebSocketSession, EverySplitPointGivesTheSameBytes) {
   const std::string stream = kUpgrade + client(ws::Opcode::text, "fr", false) + client(ws::Opcode::ping, "") +
                              client(ws::Opcode::continuation, "ag") + client(ws::Opcode::binary, std::string(200, 'b')) +
