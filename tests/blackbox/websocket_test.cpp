@@ -186,6 +186,30 @@ TEST_P(WebSocketBlackbox, HandshakeRefusals) {
   EXPECT_EQ(r->status, 404);
 }
 
+TEST_P(WebSocketBlackbox, GracefulStopClosesWith1001ThenExits) {
+  ServerProcess* s = serve();
+  ASSERT_NE(s, nullptr);
+  Client c(s->port());
+  ASSERT_TRUE(c.send(handshake("/ws/echo")));
+  auto r = c.read_response();
+  ASSERT_TRUE(r && r->status == 101);
+  ASSERT_TRUE(c.send(frame(1, "still here")));
+  auto f = read_frame(c);
+  ASSERT_TRUE(f && f->payload == "still here");
+
+  stopped_by_test_ = true;  // the test ends the server itself
+  ASSERT_TRUE(s->send_signal(SIGTERM));
+  f = read_frame(c);
+  ASSERT_TRUE(f) << "no close frame after SIGTERM";
+  EXPECT_EQ(f->opcode, 8);
+  EXPECT_EQ(code_of(*f), 1001);
+  ASSERT_TRUE(c.send(frame(8, close_payload(1001))));
+  EXPECT_TRUE(c.wait_for_eof());
+  auto st = s->wait_exit(5000ms);
+  ASSERT_TRUE(st) << "the server did not exit after its last WebSocket closed";
+  EXPECT_TRUE(st->exited && st->code == 0) << st->describe();
+}
+
 INSTANTIATE_TEST_SUITE_P(Tiers, WebSocketBlackbox, ::testing::Values("app", "typed"));
 
 }  // namespace
