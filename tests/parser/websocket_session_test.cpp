@@ -214,6 +214,45 @@ TEST(WebSocketSession, AppReturningAfterAcceptClosesWith1000ThenWaitsForThePeer)
   EXPECT_GE(h.s->releases, 1);
 }
 
+TEST(WebSocketSession, ThePeersCloseFrameIsAwaitedOnlyForTheCloseTimeout) {
+  Harness h([](const http::Scope&, http::Receive& receive, http::Send& send) -> Task<void> {
+    co_await receive.websocket();
+    WebSocketAction a;
+    a.type = WebSocketAction::accept;
+    co_await send.websocket(a);
+    a.type = WebSocketAction::close;
+    a.code = 4000;
+    co_await send.websocket(a);
+  });
+  h.feed(kUpgrade);
+  const uint64_t t = h.ctx.options.ws_close_timeout_ms;
+  h.p->on_tick(t - 1);
+  EXPECT_FALSE(h.s->closed());
+  h.p->on_tick(t);
+  EXPECT_TRUE(h.s->closed()) << "no close frame came back in time";
+}
+
+TEST(WebSocketSession, AQuietPeerIsPingedThenDroppedIfStillQuiet) {
+  Log log;
+  Harness h(echo_app(log));
+  h.feed(kUpgrade);
+  const http::Options& o = h.ctx.options;
+  h.p->on_tick(o.ws_ping_interval_ms - 1);
+  EXPECT_EQ(h.s->written, k101);
+  h.p->on_tick(o.ws_ping_interval_ms);
+  EXPECT_EQ(h.s->written, k101 + server(ws::Opcode::ping, "")) << "a keep-alive ping after the quiet spell";
+  // A pong is input: the clock starts again.
+  h.feed(client(ws::Opcode::pong, ""));
+  h.p->on_tick(o.ws_ping_interval_ms + o.ws_ping_timeout_ms);
+  EXPECT_FALSE(h.s->closed());
+  const uint64_t quiet_from = o.ws_ping_interval_ms + o.ws_ping_timeout_ms;
+  h.p->on_tick(quiet_from + o.ws_ping_interval_ms);  // pings again
+  h.p->on_tick(quiet_from + o.ws_ping_interval_ms + o.ws_ping_timeout_ms);
+  EXPECT_TRUE(h.s->closed()) << "no answer to the ping";
+  EXPECT_EQ(log.disconnect_code, ws::kAbnormal);
+  EXPECT_TRUE(log.finished);
+}
+
 TEST(WebSocketSession, OtherVersionsGet426) {
   std::string req = kUpgrade;
   req.replace(req.find("Version: 13"), 11, "Version: 8");
