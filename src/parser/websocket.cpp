@@ -274,7 +274,19 @@ size_t FrameParser::parse(std::string_view in, FrameEvent& ev) {
       const size_t from = dst.size();
       dst.append(in.data() + pos, take);
       char* d = dst.data() + from;
-      for (size_t i = 0; i < take; ++i) d[i] = static_cast<char>(d[i] ^ mask_[(mask_pos_ + i) & 3]);
+      // Eight bytes at a time: the 4-byte key repeats twice in a word.
+      unsigned char key[8];
+      for (int k = 0; k < 8; ++k) key[k] = mask_[(mask_pos_ + k) & 3];
+      uint64_t key_word;
+      std::memcpy(&key_word, key, 8);
+      size_t i = 0;
+      for (; i + 8 <= take; i += 8) {
+        uint64_t w;
+        std::memcpy(&w, d + i, 8);
+        w ^= key_word;
+        std::memcpy(d + i, &w, 8);
+      }
+      for (; i < take; ++i) d[i] = static_cast<char>(d[i] ^ key[i & 7]);
       mask_pos_ = static_cast<uint8_t>((mask_pos_ + take) & 3);
       pos += take;
       remaining_ -= take;
