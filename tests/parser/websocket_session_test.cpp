@@ -253,6 +253,26 @@ TEST(WebSocketSession, AQuietPeerIsPingedThenDroppedIfStillQuiet) {
   EXPECT_TRUE(log.finished);
 }
 
+TEST(WebSocketSession, AcceptCarriesHeadersAndOnlyAnOfferedSubprotocol) {
+  auto accepting = [](std::string_view subprotocol) {
+    return [subprotocol](const http::Scope&, http::Receive& receive, http::Send& send) -> Task<void> {
+      co_await receive.websocket();
+      const Header extra[] = {{"x-room", "7"}};
+      WebSocketAction a;
+      a.type = WebSocketAction::accept;
+      a.subprotocol = subprotocol;
+      a.headers = extra;
+      co_await send.websocket(a);
+    };
+  };
+  Harness ok(accepting("chat"));
+  ok.feed(kUpgrade);
+  EXPECT_NE(ok.s->written.find("Sec-WebSocket-Protocol: chat\r\nx-room: 7\r\n\r\n"), std::string::npos) << ok.s->written;
+  Harness not_offered(accepting("superchat"));
+  not_offered.feed(kUpgrade);
+  EXPECT_EQ(not_offered.s->written.substr(0, 34), "HTTP/1.1 500 Internal Server Error");
+}
+
 TEST(WebSocketSession, OtherVersionsGet426) {
   std::string req = kUpgrade;
   req.replace(req.find("Version: 13"), 11, "Version: 8");
