@@ -210,6 +210,23 @@ TEST_P(WebSocketBlackbox, GracefulStopClosesWith1001ThenExits) {
   EXPECT_TRUE(st->exited && st->code == 0) << st->describe();
 }
 
+TEST_P(WebSocketBlackbox, WsMaxSizeFlagSetsTheMessageLimit) {
+  ServerProcess* s = start({"--tier", GetParam(), "--ws-max-size", "1000"});
+  ASSERT_NE(s, nullptr);
+  Client c(s->port());
+  ASSERT_TRUE(c.send(handshake("/ws/echo") + frame(2, std::string(1000, 'a'))));
+  auto r = c.read_response();
+  ASSERT_TRUE(r && r->status == 101);
+  auto f = read_frame(c);
+  ASSERT_TRUE(f && f->payload.size() == 1000) << "a message at the limit is echoed";
+  ASSERT_TRUE(c.send(frame(2, std::string(500, 'b'), false) + frame(0, std::string(501, 'c'))));
+  f = read_frame(c);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->opcode, 8);
+  EXPECT_EQ(code_of(*f), 1009) << "fragments adding up to more than the limit";
+  EXPECT_TRUE(c.wait_for_eof());
+}
+
 INSTANTIATE_TEST_SUITE_P(Tiers, WebSocketBlackbox, ::testing::Values("app", "typed"));
 
 }  // namespace
