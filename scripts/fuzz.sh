@@ -7,7 +7,7 @@
 # naming the file that reproduces it. `make fuzz` and `make test` call it.
 #   scripts/fuzz.sh [SECONDS]
 # Environment: FUZZ_BUILD (build directory, default build-fuzz), FUZZ_TARGETS
-# (default "fuzz_http1 fuzz_json fuzz_url"), JOBS (build parallelism),
+# (default "fuzz_http1 fuzz_json fuzz_url fuzz_websocket"), JOBS (build parallelism),
 # FUZZ_CC and FUZZ_CXX (the compilers; default clang-14 and clang++-14),
 # FUZZ_KEEP_GOING=1 (carry on past failures, in libFuzzer's fork mode, and
 # list them grouped by what failed: to see every known failure at once).
@@ -23,7 +23,7 @@ build="${FUZZ_BUILD:-build-fuzz}"
 [[ "$build" = /* ]] || build="$root/$build"
 jobs="${JOBS:-$(nproc)}"
 keep_going="${FUZZ_KEEP_GOING:-0}"
-read -r -a targets <<<"${FUZZ_TARGETS:-fuzz_http1 fuzz_json fuzz_url}"
+read -r -a targets <<<"${FUZZ_TARGETS:-fuzz_http1 fuzz_json fuzz_url fuzz_websocket}"
 # clang 14 is what scripts/install-deps.sh installs, with its compiler-rt
 # (libFuzzer and the sanitizers' runtimes); a plain clang is the fallback.
 if command -v clang++-14 >/dev/null && command -v clang-14 >/dev/null; then

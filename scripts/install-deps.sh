@@ -18,6 +18,7 @@ packages=(
   libuv1-dev        # tier 1 event loop
   liburing-dev      # tier 1's io_uring transport (--io uring)
   node-llhttp       # tier 2 HTTP/1.1 parser, shipped as C sources
+  libssl-dev        # tier 2: libcrypto's SHA-1 for the WebSocket handshake
   libsimdjson-dev   # JSON decoding (on-demand API)
   libcli11-dev      # command line
   libcurl4-openssl-dev  # src/lambda: the Lambda adapter's Runtime API client (docs/lambda.md)

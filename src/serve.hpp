@@ -24,6 +24,7 @@
 //   --host --port --workers --threads --max-connections
 //   --max-head-bytes --max-headers --max-body-bytes --limit-concurrency
 //   --head-timeout --idle-timeout --body-timeout --send-timeout (seconds)
+//   --ws-max-size --ws-ping-interval --ws-ping-timeout (WebSockets, as uvicorn's)
 //   --graceful-timeout --access-log --probes --server-timing --admin-port
 //   --io (libuv, the default; uring; or auto: uring when the kernel allows)
 // and the program's own string options given as Flags.

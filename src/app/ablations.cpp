@@ -119,7 +119,7 @@ http::App routing_app(const Router& router) {
       probe::Span span(probe::Phase::route);
       return (*linear)(scope.method, scope.path);
     }();
-    if (m.kind != Match::found) {
+    if (m.kind != Match::found || scope.type == "websocket") {  // WebSockets: the tree's own dispatch
       co_await tree(scope, receive, send);
       co_return;
     }

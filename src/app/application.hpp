@@ -53,6 +53,11 @@ class Application {
   }
   Application& get(std::string_view path, Endpoint ep) { return route(path, {"GET"}, std::move(ep)); }
   Application& post(std::string_view path, Endpoint ep) { return route(path, {"POST"}, std::move(ep)); }
+  // A WebSocket route (app/websocket.hpp): app.websocket("/ws/{room}", handler).
+  Application& websocket(std::string_view path, WebSocketEndpoint ep, std::string name = {}) {
+    router_.websocket(path, std::move(ep), std::move(name));
+    return *this;
+  }
   Application& mount(std::string_view prefix, http::App app) {
     router_.mount(prefix, std::move(app));
     return *this;

@@ -55,7 +55,8 @@ Middleware server_errors(Logger log) {
       if (!error) co_return;
       const std::string what = exception_text(error);
       log("exception in " + std::string(scope.method) + " " + std::string(scope.path) + ": " + what);
-      if (tracked.started()) std::rethrow_exception(error);
+      // A WebSocket has no HTTP answer: tier 2 answers 500 before accept, 1011 after.
+      if (tracked.started() || scope.type == "websocket") std::rethrow_exception(error);
       co_await Response::text("Internal Server Error", 500).send(send);
     };
   };
@@ -79,7 +80,7 @@ Middleware http_exceptions() {
         headers = e.headers();
       }
       if (!error) co_return;
-      if (tracked.started()) std::rethrow_exception(error);
+      if (tracked.started() || scope.type == "websocket") std::rethrow_exception(error);
       Response r = (status == 204 || status == 304) ? Response::empty(status) : Response::text(std::move(detail), status);
       for (const auto& [n, v] : headers) r.header(n, v);
       co_await r.send(send);
@@ -99,7 +100,7 @@ Middleware exception_handlers(const ExceptionHandlers& handlers) {
         error = std::current_exception();
       }
       if (!error) co_return;
-      if (tracked.started()) std::rethrow_exception(error);
+      if (tracked.started() || scope.type == "websocket") std::rethrow_exception(error);
       const HTTPException* http_error = nullptr;
       try {
         std::rethrow_exception(error);

@@ -44,6 +44,10 @@ class ForwardingSend : public http::Send {
     return inner_.start(r);
   }
   Task<void> body(http::ResponseBody b) override { return inner_.body(b); }
+  Task<void> websocket(http::WebSocketAction a) override {
+    started_ = true;
+    return inner_.websocket(a);
+  }
   bool started() const { return started_; }
 
  protected:

@@ -10,6 +10,8 @@ namespace strata::app {
 
 namespace {
 
+constexpr std::string_view kWebSocketMethod = "WEBSOCKET";
+
 enum class Conv { str, int_, float_, path };
 
 int rank(Conv c) {
@@ -149,7 +151,8 @@ Router& Router::route(std::string_view path, std::initializer_list<std::string_v
   for (const std::string& m : r->methods) node->methods.emplace_back(m, r.get());
   node->allow.clear();
   std::vector<std::string> names;
-  for (const auto& [m, _] : node->methods) names.push_back(m);
+  for (const auto& [m, _] : node->methods)
+    if (m != kWebSocketMethod) names.push_back(m);  // never an HTTP method to allow
   std::sort(names.begin(), names.end());
   for (const std::string& m : names) node->allow.append(node->allow.empty() ? "" : ", ").append(m);
   routes_.push_back(std::move(r));
@@ -172,6 +175,14 @@ Router& Router::route_sync(std::string_view path, std::initializer_list<std::str
         },
         std::move(name));
   routes_.back()->sync = true;
+  return *this;
+}
+
+// WebSocket routes live in the same tree under a method of their own, so
+// matching them costs what matching an HTTP route does.
+Router& Router::websocket(std::string_view path, WebSocketEndpoint ep, std::string name) {
+  route(path, {kWebSocketMethod}, {}, std::move(name));
+  routes_.back()->websocket = std::move(ep);
   return *this;
 }
 
@@ -269,6 +280,10 @@ LoopContext& loop_context() {
 
 http::App Router::as_app() const {
   return [this](const http::Scope& scope, http::Receive& receive, http::Send& send) -> Task<void> {
+    if (scope.type == "websocket") [[unlikely]] {
+      co_await websocket_app(scope, receive, send);
+      co_return;
+    }
     Match m = [&] {
       probe::Span span(probe::Phase::route);
       return match(scope.method, scope.path);
@@ -310,6 +325,29 @@ http::App Router::as_app() const {
     // every matched request allocates.
     co_await not_found(scope, send);
   };
+}
+
+Task<void> Router::websocket_app(const http::Scope& scope, http::Receive& receive, http::Send& send) const {
+  Match m = match(kWebSocketMethod, scope.path);
+  if (m.kind == Match::found) {
+    WebSocket ws(scope, receive, send, m.params);
+    co_await m.route->websocket(ws);
+    co_return;
+  }
+  if (m.kind == Match::mounted) {
+    http::Scope sub = scope;
+    sub.path = scope.path.substr(m.mount_prefix.size());
+    if (scope.raw_path.substr(0, m.mount_prefix.size()) == m.mount_prefix)
+      sub.raw_path = scope.raw_path.substr(m.mount_prefix.size());
+    if (sub.path.empty()) sub.path = "/";
+    if (sub.raw_path.empty()) sub.raw_path = "/";
+    co_await (*m.app)(sub, receive, send);
+    co_return;
+  }
+  // No route: closed before the handshake, which the client sees as 403.
+  http::WebSocketAction close;
+  close.type = http::WebSocketAction::close;
+  co_await send.websocket(close);
 }
 
 Task<void> Router::not_found(const http::Scope& scope, http::Send& send) const {

@@ -27,6 +27,7 @@
 
 #include "app/request.hpp"
 #include "app/response.hpp"
+#include "app/websocket.hpp"
 #include "parser/asgi.hpp"
 
 namespace strata::app {
@@ -40,6 +41,7 @@ struct Route {
   std::string name;
   Endpoint endpoint;
   bool sync = false;  // declared with a SyncEndpoint
+  WebSocketEndpoint websocket;  // set for a WebSocket route (then `endpoint` is empty)
 };
 
 struct Match {
@@ -69,6 +71,11 @@ class Router {
   Router& put(std::string_view path, Endpoint ep) { return route(path, {"PUT"}, std::move(ep)); }
   Router& patch(std::string_view path, Endpoint ep) { return route(path, {"PATCH"}, std::move(ep)); }
   Router& del(std::string_view path, Endpoint ep) { return route(path, {"DELETE"}, std::move(ep)); }
+  // A WebSocket route: same templates and precedence as HTTP routes, and
+  // reached only by scope.type "websocket" (an HTTP request to its path is
+  // a 404 unless an HTTP route has it too). A WebSocket that matches no
+  // route is refused with 403 before the handshake, as Starlette does.
+  Router& websocket(std::string_view path, WebSocketEndpoint ep, std::string name = {});
   // Everything under `prefix` (a literal path, e.g. "/api") goes to `app`
   // with the prefix removed from scope.path and scope.raw_path.
   Router& mount(std::string_view prefix, http::App app);
@@ -91,6 +98,7 @@ class Router {
   struct Node;
   // The answer when nothing matched: redirect_slashes's 307, or 404.
   Task<void> not_found(const http::Scope& scope, http::Send& send) const;
+  Task<void> websocket_app(const http::Scope& scope, http::Receive& receive, http::Send& send) const;
   static bool walk(const Node* node, std::string_view rest, std::string_view full, std::string_view method,
                    Match& m, std::string_view& allow);
   std::unique_ptr<Node> root_;

@@ -21,6 +21,17 @@ void add_workload_routes(Application& app) {
     if (!name || name->empty()) co_return Response::text("Hello ASGI World!");
     co_return Response::text("Hello " + std::string(*name));
   });
+  app.websocket("/ws/echo", websocket_echo());
+}
+
+WebSocketEndpoint websocket_echo() {
+  return [](WebSocket& ws) -> Task<void> {
+    co_await ws.accept();
+    while (auto msg = co_await ws.receive()) {
+      if (msg->text) co_await ws.send_text(msg->data);
+      else co_await ws.send_bytes(msg->data);
+    }
+  };
 }
 
 }  // namespace strata::app

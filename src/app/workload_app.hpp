@@ -2,6 +2,7 @@
 //   POST /user   Request.body(), the shared workload function, a Response
 //   GET  /       "Hello ASGI World!"
 //   GET  /index  "Hello <name>" from the query (Request.query)
+//   WebSocket /ws/echo  every message back as it came (text or bytes)
 // served through the router and the default middleware stack.
 #pragma once
 
@@ -10,6 +11,8 @@
 namespace strata::app {
 
 void add_workload_routes(Application& app);
+// The /ws/echo handler, shared by the app and typed tiers.
+WebSocketEndpoint websocket_echo();
 // `--routes N`: N GET routes /api/resource<i>/{item_id:int} that the
 // workload never requests; add them first, so that router=linear scans
 // them all before it reaches the workload's routes (Starlette's worst case,

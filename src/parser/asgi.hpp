@@ -34,7 +34,7 @@ struct Header {
 };
 
 struct Scope {
-  std::string_view type = "http";
+  std::string_view type = "http";  // or "websocket" (see the end of this file)
   std::string_view http_version;  // "1.0" or "1.1"
   std::string_view method;        // upper-case, e.g. "POST"
   std::string_view scheme = "http";
@@ -69,11 +69,16 @@ struct ResponseBody {
   bool more_body = false;
 };
 
+struct WebSocketEvent;
+struct WebSocketAction;
+
 // The server's end of one request. Middleware derives from these to wrap them.
 class Receive {
  public:
   virtual ~Receive() = default;
   virtual Task<ReceiveEvent> operator()() = 0;
+  // For scope.type == "websocket" only; the default throws std::logic_error.
+  virtual Task<WebSocketEvent> websocket();
 };
 
 class Send {
@@ -84,8 +89,43 @@ class Send {
   virtual Task<void> start(ResponseStart r) = 0;
   // Suspends while the client is slower than the app (backpressure).
   virtual Task<void> body(ResponseBody b) = 0;
+  // For scope.type == "websocket" only; the default throws std::logic_error.
+  virtual Task<void> websocket(WebSocketAction a);
 };
 
 using App = std::function<Task<void>(const Scope&, Receive&, Send&)>;
+
+// WebSockets: ASGI's websocket.* events. An `Upgrade: websocket` GET reaches
+// the app with scope.type == "websocket" (scheme "ws"); the app talks
+// through receive.websocket() and send.websocket(), never the HTTP calls.
+//  - The first event is `connect`. The app answers with `accept` (the
+//    handshake's 101 goes out, with its subprotocol, which must be one the
+//    client offered, and headers) or `close` (403, as uvicorn answers).
+//    Returning without either is answered 403 too, or 500 after an error.
+//  - `receive` events carry one whole message, text (valid UTF-8) or bytes;
+//    its data stays valid until the next receive.websocket() call.
+//  - `disconnect` carries the peer's close code (1005 when its close frame
+//    had none; 1006 when the connection went without one), after which
+//    sends do nothing. Returning from the app after accept closes with 1000
+//    (1011 after an error).
+//  - send.websocket() copies what it is given and suspends while the peer
+//    is slower than the app (backpressure), as HTTP bodies do.
+struct WebSocketEvent {
+  enum Type { connect, receive, disconnect } type = connect;
+  bool text = false;        // receive: a text message; else bytes
+  std::string_view data;    // receive: the message
+  uint16_t code = 0;        // disconnect: the close code
+  std::string_view reason;  // disconnect: the peer's close reason
+};
+
+struct WebSocketAction {
+  enum Type { accept, send, close } type = send;
+  std::string_view subprotocol;     // accept: "" for none
+  std::span<const Header> headers;  // accept: extra response headers
+  bool text = false;                // send: a text frame (must be UTF-8); else binary
+  std::string_view data;            // send
+  uint16_t code = 1000;             // close
+  std::string_view reason;          // close
+};
 
 }  // namespace strata::http

@@ -13,6 +13,7 @@
 
 #include "common/text.hpp"
 #include "common/url.hpp"
+#include "parser/websocket_session.hpp"
 
 namespace strata::http {
 
@@ -150,6 +151,7 @@ std::string_view reason_phrase(int status) {
     case 415: return "Unsupported Media Type";
     case 417: return "Expectation Failed";
     case 422: return "Unprocessable Content";
+    case 426: return "Upgrade Required";
     case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
@@ -654,6 +656,9 @@ void Protocol::dispatch() {
   scope_.headers = headers_;
   scope_.client = &s_.peer;
   scope_.server = &s_.local;
+  if (parser_.upgrade) [[unlikely]] {
+    if (ws::is_upgrade_request(scope_)) return hand_over_websocket();
+  }
 
   response_started_ = response_complete_ = head_open_ = head_aside_ = chunked_ = false;
   status_ = 0;
@@ -721,6 +726,7 @@ void Protocol::next_request() {
 }
 
 void Protocol::finish_drive() {
+  if (ws_) [[unlikely]] return ws_->start();  // the upgrade was just handed over
   if (s_.closed()) {
     if (!app_running_) s_.release();  // last use: the stream may be freed now
     return;
@@ -876,6 +882,7 @@ void Protocol::reclaim_body() {
 // ------------------------------------------------------------ events
 
 void Protocol::on_eof() {
+  if (ws_) return ws_->on_eof();
   keep_alive_ = false;
   peer_done_ = true;
   if (app_running_) {
@@ -893,11 +900,13 @@ void Protocol::on_eof() {
 }
 
 void Protocol::on_drained() {
+  if (ws_) return ws_->on_drained();
   wake_outside_drive(drain_waiter_);
   drive();
 }
 
 void Protocol::on_tick(uint64_t now_ms) {
+  if (ws_) return ws_->on_tick(now_ms);
   if (failed_) return;
   if (app_running_) {
     // The app waits for body the client does not send: a slow body, or a
@@ -928,16 +937,33 @@ void Protocol::on_tick(uint64_t now_ms) {
 }
 
 void Protocol::on_stop() {
+  if (ws_) return ws_->on_stop();
   stopping_ = true;
   keep_alive_ = false;
   if (!app_running_ && phase_ == Phase::idle && parse_pos_ == s_.in.size()) s_.finish();
 }
 
 void Protocol::on_closed() {
+  if (ws_) return ws_->on_closed();
   disconnected_ = true;
   // Let a waiting app run to its end; the transport frees us afterwards.
   wake_outside_drive(body_waiter_);
   wake_outside_drive(drain_waiter_);
+}
+
+bool Protocol::busy() const { return ws_ ? ws_->busy() : app_running_; }
+
+void Protocol::ws_data() { ws_->on_data(); }
+
+// The request becomes a WebSocket: the session gets a copy of its scope,
+// the head leaves the read buffer (what follows it is the first frame),
+// and the HTTP driver stops; the session starts once the driver unwinds.
+void Protocol::hand_over_websocket() {
+  if (std::exchange(counted_, false)) ctx_.in_flight->fetch_sub(1, std::memory_order_relaxed);
+  ws_ = std::make_unique<WebSocketSession>(s_, ctx_, scope_);
+  s_.in.consume(parse_pos_);
+  parse_pos_ = base_ = 0;
+  failed_ = true;
 }
 
 // ------------------------------------------------------------ the app's end

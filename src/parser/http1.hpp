@@ -31,8 +31,11 @@
 // parser/http1_internal.hpp: strata's own servers, tests and profilers use
 // it; an application never needs it, nor llhttp's header.
 //
-// Protocol upgrades (Upgrade, CONNECT) are not supported: the request is
-// answered as any other, with Connection: close, and the connection ends.
+// Protocol upgrades: an `Upgrade: websocket` GET is handed to the app as a
+// WebSocket (scope.type "websocket", see asgi.hpp; a version other than 13
+// is answered 426, a bad key 400). Any other upgrade, and CONNECT, is
+// answered as a plain request, with Connection: close, and the connection
+// ends.
 //
 // The rule behind the limits and timeouts: no input leaves a connection
 // with reading paused and nothing running that will resume it. Framing
@@ -72,6 +75,15 @@ struct Options {
   uint64_t body_timeout_ms = 10'000; // longest wait for more body while the app waits for it
   size_t limit_concurrency = 0;      // requests in the app at once (per process); 0 = no limit
   size_t high_water = 64 * 1024;     // output bytes queued before reading stops
+  // WebSockets: a message over ws_max_message_bytes is closed with 1009
+  // (uvicorn's ws_max_size); with no input for ws_ping_interval_ms the
+  // server pings, and closes if still nothing came ws_ping_timeout_ms
+  // later; after sending a close frame it waits ws_close_timeout_ms for
+  // the peer's before closing the connection.
+  size_t ws_max_message_bytes = 16 * 1024 * 1024;
+  uint64_t ws_ping_interval_ms = 20'000;
+  uint64_t ws_ping_timeout_ms = 20'000;
+  uint64_t ws_close_timeout_ms = 5'000;
   // One line per response on stderr, in uvicorn's format; off by default so
   // benchmarks measure the server, not the terminal.
   bool access_log = false;

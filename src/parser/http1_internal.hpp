@@ -6,6 +6,7 @@
 #pragma once
 
 #include <coroutine>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,8 @@
 
 namespace strata::http {
 
+class WebSocketSession;
+
 class Protocol {
  public:
   using Context = http::Context;
@@ -29,6 +32,7 @@ class Protocol {
 
   // loop::TcpConnection's protocol interface (see loop/server.hpp).
   void on_data() {
+    if (ws_) [[unlikely]] return ws_data();
     read_since_tick_ = true;
     drive();
   }
@@ -37,7 +41,7 @@ class Protocol {
   void on_tick(uint64_t now_ms);
   void on_stop();
   void on_closed();
-  bool busy() const { return app_running_; }
+  bool busy() const;
 
  private:
   struct Span { uint32_t off = 0, len = 0; };
@@ -105,6 +109,10 @@ class Protocol {
   void update_reading();
   int extend(Span& s, const char* at, size_t len);
   std::string_view view(Span s) const { return {s_.in.data() + base_ + s.off, s.len}; }
+
+  // WebSockets: after an upgrade, every event goes to the session.
+  void hand_over_websocket();
+  void ws_data();
 
   // the app's end
   Task<ReceiveEvent> receive();
@@ -179,6 +187,7 @@ class Protocol {
   std::coroutine_handle<> drain_waiter_;
 
   probe::Record probe_;  // this request's phase times, when probes are on
+  std::unique_ptr<WebSocketSession> ws_;  // the connection, once upgraded
 
   // response
   bool response_started_ = false;

@@ -254,6 +254,15 @@ class API : public RouteShortcuts<API> {
   template <class F>
   API& route(std::string_view method, std::string_view path, F handler, RouteOptions options = {});
 
+  // A WebSocket route: the handler takes app::WebSocket& and any Path<>,
+  // Query<>, Header<> or Cookie<> parameters, read from the handshake
+  // request and validated as an HTTP route's are. When they do not
+  // validate, the WebSocket is closed before accept (the client sees 403),
+  // as FastAPI does. WebSocket routes are not in the OpenAPI document.
+  //   api.websocket("/ws/{room}", [](app::WebSocket& ws, Path<"room", int> room) -> Task<void> {...});
+  template <class F>
+  API& websocket(std::string_view path, F handler);
+
   // Adds every route of `router` (see APIRouter). Throws as route() does.
   API& include_router(const APIRouter& router, RouterOptions options = {});
 
@@ -311,3 +320,4 @@ class API : public RouteShortcuts<API> {
 // The templates above are implemented in router/api_detail.hpp, which only
 // this header includes.
 #include "router/api_detail.hpp"
+#include "router/websocket_detail.hpp"

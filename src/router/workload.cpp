@@ -3,6 +3,7 @@
 #include <chrono>
 #include <thread>
 
+#include "app/workload_app.hpp"
 #include "router/concurrency.hpp"
 
 namespace strata::router {
@@ -41,6 +42,8 @@ void add_workload_routes(API& api) {
 
   // seed 002.
   api.get("/", []() -> Task<PlainText> { co_return PlainText{"Hello ASGI World!"}; }, {.name = "read_root"});
+  // The same echo as the app tier's (app/workload_app.hpp), as a typed route.
+  api.websocket("/ws/echo", [echo = app::websocket_echo()](app::WebSocket& ws) { return echo(ws); });
   api.get(
       "/index",
       [](Query<"name", std::optional<std::string>> name) -> Task<PlainText> {

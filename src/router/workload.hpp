@@ -3,6 +3,7 @@
 //
 //   seed 003: POST /user, a User body, a new User back (the decay workload)
 //   seed 002: GET / and GET /index?name= (text/plain)
+//   WebSocket /ws/echo: every message back as it came (app::websocket_echo)
 //   seed 004: GET /fastapi/<lesson>/?delay=<seconds>&n=<loop count>, one
 //             route per row of the seed's table (see workload.cpp)
 #pragma once

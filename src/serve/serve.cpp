@@ -68,6 +68,13 @@ void add_flags(CLI::App& cmd, ServeConfig& c) {
               "Seconds without request-body bytes while the app waits for them (408 after)");
   add_seconds(cmd, "--send-timeout", c.server.send_timeout_ms,
               "Seconds a response may make no progress (the client reads nothing) before the connection closes");
+  cmd.add_option("--ws-max-size", c.http.ws_max_message_bytes, "WebSocket message limit in bytes (close 1009 above)")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 31))
+      ->capture_default_str();
+  add_seconds(cmd, "--ws-ping-interval", c.http.ws_ping_interval_ms,
+              "Seconds without input from a WebSocket client before the server pings it");
+  add_seconds(cmd, "--ws-ping-timeout", c.http.ws_ping_timeout_ms,
+              "Seconds a pinged WebSocket client has to send anything before the connection closes");
   add_seconds(cmd, "--graceful-timeout", c.server.graceful_ms,
               "Seconds in-flight responses get after SIGINT/SIGTERM; then connections are cut and the process "
               "exits, abandoning handlers still running",

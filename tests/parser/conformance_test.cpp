@@ -148,7 +148,11 @@ std::vector<Case> cases() {
       {"UpgradeWebSocket",
        "GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
-       200, true, false},
+       500, true, false},  // handed to the app as a WebSocket: this HTTP-only app fails the handshake
+      {"UpgradeWebSocketVersion8",
+       "GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 8\r\n"
+       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+       426, true, false},
       {"UpgradeWithoutConnectionUpgrade", "GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n\r\n", 200, false, true},
       {"Connect", "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n", 200, true, false},
   };

@@ -14,6 +14,12 @@
 //       Swagger UI's Authorize dialog takes an API key and a bearer token and
 //       the calls it then makes carry them; /redoc renders (security.png);
 //       its document, with securitySchemes, validates
+//   WebSocketWeb.NodeWsClientInterop          web/ws-interop.mjs (the npm `ws`
+//       client) against /ws/echo of `--tier app` and `--tier typed`: text,
+//       binary, fragments, ping, a 1 MiB message, a burst of 1,000, close
+//       codes, and 1007 for invalid UTF-8
+//   WebSocketWeb.ChromiumEchoes               web/ws-page.mjs: Chromium's
+//       WebSocket echoes a text and a binary message and closes cleanly
 // Each server is stopped with SIGTERM and must exit 0, so a sanitizer
 // report from serving these pages fails the test.
 #include <gtest/gtest.h>
@@ -62,6 +68,8 @@ std::string node_side_missing(bool needs_chromium) {
   for (const char* package : {"@seriousme/openapi-schema-validator", "playwright-core"})
     if (!fs::exists(kWebDir / "node_modules" / package / "package.json"))
       return std::string(package) + " is not in web/node_modules (run scripts/install-deps.sh)";
+  if (!fs::exists(kWebDir / "node_modules" / "ws" / "package.json"))
+    return "ws is not in web/node_modules (run scripts/install-deps.sh)";
   if (needs_chromium && !executable(kChromium))
     return "chromium was not found when configuring (scripts/install-deps.sh installs it)";
   return "";
@@ -200,6 +208,35 @@ TEST(TypedWeb, AuthorizeDialogAndRedocWorkInChromium) {
       kNode, {script("validate-openapi.mjs"), base_url(*server) + "/openapi.json"}, kValidateTimeout);
   EXPECT_TRUE(ExitedWith(valid, 0));
   run_page_script(*server, "security-page.mjs", kOutDir / "security.png");
+  stop(*server);
+}
+
+TEST(WebSocketWeb, NodeWsClientInterop) {
+  if (auto why = node_side_missing(false); !why.empty()) GTEST_SKIP() << why;
+  for (const char* tier : {"app", "typed"}) {
+    SCOPED_TRACE(tier);
+    std::string error;
+    auto server = ServerProcess::start(kStrataBin, {"--tier", tier}, {}, &error);
+    ASSERT_TRUE(server) << error;
+    const std::string url = "ws://127.0.0.1:" + std::to_string(server->port()) + "/ws/echo";
+    const RunResult r = run_command(kNode, {script("ws-interop.mjs"), url}, kValidateTimeout);
+    EXPECT_TRUE(ExitedWith(r, 0));
+    EXPECT_NE(r.out.find("1000 messages in a burst echoed in order"), std::string::npos) << r.out;
+    stop(*server);
+  }
+}
+
+TEST(WebSocketWeb, ChromiumEchoes) {
+  if (auto why = node_side_missing(true); !why.empty()) GTEST_SKIP() << why;
+  std::string error;
+  auto server = ServerProcess::start(kStrataBin, {"--tier", "app"}, {}, &error);
+  ASSERT_TRUE(server) << error;
+  // The page is the server's plain-text root: its screenshot is small, so
+  // run_page_script's check of a rendered page's size does not apply.
+  const RunResult r = run_command(kNode, {script("ws-page.mjs"), base_url(*server), (kOutDir / "ws.png").string()},
+                                  kDocsTimeout);
+  EXPECT_TRUE(ExitedWith(r, 0));
+  EXPECT_NE(r.out.find("\"code\":1000,\"clean\":true"), std::string::npos) << r.out;
   stop(*server);
 }
 
