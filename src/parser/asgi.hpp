@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 #include <functional>
 #include <span>
 #include <string_view>
@@ -69,6 +70,18 @@ struct ResponseBody {
   bool more_body = false;
 };
 
+// ASGI's "http.response.zerocopy" extension: `count` bytes of the open file
+// `fd` from `offset`, as the next piece of the body. The descriptor is
+// borrowed: the caller keeps it open until the awaited call returns, and
+// closes it itself. The response must declare a Content-Length (no chunked
+// framing is built around file bytes).
+struct ResponseFile {
+  int fd = -1;
+  uint64_t offset = 0;
+  uint64_t count = 0;
+  bool more_body = false;
+};
+
 // The server's end of one request. Middleware derives from these to wrap them.
 class Receive {
  public:
@@ -84,6 +97,13 @@ class Send {
   virtual Task<void> start(ResponseStart r) = 0;
   // Suspends while the client is slower than the app (backpressure).
   virtual Task<void> body(ResponseBody b) = 0;
+  // A body event whose bytes come from a file. Tier 2 hands them to the
+  // transport (sendfile, splice) without reading them into memory and
+  // returns once they are written or the client is gone. This default
+  // reads the file in pieces into body(), so a Send that changes the bytes
+  // (compression) stays correct by overriding body() alone. A file shorter
+  // than `count` throws std::runtime_error: the declared length cannot be met.
+  virtual Task<void> file(ResponseFile f);
 };
 
 using App = std::function<Task<void>(const Scope&, Receive&, Send&)>;

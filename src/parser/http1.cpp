@@ -148,6 +148,7 @@ std::string_view reason_phrase(int status) {
     case 413: return "Content Too Large";
     case 414: return "URI Too Long";
     case 415: return "Unsupported Media Type";
+    case 416: return "Range Not Satisfiable";
     case 417: return "Expectation Failed";
     case 422: return "Unprocessable Content";
     case 429: return "Too Many Requests";
@@ -1062,6 +1063,38 @@ Task<void> Protocol::send_body(ResponseBody b) {
     s_.flush();
     if (s_.queued_bytes() >= opt_.high_water && !disconnected_ && !s_.closed()) co_await Waiter{drain_waiter_};
   }
+}
+
+// Kept apart from send_body so the common body path pays nothing for it.
+Task<void> Protocol::send_file(ResponseFile f) {
+  if (disconnected_ || failed_) co_return;
+  probe::Span span(probe::Phase::send);
+  if (!response_started_) throw std::logic_error("response body before response start");
+  if (response_complete_) throw std::logic_error("response body after the final body event");
+  // File bytes are sent as they are: no chunk framing goes around them.
+  if (declared_length_ < 0) throw std::logic_error("a file body needs a Content-Length");
+  if (body_sent_ + f.count > static_cast<uint64_t>(declared_length_))
+    throw std::logic_error("response body longer than its Content-Length");
+  if (head_open_) {
+    if (!keep_alive_) s_.out().append("Connection: close\r\n");
+    else if (http10_) s_.out().append("Connection: keep-alive\r\n");
+    s_.out().append("\r\n");
+    head_open_ = false;
+  }
+  body_sent_ += f.count;
+  if (!f.more_body) {
+    response_complete_ = true;
+    if (body_sent_ != static_cast<uint64_t>(declared_length_) && !is_head_) keep_alive_ = false;
+  }
+  span.end();
+  if (is_head_ || status_ == 204 || status_ == 304 || f.count == 0) {
+    if (!in_drive_) s_.flush();
+    co_return;
+  }
+  // The transport flushes what is queued (this head, earlier pipelined
+  // responses), then the file; the app resumes once it is all written or
+  // the client is gone, so the descriptor it lent stays open until then.
+  if (!s_.send_file(f.fd, f.offset, f.count)) co_await Waiter{drain_waiter_};
 }
 
 }  // namespace strata::http
