@@ -44,6 +44,9 @@ class ForwardingSend : public http::Send {
     return inner_.start(r);
   }
   Task<void> body(http::ResponseBody b) override { return inner_.body(b); }
+  // Passed on whole, so a file stays zero-copy through middleware; a Send
+  // that changes body bytes must override file() too (GZip reads it).
+  Task<void> file(http::ResponseFile f) override { return inner_.file(f); }
   bool started() const { return started_; }
 
  protected:
