@@ -52,6 +52,12 @@ bool ablations_apply(const std::string& tier) {
   return true;
 }
 
+strata::app::StaticFilesOptions static_files(const ServeArgs& a) {
+  strata::app::StaticFilesOptions o;
+  o.directory = a.static_dir;
+  return o;
+}
+
 int serve(ServeArgs& a) {
   // --no-validate-responses is the older spelling of this ablation.
   if (a.no_validate_responses && !strata::ablation::on("validate-response"))
@@ -104,7 +110,7 @@ int serve(ServeArgs& a) {
     strata::router::API api(api_config);
     strata::router::add_extra_routes(api, strata::ablation::extra_routes());
     strata::router::add_workload_routes(api);
-    if (!a.static_dir.empty()) api.mount("/static", strata::app::StaticFiles({.directory = a.static_dir}));
+    if (!a.static_dir.empty()) api.mount("/static", strata::app::StaticFiles(static_files(a)));
     if (database) {
       strata::cli::add_db_routes(api, *database);
       strata::cli::add_contacts_routes(api, *database);
@@ -115,7 +121,7 @@ int serve(ServeArgs& a) {
     strata::app::Application app;
     strata::app::add_extra_routes(app, strata::ablation::extra_routes());
     strata::app::add_workload_routes(app);
-    if (!a.static_dir.empty()) app.mount("/static", strata::app::StaticFiles({.directory = a.static_dir}));
+    if (!a.static_dir.empty()) app.mount("/static", strata::app::StaticFiles(static_files(a)));
     if (database) {
       strata::cli::add_db_routes(app, *database);
       strata::cli::add_contacts_routes(app, *database);
