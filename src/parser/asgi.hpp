@@ -99,7 +99,8 @@ class Send {
   virtual Task<void> body(ResponseBody b) = 0;
   // A body event whose bytes come from a file. Tier 2 hands them to the
   // transport (sendfile, splice) without reading them into memory and
-  // returns once they are written or the client is gone. This default
+  // returns once they are written or the client is gone; up to 16 KiB it
+  // copies them into the head's write instead (one segment). This default
   // reads the file in pieces into body(), so a Send that changes the bytes
   // (compression) stays correct by overriding body() alone. A file shorter
   // than `count` throws std::runtime_error: the declared length cannot be met.
