@@ -361,14 +361,21 @@ struct Root {
   }
 };
 
+// With `cached_only`, the lookup may use the dentry cache only (openat2's
+// RESOLVE_CACHED, Linux 5.12): it then never waits on the disk and can run
+// on the loop; -1 with EAGAIN means it would have, so the caller retries on
+// the thread pool. io_uring opens files the same way.
+bool would_block(int err) { return err == EAGAIN || err == EINVAL || err == ENOSYS; }
+
 // Opens `rel` beneath the root, or -1 (errno set). The kernel refuses any
 // step out of the root, symlinks included.
-int open_beneath(const Root& root, const std::string& rel) {
+int open_beneath(const Root& root, const std::string& rel, bool cached_only) {
   const char* name = rel.empty() ? "." : rel.c_str();
   open_how how{};
   how.flags = kOpenFlags;
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | (cached_only ? RESOLVE_CACHED : 0);
   const long fd = ::syscall(SYS_openat2, root.dir, name, &how, sizeof how);
+  if (cached_only) return static_cast<int>(fd);  // EINVAL/ENOSYS (older kernels): the pool's turn
   if (fd >= 0 || errno != ENOSYS) return static_cast<int>(fd);
   // No openat2 (before Linux 5.6): open, then check where it landed.
   const int f = ::openat(root.dir, name, kOpenFlags);
@@ -385,15 +392,22 @@ int open_beneath(const Root& root, const std::string& rel) {
   return -1;
 }
 
-Opened open_static(const Root& root, const std::string& rel) {
+// `retry` is set when a cached-only attempt must be repeated on the pool.
+Opened open_static(const Root& root, const std::string& rel, bool cached_only, bool* retry = nullptr) {
   Opened out;
-  int fd = open_beneath(root, rel);
-  if (fd < 0) return out;
+  int fd = open_beneath(root, rel, cached_only);
+  if (fd < 0) {
+    if (cached_only && would_block(errno)) *retry = true;
+    return out;
+  }
   Kind k = stat_kind(fd, out);
   if (k == Kind::directory && root.html) {
     ::close(fd);
-    fd = open_beneath(root, rel.empty() ? std::string("index.html") : rel + "/index.html");
-    if (fd < 0) return out;
+    fd = open_beneath(root, rel.empty() ? std::string("index.html") : rel + "/index.html", cached_only);
+    if (fd < 0) {
+      if (cached_only && would_block(errno)) *retry = true;
+      return out;
+    }
     k = stat_kind(fd, out);
     out.index = true;
   }
@@ -412,17 +426,28 @@ Task<void> not_found(http::Send& send) { co_await Response::text("Not Found", 40
 Response FileResponse(std::string path, FileOptions options) {
   return Response::custom([path = std::move(path), options = std::move(options)](
                               const http::Scope* scope, http::Send& send) -> Task<void> {
-    Opened f = co_await off_loop([&path] {
+    auto open_file = [&path](bool cached_only, bool* retry) {
       Opened out;
-      const int fd = ::open(path.c_str(), kOpenFlags);
-      if (fd < 0) return out;
-      if (stat_kind(fd, out) != Kind::file) {
-        ::close(fd);
+      open_how how{};
+      how.flags = kOpenFlags;
+      how.resolve = cached_only ? RESOLVE_CACHED : 0;
+      long fd = ::syscall(SYS_openat2, AT_FDCWD, path.c_str(), &how, sizeof how);
+      if (fd < 0 && cached_only) {
+        if (would_block(errno)) *retry = true;
         return out;
       }
-      out.fd = fd;
+      if (fd < 0 && errno == ENOSYS) fd = ::open(path.c_str(), kOpenFlags);
+      if (fd < 0) return out;
+      if (stat_kind(static_cast<int>(fd), out) != Kind::file) {
+        ::close(static_cast<int>(fd));
+        return out;
+      }
+      out.fd = static_cast<int>(fd);
       return out;
-    });
+    };
+    bool retry = false;
+    Opened f = open_file(true, &retry);
+    if (retry) f = co_await off_loop([&open_file] { return open_file(false, nullptr); });
     if (f.fd < 0) {
       co_await not_found(send);
       co_return;
@@ -462,7 +487,11 @@ http::App StaticFiles(StaticFilesOptions options) {
       co_await not_found(send);
       co_return;
     }
-    Opened f = co_await off_loop([&root, &rel] { return open_static(*root, *rel); });
+    // Hot files are found in the dentry cache without leaving the loop;
+    // only a lookup that would touch the disk goes to the pool.
+    bool retry = false;
+    Opened f = open_static(*root, *rel, true, &retry);
+    if (retry) f = co_await off_loop([&root, &rel] { return open_static(*root, *rel, false); });
     if (f.fd < 0) {
       co_await not_found(send);
       co_return;

@@ -23,9 +23,13 @@
 //  - The bytes go through http::Send::file: sendfile or splice under tier
 //    2, never read into memory (unless a middleware must change them).
 //
-// Opening: the file is opened and stat'ed when the response is sent, on
-// the Application's thread pool (a cold directory lookup may wait on the
-// disk), never on the loop; with no pool (a bare Router) it is done inline.
+// Opening: the file is opened and stat'ed when the response is sent. On
+// the loop first, with openat2's RESOLVE_CACHED: a lookup the dentry cache
+// can answer (every hot file) never waits on the disk; one that would (or
+// a kernel before 5.12) is done again on the Application's thread pool, so
+// the loop never waits on a cold directory. With no pool (a bare Router)
+// that second try is inline. fstat of an open file reads the in-memory
+// inode.
 // A file that cannot be opened answers 404 (FileResponse raises nothing:
 // the response is already chosen; Starlette raises there instead).
 //
