@@ -1081,10 +1081,11 @@ Task<void> Protocol::send_file(ResponseFile f) {
   if (body_sent_ + f.count > static_cast<uint64_t>(declared_length_))
     throw std::logic_error("response body longer than its Content-Length");
   if (head_open_) {
-    if (!keep_alive_) s_.out().append("Connection: close\r\n");
-    else if (http10_) s_.out().append("Connection: keep-alive\r\n");
-    s_.out().append("\r\n");
-    head_open_ = false;
+    std::string& o = open_head();
+    if (!keep_alive_) o.append("Connection: close\r\n");
+    else if (http10_) o.append("Connection: keep-alive\r\n");
+    o.append("\r\n");
+    close_head();  // the output is no longer held: the file follows the head
   }
   body_sent_ += f.count;
   if (!f.more_body) {

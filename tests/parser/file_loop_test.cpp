@@ -250,6 +250,36 @@ TEST(HttpLoop, SendFileRangeFromAnOffset) {
   }
 }
 
+// Pipelined requests: each file follows its own head and comes after the
+// answers queued before it, on both paths (copied and sent by the transport).
+TEST(HttpLoop, SendFilePipelinedKeepsResponsesInOrder) {
+  std::signal(SIGPIPE, SIG_IGN);
+  TempFile file;
+  for (const uint64_t count : {uint64_t{3000}, uint64_t{200000}}) {
+    AppStats stats;
+    http::HttpWorker w(0, strata::test::loop_test_config(), http::Options{}, file_app(file.fd, 7, count, &stats));
+    strata::test::listen_local(w);
+    strata::test::UvClient c;
+    c.request = "GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n"
+                "GET /3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    c.hang_up_after_reply = false;
+    c.start(w);
+    w.run();
+    size_t at = 0;
+    for (int i = 0; i < 3; ++i) {
+      const std::string head = head_of(c.received.substr(at));
+      ASSERT_TRUE(head.starts_with("HTTP/1.1 200 OK\r\n")) << count << " response " << i;
+      at += head.size();
+      ASSERT_GE(c.received.size(), at + count);
+      EXPECT_TRUE(c.received.compare(at, count, file.bytes, 7, count) == 0) << count << " response " << i;
+      at += count;
+    }
+    EXPECT_EQ(at, c.received.size());
+    EXPECT_EQ(stats.finished, 3);
+    EXPECT_EQ(w.close_loop(), 0);
+  }
+}
+
 TEST(HttpLoop, SendFileToAClientThatHangsUpMidFile) {
   std::signal(SIGPIPE, SIG_IGN);
   TempFile file;
