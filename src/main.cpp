@@ -5,9 +5,12 @@
 #include <memory>
 #include <string>
 
+#include <sys/stat.h>
+
 #include <CLI/CLI.hpp>
 
 #include "app/application.hpp"
+#include "app/staticfiles.hpp"
 #include "cli/contacts.hpp"
 #include "cli/db_routes.hpp"
 #include "cli/invoke.hpp"
@@ -32,6 +35,7 @@ struct ServeArgs {
   std::string database_url;
   unsigned database_pool = 8;
   double database_timeout = 5;
+  std::string static_dir;  // --static: mounted at /static/ on app and typed
 };
 
 // An ablation asked of a tier it does not touch would measure nothing:
@@ -46,6 +50,12 @@ bool ablations_apply(const std::string& tier) {
     return false;
   }
   return true;
+}
+
+strata::app::StaticFilesOptions static_files(const ServeArgs& a) {
+  strata::app::StaticFilesOptions o;
+  o.directory = a.static_dir;
+  return o;
 }
 
 int serve(ServeArgs& a) {
@@ -81,6 +91,17 @@ int serve(ServeArgs& a) {
       return 1;
     }
   }
+  if (!a.static_dir.empty()) {
+    if (a.tier != "app" && a.tier != "typed") {
+      std::fprintf(stderr, "strata: --static needs --tier app or --tier typed\n");
+      return 2;
+    }
+    struct stat st{};
+    if (::stat(a.static_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+      std::fprintf(stderr, "strata: --static %s is not a directory\n", a.static_dir.c_str());
+      return 2;
+    }
+  }
   // The Application (or API) serves every worker and outlives the server.
   if (a.tier == "typed") {
     strata::router::APIConfig api_config;
@@ -89,6 +110,7 @@ int serve(ServeArgs& a) {
     strata::router::API api(api_config);
     strata::router::add_extra_routes(api, strata::ablation::extra_routes());
     strata::router::add_workload_routes(api);
+    if (!a.static_dir.empty()) api.mount("/static", strata::app::StaticFiles(static_files(a)));
     if (database) {
       strata::cli::add_db_routes(api, *database);
       strata::cli::add_contacts_routes(api, *database);
@@ -99,6 +121,7 @@ int serve(ServeArgs& a) {
     strata::app::Application app;
     strata::app::add_extra_routes(app, strata::ablation::extra_routes());
     strata::app::add_workload_routes(app);
+    if (!a.static_dir.empty()) app.mount("/static", strata::app::StaticFiles(static_files(a)));
     if (database) {
       strata::cli::add_db_routes(app, *database);
       strata::cli::add_contacts_routes(app, *database);
@@ -147,6 +170,8 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--database-url", a.database_url,
                         "app, typed: serve GET /db/ping from this database: sqlite:///FILE (relative), "
                         "sqlite:////FILE (absolute), sqlite:///:memory: or postgresql://USER@HOST/DB (libpq URI)");
+  serve_cmd->add_option("--static", a.static_dir,
+                        "app, typed: serve the files of this directory under /static/ (ranges, ETag, 304)");
   serve_cmd->add_option("--database-pool", a.database_pool, "Database connections per worker")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();

@@ -115,6 +115,13 @@ class GZipSend final : public ForwardingSend {
     if (!out_.empty() || !b.more_body) co_await inner_.body({out_, b.more_body});
   }
 
+  // A file that is compressed is read into body(); one sent as it is
+  // (a range, an excluded type) stays zero-copy.
+  Task<void> file(http::ResponseFile f) override {
+    if (mode_ == Mode::identity) return inner_.file(f);
+    return http::Send::file(f);
+  }
+
   // The app ended after start without a body event: pass the start on,
   // so the server ends the response as it would without this middleware.
   Task<void> finish() {

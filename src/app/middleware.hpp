@@ -48,6 +48,9 @@ class ForwardingSend : public http::Send {
     started_ = true;
     return inner_.websocket(a);
   }
+  // Passed on whole, so a file stays zero-copy through middleware; a Send
+  // that changes body bytes must override file() too (GZip reads it).
+  Task<void> file(http::ResponseFile f) override { return inner_.file(f); }
   bool started() const { return started_; }
 
  protected:

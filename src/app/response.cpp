@@ -86,7 +86,18 @@ Response& Response::delete_cookie(std::string_view name, std::string_view path) 
   return set_cookie(name, "", o);
 }
 
-Task<void> Response::send(http::Send& send) const {
+Response Response::custom(SendFn fn, int status) {
+  Response r(status, {}, {});
+  r.rare().custom = std::move(fn);
+  return r;
+}
+
+Task<void> Response::send(http::Send& send, const http::Scope* scope) const {
+  if (rare_ && rare_->custom) {
+    co_await rare_->custom(scope, send);
+    if (rare_->background && !rare_->background->empty()) co_await rare_->background->run();
+    co_return;
+  }
   // Headers as views into this Response; small responses need no heap.
   constexpr size_t inline_headers = 8;
   http::Header inline_store[inline_headers];

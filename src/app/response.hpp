@@ -71,6 +71,12 @@ class Response {
   static Response redirect(std::string_view url, int status = 307);
   static Response stream(StreamFn fn, std::string_view media_type = media::text, int status = 200);
   static Response empty(int status) { return {status, {}, {}}; }
+  // A response that renders itself (FileResponse, staticfiles.hpp): `fn`
+  // gets the request's scope, or null when whoever sends the response has
+  // none, and does all the sending; headers, media type and body set on
+  // the Response are not sent. Background tasks still run after it.
+  using SendFn = std::function<Task<void>(const http::Scope* scope, http::Send& send)>;
+  static Response custom(SendFn fn, int status = 200);
 
   int status() const { return status_; }
   Response& status(int s) { status_ = s; return *this; }
@@ -89,8 +95,10 @@ class Response {
   Response& background(BackgroundTasks tasks);
   bool has_background() const { return rare_ && rare_->background; }
 
-  // Renders the response; may suspend (backpressure, streaming).
-  Task<void> send(http::Send& send) const;
+  // Renders the response; may suspend (backpressure, streaming). `scope`
+  // is the request being answered, for responses that depend on it
+  // (a FileResponse's ranges and conditions); routes pass it.
+  Task<void> send(http::Send& send, const http::Scope* scope = nullptr) const;
 
  private:
   int status_ = 200;
@@ -101,6 +109,7 @@ class Response {
   struct Rare {
     std::string media_type;
     std::shared_ptr<BackgroundTasks> background;  // shared by copies
+    SendFn custom;
   };
   Rare& rare();
   // One of the media::* constants, or rare_->media_type (on the heap, so

@@ -298,7 +298,7 @@ http::App Router::as_app() const {
         // A thread-pool endpoint resumes here from the executor, outside
         // tier 2's Bind: what follows still belongs to this request.
         probe::Bind bind(rec);
-        co_await resp.send(send);
+        co_await resp.send(send, &scope);
         co_return;
       }
       case Match::mounted: {

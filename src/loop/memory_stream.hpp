@@ -2,12 +2,15 @@
 //
 // Used by the tests (every-split-point parsing, response framing) and by
 // anything that wants to measure a tier without the kernel. Bytes are fed
-// with feed(); everything the protocol flushes lands in `written`.
+// with feed(); everything the protocol flushes lands in `written`, file
+// bodies included (read with pread, so tests see their bytes in order).
 #pragma once
 
 #include <cstddef>
 #include <string>
 #include <string_view>
+
+#include <unistd.h>
 
 #include "loop/stream.hpp"
 
@@ -23,6 +26,25 @@ class MemoryStream final : public Stream {
     written.append(out_[pending_]);
     out_[pending_].clear();
   }
+  bool send_file(int fd, uint64_t offset, uint64_t count) override {
+    flush();
+    if (closed_) return true;
+    ++files;
+    char buf[16384];
+    while (count > 0) {
+      const size_t want = count < sizeof buf ? static_cast<size_t>(count) : sizeof buf;
+      const ssize_t n = ::pread(fd, buf, want, static_cast<off_t>(offset));
+      if (n <= 0) {
+        // A short file ends the stream, as on a socket.
+        closed_ = true;
+        return true;
+      }
+      written.append(buf, static_cast<size_t>(n));
+      offset += static_cast<uint64_t>(n);
+      count -= static_cast<uint64_t>(n);
+    }
+    return true;
+  }
   void close() override { closed_ = true; }
   void finish() override {
     flush();
@@ -37,6 +59,7 @@ class MemoryStream final : public Stream {
 
   std::string written;
   int flushes = 0;
+  int files = 0;  // send_file calls that wrote
   int releases = 0;
   bool reading = true;
 

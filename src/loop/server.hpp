@@ -9,12 +9,18 @@
 #pragma once
 
 #include <atomic>
+#include <cerrno>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
+
+#include <sys/sendfile.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <uv.h>
 
@@ -234,10 +240,43 @@ class TcpConnection final : public Stream, public ConnectionNode {
     pending_ ^= 1;
   }
 
+  // Why sendfile(2) on the loop thread, not uv_fs_sendfile: on Linux
+  // libuv's version runs one sendfile per request on the thread pool and,
+  // on a non-blocking socket whose buffer is full, completes with UV_EAGAIN
+  // and leaves waiting for writability to the caller anyway; each piece
+  // would cost a pool hop and share the pool's four threads with every
+  // file open. A non-blocking sendfile never blocks the loop (it copies at
+  // most the socket buffer's free space from the page cache, then EAGAIN),
+  // and when the buffer is full a poll for writability takes over (as
+  // nginx waits on epoll). The poll watches a dup of the socket: libuv
+  // allows one watcher per descriptor number, and its stream owns the
+  // socket's. A file not in the page cache can make one call wait on the
+  // disk, as it does in nginx without its thread pool.
+  bool send_file(int fd, uint64_t offset, uint64_t count) override {
+    if (closing_) return true;
+    flush();
+    if (closing_) return true;
+    file_fd_ = fd;
+    file_off_ = offset;
+    file_left_ = count;
+    // Behind a write in flight, the file starts from on_write.
+    if (writing_) return false;
+    writing_ = true;
+    send_watch_.restart();
+    if (!pump_file()) return false;  // a poll, or the close, follows
+    writing_ = false;
+    return true;
+  }
+
   void close() override {
     if (closing_) return;
     closing_ = true;
     worker_.unlink(this);
+    file_fd_ = -1;
+    if (poll_fd_ >= 0) {
+      ++closes_pending_;
+      uv_close(reinterpret_cast<uv_handle_t*>(&poll_), on_close);
+    }
     uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), on_close);
   }
 
@@ -267,9 +306,9 @@ class TcpConnection final : public Stream, public ConnectionNode {
   }
 
   void tick(uint64_t now_ms) override {
-    // Progress is bytes leaving the write queue.
-    if (writing_ &&
-        send_watch_.stalled(uv_stream_get_write_queue_size(stream()), now_ms, worker_.config().send_timeout_ms))
+    // Progress is bytes leaving the write queue, or the file.
+    if (writing_ && send_watch_.stalled(uv_stream_get_write_queue_size(stream()) + file_left_, now_ms,
+                                        worker_.config().send_timeout_ms))
       return close();
     if (!closed()) proto_.on_tick(now_ms);
   }
@@ -310,6 +349,70 @@ class TcpConnection final : public Stream, public ConnectionNode {
     c->writing_ = false;
     c->out_[c->pending_ ^ 1].clear();
     if (status < 0 || c->closing_) return c->close();
+    if (c->file_fd_ >= 0) {
+      // A file queued behind this write goes now.
+      c->writing_ = true;
+      if (!c->pump_file()) return;
+      c->writing_ = false;
+    }
+    c->after_write();
+  }
+
+  // Sends file bytes until the file is done (true) or the socket is full
+  // (false, a poll for writability armed) or the connection failed (false,
+  // closing).
+  bool pump_file() {
+    int sock = -1;
+    uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_), &sock);
+    while (file_left_ > 0) {
+      off_t off = static_cast<off_t>(file_off_);
+      // Linux caps one call at about 2 GiB.
+      const size_t want = file_left_ < (size_t{1} << 30) ? static_cast<size_t>(file_left_) : (size_t{1} << 30);
+      const ssize_t n = ::sendfile(sock, file_fd_, &off, want);
+      if (n > 0) {
+        file_off_ += static_cast<uint64_t>(n);
+        file_left_ -= static_cast<uint64_t>(n);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EAGAIN) {
+        if (wait_writable(sock)) return false;
+      }
+      // 0: the file is shorter than promised; any other error: the peer is gone.
+      close();
+      return false;
+    }
+    file_fd_ = -1;
+    return true;
+  }
+
+  bool wait_writable(int sock) {
+    if (poll_fd_ < 0) {
+      const int dup = ::fcntl(sock, F_DUPFD_CLOEXEC, 0);
+      if (dup < 0) return false;
+      if (uv_poll_init(worker_.loop(), &poll_, dup) != 0) {
+        ::close(dup);
+        return false;
+      }
+      poll_fd_ = dup;
+      poll_.data = this;
+    }
+    return uv_poll_start(&poll_, UV_WRITABLE | UV_DISCONNECT, on_writable) == 0;
+  }
+
+  static void on_writable(uv_poll_t* p, int status, int) {
+    auto* c = self(p);
+    uv_poll_stop(p);
+    if (c->closing_) return;
+    if (status < 0) return c->close();
+    if (!c->pump_file()) return;
+    c->writing_ = false;
+    c->after_write();
+  }
+
+  // A write (or a file) completed with nothing in flight.
+  void after_write() {
+    auto* c = this;
     // What queued meanwhile goes next; if it went out at once, nothing more
     // will call back, so this is the drain.
     if (!c->out_[c->pending_].empty()) c->flush();
@@ -320,6 +423,10 @@ class TcpConnection final : public Stream, public ConnectionNode {
 
   static void on_close(uv_handle_t* h) {
     auto* c = self(h);
+    // Every handle of the connection (the socket, and the poll if a file
+    // ever waited) must be closed before it is freed.
+    if (--c->closes_pending_ > 0) return;
+    if (c->poll_fd_ >= 0) ::close(std::exchange(c->poll_fd_, -1));
     c->handle_closed_ = true;
     c->proto_.on_closed();
     c->release();
@@ -328,6 +435,15 @@ class TcpConnection final : public Stream, public ConnectionNode {
   Worker& worker_;
   uv_tcp_t tcp_{};
   uv_write_t write_req_{};
+  // A file being sent (send_file): its descriptor (borrowed), where the
+  // next byte is and how many are left; the writability poll on a dup of
+  // the socket, set up the first time the socket buffer fills.
+  int file_fd_ = -1;
+  uint64_t file_off_ = 0;
+  uint64_t file_left_ = 0;
+  uv_poll_t poll_{};
+  int poll_fd_ = -1;
+  int closes_pending_ = 1;
   bool reading_ = false;
   bool writing_ = false;
   bool closing_ = false;

@@ -97,7 +97,23 @@ class Stream {
   // more input and start no more responses.
   virtual bool closed() const = 0;
 
-  // Bytes accepted by flush() or waiting in out() and not yet written.
+  // Sends `count` bytes of the open file `fd` from `offset`, after every
+  // byte queued so far (out() is flushed first) and before anything
+  // appended to out() later, without copying them through user memory
+  // where the transport can (sendfile, splice). Returns true when nothing
+  // more will happen for it: every byte was written, or the stream is
+  // closed. Returns false when the rest goes out later: then on_drained
+  // (all written) or the close (on_closed) follows, and until then `fd`
+  // must stay open. Not to be called while the output is held
+  // (hold_output): the held bytes could not go first. A file shorter than
+  // `count`, or a read error, closes the stream: the response's declared
+  // length can no longer be met. The send timeout counts file bytes like
+  // any others. Sockets may raise SIGPIPE here (sendfile has no
+  // MSG_NOSIGNAL): servers ignore it.
+  virtual bool send_file(int fd, uint64_t offset, uint64_t count) = 0;
+
+  // Bytes accepted by flush() or waiting in out() and not yet written
+  // (a file's bytes are not counted).
   size_t queued_bytes() const { return out_[0].size() + out_[1].size(); }
 
   // While held, flush() sends nothing: out() ends in a response head whose

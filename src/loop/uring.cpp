@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <fcntl.h>
 #include <liburing.h>
 #include <poll.h>
 #include <sys/mman.h>
@@ -153,6 +154,13 @@ void Ring::recv(Op& op, int fd) {
 void Ring::send(Op& op, int fd, const char* data, size_t n) {
   io_uring_sqe* s = impl_->sqe();
   io_uring_prep_send(s, fd, data, n, MSG_NOSIGNAL);
+  io_uring_sqe_set_data(s, &op);
+  ++in_flight_;
+}
+
+void Ring::splice(Op& op, int fd_in, int64_t off_in, int fd_out, unsigned n) {
+  io_uring_sqe* s = impl_->sqe();
+  io_uring_prep_splice(s, fd_in, off_in, fd_out, -1, n, SPLICE_F_MOVE);
   io_uring_sqe_set_data(s, &op);
   ++in_flight_;
 }

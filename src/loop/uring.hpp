@@ -66,6 +66,9 @@ class Ring {
   void accept(Op& op, int listen_fd);          // multishot
   void recv(Op& op, int fd);                   // multishot, provided buffers
   void send(Op& op, int fd, const char* data, size_t n);
+  // splice(2): `n` bytes from `fd_in` (at `off_in`, or -1 for a pipe) to
+  // `fd_out` (a pipe or a socket); how a file reaches a socket uncopied.
+  void splice(Op& op, int fd_in, int64_t off_in, int fd_out, unsigned n);
   void cancel(Op& op, const Op& target);       // cancels every operation of `target`
   void cancel_fd(Op& op, int fd);              // cancels every operation on `fd`
   // Calls op.done(kPosted) later in this iteration, not from inside this

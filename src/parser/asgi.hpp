@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 #include <functional>
 #include <span>
 #include <string_view>
@@ -71,6 +72,17 @@ struct ResponseBody {
 
 struct WebSocketEvent;
 struct WebSocketAction;
+// ASGI's "http.response.zerocopy" extension: `count` bytes of the open file
+// `fd` from `offset`, as the next piece of the body. The descriptor is
+// borrowed: the caller keeps it open until the awaited call returns, and
+// closes it itself. The response must declare a Content-Length (no chunked
+// framing is built around file bytes).
+struct ResponseFile {
+  int fd = -1;
+  uint64_t offset = 0;
+  uint64_t count = 0;
+  bool more_body = false;
+};
 
 // The server's end of one request. Middleware derives from these to wrap them.
 class Receive {
@@ -91,6 +103,14 @@ class Send {
   virtual Task<void> body(ResponseBody b) = 0;
   // For scope.type == "websocket" only; the default throws std::logic_error.
   virtual Task<void> websocket(WebSocketAction a);
+  // A body event whose bytes come from a file. Tier 2 hands them to the
+  // transport (sendfile, splice) without reading them into memory and
+  // returns once they are written or the client is gone; up to 16 KiB it
+  // copies them into the head's write instead (one segment). This default
+  // reads the file in pieces into body(), so a Send that changes the bytes
+  // (compression) stays correct by overriding body() alone. A file shorter
+  // than `count` throws std::runtime_error: the declared length cannot be met.
+  virtual Task<void> file(ResponseFile f);
 };
 
 using App = std::function<Task<void>(const Scope&, Receive&, Send&)>;

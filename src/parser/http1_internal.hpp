@@ -59,6 +59,7 @@ class Protocol {
     explicit SendImpl(Protocol& p) : p_(p) {}
     Task<void> start(ResponseStart r) override { return p_.send_start(r); }
     Task<void> body(ResponseBody b) override { return p_.send_body(b); }
+    Task<void> file(ResponseFile f) override { return p_.send_file(f); }
    private:
     Protocol& p_;
   };
@@ -118,6 +119,7 @@ class Protocol {
   Task<ReceiveEvent> receive();
   Task<void> send_start(ResponseStart r);
   Task<void> send_body(ResponseBody b);
+  Task<void> send_file(ResponseFile f);
 
   loop::Stream& s_;
   Context& ctx_;

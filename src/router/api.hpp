@@ -277,6 +277,12 @@ class API : public RouteShortcuts<API> {
   // The tier-3 application underneath: middleware, lifespan hooks, mounts,
   // untyped routes and TestClient all work on it.
   app::Application& application() { return app_; }
+  // FastAPI's app.mount: a tier-3 app (app::StaticFiles, another
+  // Application) under `prefix`; not in the OpenAPI document.
+  API& mount(std::string_view prefix, http::App app) {
+    app_.mount(prefix, std::move(app));
+    return *this;
+  }
   http::AppFactory factory() { return app_.factory(); }
   const APIConfig& config() const { return config_; }
 
