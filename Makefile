@@ -11,7 +11,7 @@ RELEASE ?= build-release
 FUZZ    ?= build-fuzz
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test test-fast test-asan fuzz fuzz-smoke release bench bench-python bench-go bench-rust clean
+.PHONY: all deps build test test-fast test-asan fuzz fuzz-smoke release bench bench-python bench-go bench-rust bench-nginx clean
 
 all: build
 
@@ -75,6 +75,10 @@ bench-python:
 # Go and Debian's lib/pq: the Go peer (`--peers go`) and seed 001's Go twin.
 bench-go:
 	@bash scripts/install-deps.sh --go
+
+# nginx-light: the nginx peer (`--peers nginx`; hello, root and pipelined).
+bench-nginx:
+	@bash scripts/install-deps.sh --nginx
 
 # Rust and Debian's hyper/tokio/serde crates: the hyper peer (`--peers rust`).
 bench-rust:

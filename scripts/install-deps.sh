@@ -62,6 +62,9 @@ rust_packages=(
   librust-hyper-dev librust-tokio-dev  # axum's engine and runtime (axum itself is not packaged)
   librust-serde-json-dev librust-serde-derive-dev  # its JSON, as axum's Json extractor uses it
 )
+nginx_packages=(
+  nginx-light               # the nginx peer (`--peers nginx`): one worker, fixed answers from its configuration
+)
 print=0
 python=0  # 1: a reference set, which needs no web/node_modules
 for arg in "$@"; do
@@ -69,8 +72,9 @@ for arg in "$@"; do
     --python) packages=("${python_packages[@]}"); python=1 ;;
     --go) packages=("${go_packages[@]}"); python=1 ;;
     --rust) packages=("${rust_packages[@]}"); python=1 ;;
+    --nginx) packages=("${nginx_packages[@]}"); python=1 ;;
     --print) print=1 ;;
-    *) echo "install-deps.sh: unknown option '$arg' (use --python, --go, --rust, --print)" >&2; exit 2 ;;
+    *) echo "install-deps.sh: unknown option '$arg' (use --python, --go, --rust, --nginx, --print)" >&2; exit 2 ;;
   esac
 done
 if [ "$print" = 1 ]; then printf '%s\n' "${packages[@]}"; exit 0; fi
