@@ -11,7 +11,7 @@ RELEASE ?= build-release
 FUZZ    ?= build-fuzz
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test test-fast test-asan fuzz fuzz-smoke release bench bench-python bench-go bench-rust bench-nginx clean
+.PHONY: all deps build test test-fast test-asan fuzz fuzz-smoke release bench bench-python bench-go bench-rust bench-nginx bench-h2o clean
 
 all: build
 
@@ -79,6 +79,10 @@ bench-go:
 # nginx-light: the nginx peer (`--peers nginx`; hello, root and pipelined).
 bench-nginx:
 	@bash scripts/install-deps.sh --nginx
+
+# h2o: the h2o peer (`--peers h2o`; hello, root and pipelined).
+bench-h2o:
+	@bash scripts/install-deps.sh --h2o
 
 # Rust and Debian's hyper/tokio/serde crates: the hyper peer (`--peers rust`).
 bench-rust:

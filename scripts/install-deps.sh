@@ -65,6 +65,9 @@ rust_packages=(
 nginx_packages=(
   nginx-light               # the nginx peer (`--peers nginx`): one worker, fixed answers from its configuration
 )
+h2o_packages=(
+  h2o                       # the h2o peer (`--peers h2o`): one thread, an mruby handler
+)
 print=0
 python=0  # 1: a reference set, which needs no web/node_modules
 for arg in "$@"; do
@@ -73,8 +76,9 @@ for arg in "$@"; do
     --go) packages=("${go_packages[@]}"); python=1 ;;
     --rust) packages=("${rust_packages[@]}"); python=1 ;;
     --nginx) packages=("${nginx_packages[@]}"); python=1 ;;
+    --h2o) packages=("${h2o_packages[@]}"); python=1 ;;
     --print) print=1 ;;
-    *) echo "install-deps.sh: unknown option '$arg' (use --python, --go, --rust, --nginx, --print)" >&2; exit 2 ;;
+    *) echo "install-deps.sh: unknown option '$arg' (use --python, --go, --rust, --nginx, --h2o, --print)" >&2; exit 2 ;;
   esac
 done
 if [ "$print" = 1 ]; then printf '%s\n' "${packages[@]}"; exit 0; fi

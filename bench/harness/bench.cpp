@@ -380,7 +380,7 @@ void Runner::resolve_settings() {
   if (!o_.reference.empty() && o_.reference != "python")
     throw Fatal{"unknown reference stack '" + o_.reference + "' (only: python)", 2};
   for (const auto& p : o_.peers)
-    if (!contains(kPeerNames, p)) throw Fatal{"unknown peer '" + p + "' (choose from node, go, rust, nginx)", 2};
+    if (!contains(kPeerNames, p)) throw Fatal{"unknown peer '" + p + "' (choose from node, go, rust, nginx, h2o)", 2};
   if (o_.trials < 1 || o_.duration_s < 1 || o_.warmup_s < 0 || o_.connections < 1)
     throw Fatal{"--trials, --duration and --connections must be at least 1, --warmup at least 0", 2};
   if (const std::string wrong = check_load(o_.load); !wrong.empty()) throw Fatal{wrong, 2};
@@ -646,18 +646,20 @@ void Runner::plan_rows() {
         spec.argv = {node, script, "--host", host, "--port", port_str(port)};
         return spec;
       };
-    } else if (peer == "nginx") {
-      // Fixed answers from its configuration: seed 002's greetings only.
-      p.result.label = "(peer) nginx, one worker, answers from its configuration";
-      const std::string script = reference_dir_ + "/nginx/serve.sh";
+    } else if (peer == "nginx" || peer == "h2o") {
+      // nginx answers from its configuration, h2o from an mruby handler:
+      // seed 002's greetings only.
+      p.result.label = peer == "nginx" ? "(peer) nginx, one worker, answers from its configuration"
+                                       : "(peer) h2o, one thread, an mruby handler";
+      const std::string script = reference_dir_ + "/" + peer + "/serve.sh";
       const std::string& sc = scenario_->name;
+      const std::string installed_at = peer == "nginx" ? "/usr/sbin/nginx" : "/usr/bin/h2o";
       if (sc != "hello" && sc != "root" && sc != "pipelined") {
         p.result.available = false;
-        p.result.skip_reason = "nginx answers fixed greetings from its configuration: no peer for the " + sc +
-                               " scenario's application code";
-      } else if (find_executable("nginx").empty() && !is_executable("/usr/sbin/nginx")) {
+        p.result.skip_reason = peer + " answers seed 002's greetings only: no peer for the " + sc + " scenario";
+      } else if (find_executable(peer).empty() && !is_executable(installed_at)) {
         p.result.available = false;
-        p.result.skip_reason = "nginx is not installed (make bench-nginx)";
+        p.result.skip_reason = peer + " is not installed (make bench-" + peer + ")";
       }
       p.spawn = [script, host, port_str](int port) {
         SpawnSpec spec;
