@@ -1,5 +1,8 @@
 #include "harness/bench.hpp"
 
+#include <boost/beast/version.hpp>
+#include <boost/version.hpp>
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -313,6 +316,7 @@ class Runner {
     for (const auto& f : temp_files_) unlink(f.c_str());
     if (!go_dir_.empty()) capture({"/bin/rm", "-rf", go_dir_}, 60s);  // the binary and its build cache
     if (!rust_dir_.empty()) capture({"/bin/rm", "-rf", rust_dir_}, 60s);
+    if (!beast_dir_.empty()) capture({"/bin/rm", "-rf", beast_dir_}, 60s);
   }
 
   int run();
@@ -328,6 +332,7 @@ class Runner {
   std::deque<Route> variant_routes_;  // a route with another expected answer (stable addresses)
   std::string go_dir_;
   std::string rust_dir_;  // a copy of bench/reference/rust, built there
+  std::string beast_dir_;  // the Beast peer's binary, compiled there
   std::string reference_dir_;
   // Seed 001: the private cluster and the SQLite file every row reads.
   struct Databases {
@@ -380,7 +385,7 @@ void Runner::resolve_settings() {
   if (!o_.reference.empty() && o_.reference != "python")
     throw Fatal{"unknown reference stack '" + o_.reference + "' (only: python)", 2};
   for (const auto& p : o_.peers)
-    if (!contains(kPeerNames, p)) throw Fatal{"unknown peer '" + p + "' (choose from node, go, rust, nginx, h2o)", 2};
+    if (!contains(kPeerNames, p)) throw Fatal{"unknown peer '" + p + "' (choose from node, go, rust, nginx, h2o, beast)", 2};
   if (o_.trials < 1 || o_.duration_s < 1 || o_.warmup_s < 0 || o_.connections < 1)
     throw Fatal{"--trials, --duration and --connections must be at least 1, --warmup at least 0", 2};
   if (const std::string wrong = check_load(o_.load); !wrong.empty()) throw Fatal{wrong, 2};
@@ -664,6 +669,21 @@ void Runner::plan_rows() {
       p.spawn = [script, host, port_str](int port) {
         SpawnSpec spec;
         spec.argv = {"/bin/bash", script, "--host", host, "--port", port_str(port)};
+        return spec;
+      };
+    } else if (peer == "beast") {
+      p.result.label = "(peer) Boost.Beast fast-server pattern, one thread, simdjson";
+      if (find_executable("g++").empty()) {
+        p.result.available = false;
+        p.result.skip_reason = "g++ is not installed (make deps)";
+      } else if (scenario_->name != "user" && scenario_->name != "hello" && scenario_->name != "root" &&
+                 scenario_->name != "pipelined") {
+        p.result.available = false;
+        p.result.skip_reason = "the Beast peer answers seed 002's and 003's requests only";
+      }
+      p.spawn = [this, host, port_str](int port) {
+        SpawnSpec spec;
+        spec.argv = {beast_dir_ + "/strata-beast-peer", "--host", host, "--port", port_str(port)};
         return spec;
       };
     } else if (peer == "rust") {
@@ -1050,6 +1070,24 @@ std::unique_ptr<Child> Runner::verify(const RowPlan& plan, StartResult& started,
 }
 
 void Runner::preflight() {
+  // The Beast peer: one C++ file against Debian's Boost and simdjson,
+  // compiled here so the project's own build does not pay for it.
+  for (auto& p : plans_) {
+    if (p.result.stack != "beast" || !p.result.available || !beast_dir_.empty()) continue;
+    char dir[] = "/tmp/strata-bench-beast-XXXXXX";
+    if (!mkdtemp(dir)) throw Fatal{std::string("mkdtemp: ") + std::strerror(errno), 1};
+    beast_dir_ = dir;
+    progress_->phase(p.result.label, 0, o_.trials, "compiling", 0);
+    auto built = capture({find_executable("g++"), "-std=c++20", "-O2", "-o", beast_dir_ + "/strata-beast-peer",
+                          reference_dir_ + "/beast/server.cpp", "-lsimdjson", "-pthread"},
+                         600s);
+    progress_->clear();
+    if (!built.ran || built.code != 0)
+      throw Fatal{"cannot build the Beast peer (" + reference_dir_ + "/beast): " + last_line(built.err), 1};
+    run_.versions["beast"] = "Boost " + std::to_string(BOOST_VERSION / 100000) + "." +
+                             std::to_string(BOOST_VERSION / 100 % 1000) + " (Beast " +
+                             std::to_string(BOOST_BEAST_VERSION) + ")";
+  }
   // The Go peer (or seed 001's Go twin) is compiled once, into a temporary
   // directory; the twin in GOPATH mode against Debian's lib/pq, offline.
   for (auto& p : plans_) {

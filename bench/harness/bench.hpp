@@ -58,7 +58,7 @@ struct Options {
 };
 
 inline const std::vector<std::string> kTierNames = {"floor", "raw", "http", "app", "typed", "typed-novalidate"};
-inline const std::vector<std::string> kPeerNames = {"node", "go", "rust", "nginx", "h2o"};
+inline const std::vector<std::string> kPeerNames = {"node", "go", "rust", "nginx", "h2o", "beast"};
 
 // Runs the benchmark: the table on stdout, progress and one-line errors on
 // stderr. Returns the exit status: 0 every row valid; 1 a row invalid, a

@@ -58,7 +58,7 @@ void register_command(CLI::App& root) {
   cmd->add_option("--client-cores", o->client_cores, "CPUs wrk is pinned to, one wrk thread each (default: the others)");
   cmd->add_option("--reference", o->reference,
                   "Also run the Python twins (asyncio, uvicorn, Starlette, FastAPI) side by side: python");
-  cmd->add_option("--peers", o->peers, "Peer servers to add, when installed: node,go,rust,nginx,h2o (nginx, h2o: hello, root and pipelined only)")->delimiter(',');
+  cmd->add_option("--peers", o->peers, "Peer servers to add, when installed: node,go,rust,nginx,h2o,beast (nginx, h2o: hello, root and pipelined only; beast is compiled at start)")->delimiter(',');
   cmd->add_option("--port", o->port, "Port every server listens on; 0 picks a free one each time")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();

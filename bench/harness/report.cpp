@@ -762,6 +762,7 @@ const char* stack_colour(const std::string& stack) {
   if (stack == "go") return "#00a3c4";
   if (stack == "nginx") return "#009639";
   if (stack == "h2o") return "#c05621";
+  if (stack == "beast") return "#4a5568";
   return "#805ad5";
 }
 
@@ -861,7 +862,7 @@ std::string render_svg(const RunResult& run) {
          "\" y2=\"" + num_attr(y) + "\" stroke=\"#999\"/>\n";
   double lx = 16;
   const double ly = y + 30;
-  for (const char* stack : {"floor", "strata", "python", "node", "go", "rust", "nginx", "h2o"}) {
+  for (const char* stack : {"floor", "strata", "python", "node", "go", "rust", "nginx", "h2o", "beast"}) {
     bool used = std::any_of(rows.begin(), rows.end(), [&](const RowResult* r) { return r->stack == stack; });
     if (!used) continue;
     svg += "<rect x=\"" + num_attr(lx) + "\" y=\"" + num_attr(ly - 11) + "\" width=\"12\" height=\"12\" fill=\"" +
