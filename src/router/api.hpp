@@ -280,8 +280,10 @@ class API : public RouteShortcuts<API> {
 
   // Every Depends<Fn> of this API's routes solves and calls `replacement`
   // instead: its own parameters (any of params.hpp's) are read from the
-  // request, and it returns what Fn returns (or a Task of it). Replacing
-  // again replaces the replacement. For tests; set before serving.
+  // request, and it returns what Fn returns (or a Task of it). It reads a
+  // form or takes app::BackgroundTasks& only if Fn does (a compile error
+  // otherwise: the routes were built to provide what Fn asks for).
+  // Replacing again replaces the replacement. For tests; set before serving.
   template <auto Fn, class G>
   void override_dependency(G replacement);
   void clear_dependency_overrides();

@@ -839,6 +839,14 @@ Dependency dependency() {
 template <auto Fn, class G>
 void API::override_dependency(G replacement) {
   using V = typename Depends<Fn>::value_type;
+  using Original = typename Depends<Fn>::traits::args;
+  using Replacing = typename detail::function_traits<G>::args;
+  // A route reads the form and makes the tasks for what its declared
+  // dependencies take; a replacement cannot ask for more.
+  static_assert(!detail::needs_form_of<Replacing>::value || detail::needs_form_of<Original>::value,
+                "override_dependency: the replacement reads a form (Form<>, File<>) that the dependency does not");
+  static_assert(!detail::needs_background_of<Replacing>::value || detail::needs_background_of<Original>::value,
+                "override_dependency: the replacement takes app::BackgroundTasks& and the dependency does not");
   overrides_[&detail::dependency_key<Fn>] =
       detail::Override{std::make_shared<G>(std::move(replacement)), &detail::produce_override<V, G>};
 }

@@ -254,6 +254,9 @@ TEST(TypedForm, FormInADependency) {
   auto r = post(c, "/login", "user=ada", kUrlencoded);
   EXPECT_EQ(r.body,
             R"({"detail":[{"type":"missing","loc":["body","password"],"msg":"Field required","input":null}]})");
+  // A replacement reads the form too, since the dependency it replaces does.
+  api.override_dependency<login_user>([](Form<"user", std::string> u) -> std::string { return "test " + *u; });
+  EXPECT_EQ(post(c, "/login", "user=ada", kUrlencoded).body, "hi test ada");
 }
 
 // ------------------------------------------------------------------ OpenAPI
