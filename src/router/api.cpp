@@ -146,8 +146,48 @@ std::optional<std::string_view> param_text(const app::Request& req, Source sourc
     }
     case Source::header: return req.header(name);
     case Source::cookie: return req.cookie(name);
+    case Source::form: return std::nullopt;  // read from the Solver's form (form_text)
   }
   return std::nullopt;
+}
+
+std::optional<std::string_view> form_text(const app::FormData* form, std::string_view name) {
+  std::optional<std::string_view> last;
+  for (const app::FormField& f : form->items())
+    if (!f.is_file() && f.name == name) last = f.value;
+  // FastAPI reads an empty form value as no value.
+  if (last && last->empty()) return std::nullopt;
+  return last;
+}
+
+std::vector<std::string_view> form_texts(const app::FormData* form, std::string_view name) {
+  return form->get_all(name);
+}
+
+std::vector<app::UploadFile*> form_files(Solver& s, std::string_view name, bool required, const Path& at) {
+  std::vector<app::UploadFile*> files = s.form->files(name);
+  if (!files.empty() || !required) return files;
+  if (const auto text = s.form->get(name)) {
+    // What FastAPI answers when a text field stands where a file belongs.
+    std::string input;
+    json::append_string(input, *text);
+    add_error(s.errors, at, "value_error", "Value error, Expected UploadFile, received: <class 'str'>",
+              std::move(input), "{\"error\":{}}");
+  } else {
+    add_error(s.errors, at, "missing", "Field required", "null");
+  }
+  return files;
+}
+
+Task<const app::FormData*> read_form(app::Request& req, const app::FormLimits& limits) {
+  static const app::FormData no_fields;
+  try {
+    const app::FormData& form = co_await req.form(limits);
+    co_return &form;
+  } catch (const app::HTTPException& e) {
+    if (e.status() != 415) throw;
+  }
+  co_return &no_fields;
 }
 
 std::vector<std::string_view> param_texts(const app::Request& req, Source source, std::string_view name) {
@@ -352,8 +392,8 @@ void API::add_operation(std::string_view method, std::string_view path, const Ro
                         detail::OperationDoc& doc, std::string success_content) {
   std::string parameters;
   for (const auto& p : doc.params) parameters.append(parameters.empty() ? "" : ",").append(p.json);
-  const std::string& request_body = doc.body;
-  const bool validates = !doc.params.empty() || !doc.body.empty();
+  std::string& request_body = doc.body;
+  const bool validates = !doc.params.empty() || !doc.body.empty() || !doc.form.empty();
   for (const auto& sec : doc.security) {
     const auto [it, added] = security_schemes_.try_emplace(std::string(sec.name), sec.scheme);
     if (!added && it->second != sec.scheme)
@@ -385,6 +425,42 @@ void API::add_operation(std::string_view method, std::string_view path, const Ro
   }
   j.append(",\"operationId\":");
   json::append_string(j, id);
+  if (!doc.form.empty()) {
+    if (!request_body.empty())
+      throw std::invalid_argument("route " + std::string(method) + " " + std::string(path) +
+                                  ": a Body<T> and Form<> or File<> parameters cannot share a request");
+    // FastAPI's shape: one object schema for the whole form, named after the
+    // operation, referenced from the request body.
+    const std::string name = "Body_" + id;
+    std::string schema = "{\"title\":";
+    json::append_string(schema, name);
+    schema.append(",\"type\":\"object\",\"properties\":{");
+    std::string required;
+    bool multipart = false;
+    for (size_t i = 0; i < doc.form.size(); ++i) {
+      const auto& f = doc.form[i];
+      if (i) schema.push_back(',');
+      json::append_string(schema, f.name);
+      schema.push_back(':');
+      schema.append(f.schema);
+      if (f.required) {
+        if (!required.empty()) required.push_back(',');
+        json::append_string(required, f.name);
+      }
+      multipart = multipart || f.file;
+    }
+    schema.push_back('}');
+    if (!required.empty()) schema.append(",\"required\":[").append(required).push_back(']');
+    schema.push_back('}');
+    schemas_.add_named(name, std::move(schema));
+    request_body = "{\"content\":{\"";
+    request_body.append(multipart ? "multipart/form-data" : "application/x-www-form-urlencoded");
+    request_body.append("\":{\"schema\":{\"$ref\":");
+    json::append_string(request_body, "#/components/schemas/" + name);
+    request_body.append("}}}");
+    if (!required.empty()) request_body.append(",\"required\":true");
+    request_body.push_back('}');
+  }
   if (!parameters.empty()) j.append(",\"parameters\":[").append(parameters).push_back(']');
   if (!request_body.empty()) j.append(",\"requestBody\":").append(request_body);
   if (!doc.security.empty()) {

@@ -20,6 +20,11 @@
 // or no body at all with a status that has none: 204, 304);
 // any of them wrapped in Task<> for a coroutine handler.
 //
+// A route with Form<> or File<> parameters reads the form instead
+// (Request::form(), with APIConfig::form_limits) and is documented with an
+// application/x-www-form-urlencoded body, or multipart/form-data when it
+// takes a file, whose schema is components/schemas/Body_<operationId>.
+//
 // Content-Type rule for JSON bodies: the request must say
 // application/json, or application/<anything>+json (parameters such as
 // charset allowed). A missing or different type is a 422 at ["body"] of type
@@ -68,9 +73,12 @@
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "app/application.hpp"
+#include "app/background.hpp"
+#include "app/forms.hpp"
 #include "app/http_exception.hpp"
 #include "app/request.hpp"
 #include "app/response.hpp"
@@ -229,6 +237,10 @@ struct APIConfig {
   std::string redoc_dir = {};
   // Run before every route's own (FastAPI(dependencies=[...])).
   std::vector<Dependency> dependencies = {};
+  // What a route with Form<> or File<> parameters accepts (app/forms.hpp;
+  // Starlette's defaults). The body limit (AppConfig, --max-body-bytes)
+  // caps the whole form; temp_dir's text must outlive the API.
+  app::FormLimits form_limits = {};
   app::AppConfig app = {};
 };
 
@@ -268,8 +280,10 @@ class API : public RouteShortcuts<API> {
 
   // Every Depends<Fn> of this API's routes solves and calls `replacement`
   // instead: its own parameters (any of params.hpp's) are read from the
-  // request, and it returns what Fn returns (or a Task of it). Replacing
-  // again replaces the replacement. For tests; set before serving.
+  // request, and it returns what Fn returns (or a Task of it). It reads a
+  // form or takes app::BackgroundTasks& only if Fn does (a compile error
+  // otherwise: the routes were built to provide what Fn asks for).
+  // Replacing again replaces the replacement. For tests; set before serving.
   template <auto Fn, class G>
   void override_dependency(G replacement);
   void clear_dependency_overrides();

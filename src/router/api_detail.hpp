@@ -26,6 +26,12 @@ template <class A>
 concept RequestArg = std::is_same_v<A, app::Request>;
 template <class A>
 concept SecurityArg = requires { A::is_security_scheme; };
+template <class A>
+concept FileArg = requires { A::is_upload; };
+template <class A>
+concept BackgroundArg = std::is_same_v<A, app::BackgroundTasks>;
+template <class A>
+concept FormParamArg = ParamArg<A> && A::source == Source::form;
 
 template <class A>
 struct stored {
@@ -35,6 +41,11 @@ template <class A>
   requires RequestArg<std::remove_cvref_t<A>>
 struct stored<A> {
   using type = app::Request*;
+};
+template <class A>
+  requires BackgroundArg<std::remove_cvref_t<A>>
+struct stored<A> {
+  using type = app::BackgroundTasks*;
 };
 
 template <class Tuple>
@@ -51,10 +62,12 @@ struct arg_flags<std::tuple<A...>> {
   static constexpr bool check() {
     constexpr bool known = ((ParamArg<std::remove_cvref_t<A>> || is_body<std::remove_cvref_t<A>> ||
                              DependsArg<std::remove_cvref_t<A>> || RequestArg<std::remove_cvref_t<A>> ||
-                             SecurityArg<std::remove_cvref_t<A>>)&&...);
+                             SecurityArg<std::remove_cvref_t<A>> || FileArg<std::remove_cvref_t<A>> ||
+                             BackgroundArg<std::remove_cvref_t<A>>)&&...);
     static_assert(known,
-                  "every handler parameter must be Path<>, Query<>, Header<>, Cookie<>, Body<>, Depends<>, a "
-                  "security scheme or app::Request& (see router/params.hpp and router/security.hpp)");
+                  "every handler parameter must be Path<>, Query<>, Header<>, Cookie<>, Form<>, File<>, Body<>, "
+                  "Depends<>, a security scheme, app::BackgroundTasks& or app::Request& (see router/params.hpp and "
+                  "router/security.hpp)");
     return known;
   }
   static constexpr bool body_here = (is_body<std::remove_cvref_t<A>> || ...);
@@ -78,6 +91,34 @@ struct needs_body_of<std::tuple<A...>> {
   static constexpr bool value = (arg_needs_body<A>() || ...);
 };
 
+// The same for a form (Form<> or File<>) and for app::BackgroundTasks&.
+template <class Tuple>
+struct needs_form_of;
+template <class A>
+constexpr bool arg_needs_form() {
+  using P = std::remove_cvref_t<A>;
+  if constexpr (FormParamArg<P> || FileArg<P>) return true;
+  else if constexpr (DependsArg<P>) return needs_form_of<typename P::traits::args>::value;
+  else return false;
+}
+template <class... A>
+struct needs_form_of<std::tuple<A...>> {
+  static constexpr bool value = (arg_needs_form<A>() || ...);
+};
+template <class Tuple>
+struct needs_background_of;
+template <class A>
+constexpr bool arg_needs_background() {
+  using P = std::remove_cvref_t<A>;
+  if constexpr (BackgroundArg<P>) return true;
+  else if constexpr (DependsArg<P>) return needs_background_of<typename P::traits::args>::value;
+  else return false;
+}
+template <class... A>
+struct needs_background_of<std::tuple<A...>> {
+  static constexpr bool value = (arg_needs_background<A>() || ...);
+};
+
 // One request's solving state: errors from every parameter, the body, and
 // the dependencies solved so far.
 struct Solver {
@@ -93,6 +134,9 @@ struct Solver {
   std::vector<Solved> solved;
   // The API's replacements; set only on routes that solve dependencies.
   const std::map<const void*, Override>* overrides = nullptr;
+  // Set only on routes that read a form or take app::BackgroundTasks&.
+  const app::FormData* form = nullptr;
+  app::BackgroundTasks* background = nullptr;
 };
 
 // One address per dependency function: the key of the request's cache and
@@ -108,6 +152,16 @@ void check_content_type(Solver& s);
 constexpr bool status_has_body(int status) { return status >= 200 && status != 204 && status != 304; }
 
 std::optional<std::string_view> param_text(const app::Request& req, Source source, std::string_view name);
+// A form's text field as Form<> reads it: the last of that name, an empty
+// value as absent.
+std::optional<std::string_view> form_text(const app::FormData* form, std::string_view name);
+std::vector<std::string_view> form_texts(const app::FormData* form, std::string_view name);
+// The files named `name`, adding "missing" (when `required` and none) or a
+// value_error (a text field where a file belongs) at `at`.
+std::vector<app::UploadFile*> form_files(Solver& s, std::string_view name, bool required, const Path& at);
+// Request::form() with an unsupported Content-Type read as an empty form,
+// as FastAPI reads one; 400 and 413 are thrown as HTTPException.
+Task<const app::FormData*> read_form(app::Request& req, const app::FormLimits& limits);
 std::vector<std::string_view> param_texts(const app::Request& req, Source source, std::string_view name);
 
 template <class P>
@@ -134,9 +188,12 @@ void extract(Solver& s, P& p) {
   const Path source(&root, source_name(P::source));
   const Path at(&source, P::name());
   if constexpr (is_vector<T>) {
-    static_assert(P::source == Source::query || P::source == Source::header, "only Query and Header take a list");
+    static_assert(P::source == Source::query || P::source == Source::header || P::source == Source::form,
+                  "only Query, Header and Form take a list");
     using U = typename T::value_type;
-    const auto texts = param_texts(s.req, P::source, P::name());
+    std::vector<std::string_view> texts;
+    if constexpr (P::source == Source::form) texts = form_texts(s.form, P::name());
+    else texts = param_texts(s.req, P::source, P::name());
     p.value.clear();
     for (size_t i = 0; i < texts.size(); ++i) {
       U u{};
@@ -147,7 +204,9 @@ void extract(Solver& s, P& p) {
       if (auto bad = check_length(texts.size(), param_rule<P>(), "List"))
         add_error(s.errors, at, bad->type, bad->msg, "null", bad->ctx);
   } else {
-    const auto text = param_text(s.req, P::source, P::name());
+    std::optional<std::string_view> text;
+    if constexpr (P::source == Source::form) text = form_text(s.form, P::name());
+    else text = param_text(s.req, P::source, P::name());
     if (!text) {
       if constexpr (P::has_default) p.value = P::default_value();
       else if constexpr (is_optional<T>) p.value.reset();
@@ -170,6 +229,17 @@ void extract(Solver& s, Body<T>& b) {
 }
 
 inline void extract(Solver& s, app::Request*& r) { r = &s.req; }
+inline void extract(Solver& s, app::BackgroundTasks*& b) { b = s.background; }
+
+template <FileArg F>
+void extract(Solver& s, F& f) {
+  const Path root;
+  const Path body(&root, "body");
+  const Path at(&body, F::name());
+  std::vector<app::UploadFile*> files = form_files(s, F::name(), F::required, at);
+  if constexpr (F::list) f.value = std::move(files);
+  else f.value = files.empty() ? nullptr : files.back();  // the last, as a form's get() gives in Starlette
+}
 
 // One pass of extract_all: the arguments that belong to it.
 template <int Pass, class A>
@@ -178,14 +248,16 @@ void extract_pass(Solver& s, A& a) {
     if constexpr (Pass == -1) a.read(s.req);  // throws HTTPException, as FastAPI's schemes raise
   } else if constexpr (ParamArg<A>) {
     if constexpr (static_cast<int>(A::source) == Pass) extract(s, a);
-  } else if constexpr (is_body<A> || std::is_same_v<A, app::Request*>) {
+  } else if constexpr (is_body<A> || FileArg<A> || std::is_same_v<A, app::Request*> ||
+                       std::is_same_v<A, app::BackgroundTasks*>) {
     if constexpr (Pass == 4) extract(s, a);
   }
 }
 
 // Extracts every argument but the dependencies (solve_all's), in FastAPI's
 // order, which is the order of the errors in a 422: path, query, header and
-// cookie parameters, then the body. Security schemes come first: in FastAPI
+// cookie parameters, then the body (or the form's fields and files, in the
+// order of the parameters). Security schemes come first: in FastAPI
 // they are dependencies, solved before the parameters, and they answer the
 // request themselves.
 template <class Stored>
@@ -218,6 +290,7 @@ Task<void> solve_all(Solver& s, Stored& args, std::index_sequence<I...>) {
 template <class A, class S>
 decltype(auto) pass(S& stored_arg) {
   if constexpr (RequestArg<std::remove_cvref_t<A>>) return static_cast<app::Request&>(*stored_arg);
+  else if constexpr (BackgroundArg<std::remove_cvref_t<A>>) return static_cast<app::BackgroundTasks&>(*stored_arg);
   else return std::move(stored_arg);
 }
 
@@ -401,25 +474,42 @@ Task<std::invoke_result_t<Job&>> run_handler_in_pool(app::Request& req, Job job)
 
 using Overrides = std::map<const void*, Override>;
 
+// Hands the request's app::BackgroundTasks to its response, unless the
+// handler attached its own (FastAPI keeps a returned response's background).
+inline void attach_background(Solver& s, app::Response& r) {
+  if (!s.background->empty() && !r.has_background()) r.background(std::move(*s.background));
+}
+
 template <class F>
 app::Endpoint make_endpoint(F fn, int status, bool validate_response, std::vector<Dependency> deps,
-                            const Overrides* overrides, std::shared_ptr<const ResponseFilter> filter) {
+                            const Overrides* overrides, std::shared_ptr<const ResponseFilter> filter,
+                            const app::FormLimits* form_limits) {
   using Traits = function_traits<F>;
   using Args = typename Traits::args;
   using Result = typename Traits::result;
   using R = typename task_value<Result>::type;
   static_assert(arg_flags<Args>::check());
   static_assert(arg_flags<Args>::bodies <= 1, "one Body<T> per handler (put several values in one model)");
-  return [fn = std::move(fn), status, validate_response, deps = std::move(deps), overrides,
-          filter = std::move(filter)](app::Request& req) -> Task<app::Response> {
+  constexpr bool form = needs_form_of<Args>::value;
+  constexpr bool background = needs_background_of<Args>::value;
+  static_assert(!(form && needs_body_of<Args>::value),
+                "a handler (with its Depends<>) reads a Body<T> or a form (Form<>, File<>), not both");
+  return [fn = std::move(fn), status, validate_response, deps = std::move(deps), overrides, filter = std::move(filter),
+          form_limits](app::Request& req) -> Task<app::Response> {
     try {
       probe::Record* const rec = probe::enabled() ? probe::current() : nullptr;
       Solver s(req);
       typename stored_tuple<Args>::type args;
+      [[maybe_unused]] std::conditional_t<background, app::BackgroundTasks, std::monostate> tasks;
+      if constexpr (background) s.background = &tasks;
       if constexpr (needs_body_of<Args>::value) {
         probe::Span span(probe::Phase::body);
         s.body = co_await req.body();
         check_content_type(s);
+      }
+      if constexpr (form) {
+        probe::Span span(probe::Phase::body);
+        s.form = co_await read_form(req, *form_limits);
       }
       // Dependencies first, as FastAPI solves them (and lists their errors)
       // first: the API's, the routers' and the route's, then the handler's.
@@ -446,8 +536,14 @@ app::Endpoint make_endpoint(F fn, int status, bool validate_response, std::vecto
         probe::Bind back(rec);  // resumed from the pool or a timer: outside the tier's own binding
         // A status that carries no body (204, 304, 1xx) is sent without one
         // and without a Content-Type, as FastAPI sends `-> None` with 204.
-        if (!status_has_body(status)) co_return app::Response::empty(status);
-        co_return app::Response::json("null", status);
+        if constexpr (background) {
+          app::Response r = status_has_body(status) ? app::Response::json("null", status) : app::Response::empty(status);
+          attach_background(s, r);
+          co_return r;
+        } else {
+          if (!status_has_body(status)) co_return app::Response::empty(status);
+          co_return app::Response::json("null", status);
+        }
       } else {
         std::optional<R> result;
         if constexpr (task_value<Result>::is_task) {
@@ -459,7 +555,13 @@ app::Endpoint make_endpoint(F fn, int status, bool validate_response, std::vecto
         }
         probe::Bind back(rec);  // resumed from the pool or a timer: outside the tier's own binding
         probe::Span span(probe::Phase::serialize);
-        co_return respond(std::move(*result), status, validate_response, filter.get());
+        if constexpr (background) {
+          app::Response r = respond(std::move(*result), status, validate_response, filter.get());
+          attach_background(s, r);
+          co_return r;
+        } else {
+          co_return respond(std::move(*result), status, validate_response, filter.get());
+        }
       }
     } catch (const app::HTTPException& e) {
       co_return http_error(e);
@@ -479,6 +581,15 @@ struct ParamDoc {
 struct OperationDoc {
   std::vector<ParamDoc> params;
   std::string body;  // the Request Body Object, or empty
+  // A form's fields and files: add_operation makes them one Body_<operationId>
+  // schema, as FastAPI does.
+  struct FormField {
+    std::string name;
+    std::string schema;  // the property's schema
+    bool required;
+    bool file;
+  };
+  std::vector<FormField> form;
   struct Security {
     std::string_view name;  // components/securitySchemes key
     std::string scheme;     // the Security Scheme Object
@@ -505,6 +616,33 @@ void describe_arg(OperationDoc& doc, Schemas& reg) {
     for (const auto& s : doc.security)
       if (s.name == A::scheme_name()) return;
     doc.security.push_back({A::scheme_name(), A::scheme()});
+  } else if constexpr (FileArg<A>) {
+    for (const auto& f : doc.form)
+      if (f.name == A::name()) return;
+    constexpr std::string_view binary = R"("type":"string","format":"binary")";
+    std::string schema = "{";
+    if constexpr (A::list) schema.append(R"("type":"array","items":{)").append(binary).push_back('}');
+    else if constexpr (A::required) schema.append(binary);
+    else schema.append(R"("anyOf":[{)").append(binary).append(R"(},{"type":"null"}])");
+    schema.append(",\"title\":");
+    json::append_string(schema, field_title(A::name()));
+    schema.push_back('}');
+    doc.form.push_back({std::string(A::name()), std::move(schema), A::required, true});
+  } else if constexpr (FormParamArg<A>) {
+    using T = typename A::value_type;
+    for (const auto& f : doc.form)
+      if (f.name == A::name()) return;
+    std::string schema = "{";
+    schema_members<T>(schema, param_rule<A>(), &reg);
+    schema.append(",\"title\":");
+    json::append_string(schema, field_title(A::name()));
+    if constexpr (A::has_default) {
+      schema.append(",\"default\":");
+      encode(A::default_value(), schema);
+    }
+    schema.push_back('}');
+    const bool required = !A::has_default && !is_optional<T> && !is_vector<T>;
+    doc.form.push_back({std::string(A::name()), std::move(schema), required, false});
   } else if constexpr (ParamArg<A>) {
     using T = typename A::value_type;
     for (const auto& p : params)
@@ -672,7 +810,7 @@ API& API::add_route(std::string_view method, std::string_view path, F handler, R
   }
   app_.route(path, {method},
              detail::make_endpoint(std::move(handler), status, config_.validate_responses, std::move(deps),
-                                   &overrides_, std::move(filter)),
+                                   &overrides_, std::move(filter), &config_.form_limits),
              options.name);
   add_operation(method, path, options, doc, detail::success_content<R>(schemas_));
   return *this;
@@ -681,14 +819,19 @@ API& API::add_route(std::string_view method, std::string_view path, F handler, R
 template <auto Fn>
 Dependency dependency() {
   using D = Depends<Fn>;
+  static_assert(!detail::needs_form_of<typename D::traits::args>::value &&
+                    !detail::needs_background_of<typename D::traits::args>::value,
+                "dependency<fn>(): fn reads a form or takes app::BackgroundTasks&, which only a handler's own "
+                "parameters (and their Depends<>) can do");
   return {&detail::solve_dependency<Fn>,
           [](detail::OperationDoc& doc, Schemas& reg) { detail::describe_args<typename D::traits::args>(doc, reg); }};
 }
 
 template <class P>
 Dependency dependency() {
-  static_assert(detail::ParamArg<P> || detail::SecurityArg<P>,
-                "dependency<P>(): P must be a parameter (Header<>, Query<>, ...) or a security scheme");
+  static_assert((detail::ParamArg<P> && !detail::FormParamArg<P>) || detail::SecurityArg<P>,
+                "dependency<P>(): P must be a parameter (Header<>, Query<>, ...) or a security scheme; a Form<> "
+                "belongs in the handler's parameters");
   return {&detail::solve_param<P>,
           [](detail::OperationDoc& doc, Schemas& reg) { detail::describe_arg<P>(doc, reg); }};
 }
@@ -696,6 +839,14 @@ Dependency dependency() {
 template <auto Fn, class G>
 void API::override_dependency(G replacement) {
   using V = typename Depends<Fn>::value_type;
+  using Original = typename Depends<Fn>::traits::args;
+  using Replacing = typename detail::function_traits<G>::args;
+  // A route reads the form and makes the tasks for what its declared
+  // dependencies take; a replacement cannot ask for more.
+  static_assert(!detail::needs_form_of<Replacing>::value || detail::needs_form_of<Original>::value,
+                "override_dependency: the replacement reads a form (Form<>, File<>) that the dependency does not");
+  static_assert(!detail::needs_background_of<Replacing>::value || detail::needs_background_of<Original>::value,
+                "override_dependency: the replacement takes app::BackgroundTasks& and the dependency does not");
   overrides_[&detail::dependency_key<Fn>] =
       detail::Override{std::make_shared<G>(std::move(replacement)), &detail::produce_override<V, G>};
 }

@@ -913,6 +913,11 @@ bool Schemas::reserve(std::string_view name, const void* type) {
   return false;
 }
 
+void Schemas::add_named(std::string_view name, std::string json) {
+  if (contains(name)) throw std::logic_error("two schemas are named '" + std::string(name) + "'");
+  items_.emplace(std::string(name), Item{nullptr, std::move(json)});
+}
+
 void Schemas::to_json(std::string& out) const {
   out.push_back('{');
   bool first = true;

@@ -263,6 +263,9 @@ class Schemas {
   void add();
   // Appends {"<name>": <schema>, ...}, sorted by name.
   void to_json(std::string& out) const;
+  // Adds a schema written by hand (a form route's Body_<operationId>).
+  // Throws std::logic_error if `name` is taken.
+  void add_named(std::string_view name, std::string json);
   bool contains(std::string_view name) const { return items_.find(name) != items_.end(); }
 
  private:

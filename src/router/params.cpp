@@ -12,6 +12,7 @@ std::string_view source_name(Source s) {
     case Source::query: return "query";
     case Source::header: return "header";
     case Source::cookie: return "cookie";
+    case Source::form: return "body";
   }
   return "query";
 }

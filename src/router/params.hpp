@@ -53,6 +53,36 @@
 // Depends<fn> then holds a pointer to it (`*d`, `d->`, `d.value`), shared
 // by every Depends<fn> of the request.
 //
+// Form<"name", T, Default, Rule>: a text field of the request's form
+// (application/x-www-form-urlencoded or multipart/form-data, read with tier
+// 3's Request::form()), FastAPI's Form(). Takes what Query takes, read the
+// same way; errors are at ["body", name]. As FastAPI does, an empty value
+// counts as absent (the default, or "missing"), and of repeated fields the
+// last is read. A request whose Content-Type is neither form type has no
+// fields (each required one is "missing", as FastAPI answers); a malformed
+// form is a 400 and one over APIConfig::form_limits or the body limit a
+// 413, with {"detail": "..."}.
+//
+// File<"name">: a file part of a multipart form, FastAPI's UploadFile. It
+// points at tier 3's app::UploadFile (router::UploadFile is the same type):
+// filename(), content_type(), size(), read(), in memory or spooled to an
+// unnamed temporary file (app/forms.hpp). The file belongs to the request
+// and lives until the response has been sent; a sync handler may read it
+// on the pool. Required; missing is "missing" at ["body", name], a text
+// field of that name a "value_error". File<"name", std::optional<UploadFile>>
+// may be absent (then it is null); File<"name", std::vector<UploadFile>>
+// holds every file of that name, at least one.
+//
+// A handler and its Depends<> read either a Body<T> or a form, not both.
+// Form<> and File<> cannot be named in dependency<>() lists (the route would
+// not know to read the form); put them in a Depends<fn>'s parameters instead.
+//
+// app::BackgroundTasks&: FastAPI's BackgroundTasks parameter. Tasks added
+// to it run after the response has been sent (app/background.hpp); one
+// object per request, shared with the Depends<> that take it too. A handler
+// that returns an app::Response with tasks of its own keeps those, as
+// FastAPI does. Nothing runs when the request ends in a 422 or an exception.
+//
 // app::Request&: the tier-3 request, for anything the wrappers do not cover.
 #pragma once
 
@@ -67,6 +97,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "app/forms.hpp"
 #include "parser/task.hpp"
 #include "router/errors.hpp"
 #include "router/model.hpp"
@@ -83,9 +114,10 @@ inline constexpr no_default_t no_default{};
 
 inline constexpr Constraints unconstrained{};
 
-enum class Source { path, query, header, cookie };
+// In the order FastAPI lists errors; a form field is part of the body.
+enum class Source { path, query, header, cookie, form };
 
-std::string_view source_name(Source s);  // "path", "query", "header", "cookie"
+std::string_view source_name(Source s);  // "path", "query", "header", "cookie", "body"
 
 // What every wrapper holds: the value, reachable as `value`, `*`, `->` or
 // through an implicit conversion.
@@ -121,8 +153,52 @@ using Header = Param<Source::header, Name, T, Default, Rule>;
 template <fixed_string Name, class T, auto Default = no_default, Constraints Rule = Constraints{}>
 using Cookie = Param<Source::cookie, Name, T, Default, Rule>;
 
+template <fixed_string Name, class T, auto Default = no_default, Constraints Rule = Constraints{}>
+using Form = Param<Source::form, Name, T, Default, Rule>;
+
 template <class T>
 struct Body : Holder<T> {};
+
+using UploadFile = app::UploadFile;
+
+namespace detail {
+// What a File<> holds, by the form its second argument takes.
+template <class T>
+struct FileValue {
+  static_assert(sizeof(T) == 0,
+                "File<name, T>: T is UploadFile, std::optional<UploadFile> or std::vector<UploadFile>");
+};
+template <>
+struct FileValue<UploadFile> {
+  static constexpr bool required = true, list = false;
+  UploadFile* value = nullptr;  // never null once the handler runs
+  UploadFile& operator*() const { return *value; }
+  UploadFile* operator->() const { return value; }
+};
+template <>
+struct FileValue<std::optional<UploadFile>> {
+  static constexpr bool required = false, list = false;
+  UploadFile* value = nullptr;  // null when not sent
+  explicit operator bool() const { return value != nullptr; }
+  UploadFile& operator*() const { return *value; }
+  UploadFile* operator->() const { return value; }
+};
+template <>
+struct FileValue<std::vector<UploadFile>> {
+  static constexpr bool required = true, list = true;
+  std::vector<UploadFile*> value;  // in the order sent
+  auto begin() const { return value.begin(); }
+  auto end() const { return value.end(); }
+  size_t size() const { return value.size(); }
+  UploadFile& operator[](size_t i) const { return *value[i]; }
+};
+}  // namespace detail
+
+template <fixed_string Name, class T = UploadFile>
+struct File : detail::FileValue<T> {
+  static constexpr bool is_upload = true;
+  static constexpr std::string_view name() { return Name.view(); }
+};
 
 namespace detail {
 

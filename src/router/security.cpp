@@ -22,7 +22,8 @@ std::optional<std::string> api_key(const app::Request& req, Source in, std::stri
     case Source::header: found = req.header(name); break;
     case Source::query: found = req.query(name); break;
     case Source::cookie: found = req.cookie(name); break;
-    case Source::path: break;
+    case Source::path:
+    case Source::form: break;
   }
   if (!found || found->empty()) return std::nullopt;  // FastAPI: `if not api_key`
   return std::string(*found);

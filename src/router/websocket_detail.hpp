@@ -29,7 +29,8 @@ struct ws_stored_tuple;
 template <class... A>
 struct ws_stored_tuple<std::tuple<A...>> {
   using type = std::tuple<typename ws_stored<A>::type...>;
-  static constexpr bool ok = ((ParamArg<std::remove_cvref_t<A>> || WebSocketArg<A>) && ...);
+  static constexpr bool ok =
+      (((ParamArg<std::remove_cvref_t<A>> && !FormParamArg<std::remove_cvref_t<A>>) || WebSocketArg<A>) && ...);
   static constexpr size_t sockets = (size_t{WebSocketArg<A>} + ... + 0);
 };
 

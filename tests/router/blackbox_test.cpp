@@ -3,9 +3,17 @@
 //                      typed endpoints)
 //   BookshelfBlackbox  strata-example-bookshelf (models with constraints, a
 //                      guarding dependency, path/query/header parameters)
+//   FormBlackbox       form_app.cpp (Form<>, File<>, BackgroundTasks&) with
+//                      curl: an 8 MiB upload spooled to disk, 422s, the body
+//                      limit's 413, a malformed body's 400, a task's output
 // Every server is stopped with SIGTERM at the end of its test and must exit 0.
 // /openapi.json validity and the /docs page in a browser are tests/web's.
+#include <unistd.h>
+
 #include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 
 #include <gtest/gtest.h>
 
@@ -13,6 +21,9 @@
 
 #ifndef BOOKSHELF_BIN
 #error "BOOKSHELF_BIN must name the strata-example-bookshelf binary under test"
+#endif
+#ifndef FORM_BIN
+#error "FORM_BIN must name the test_router_form_app binary under test"
 #endif
 
 namespace strata::test {
@@ -195,6 +206,94 @@ TEST_F(BookshelfBlackbox, RejectsWhatTheModelsForbid) {
   EXPECT_TRUE(IsJson(send(get("/books?limit=101")), 422,
                      R"({"detail":[{"type":"less_than_equal","loc":["query","limit"],"msg":"Input should be less )"
                      R"(than or equal to 100","input":"101","ctx":{"le":100}}]})"));
+}
+
+// ------------------------------------------------------------------ forms
+
+class FormBlackbox : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SpawnOptions o;
+    o.capture_stderr = true;  // the background task writes there
+    std::string error;
+    server_ = ServerProcess::start_program(FORM_BIN, {"--workers", "1", "--max-body-bytes", "10000000"}, o, &error);
+    ASSERT_TRUE(server_) << error;
+    base_ = "http://127.0.0.1:" + std::to_string(server_->port());
+    char tmpl[] = "/tmp/strata-form-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override {
+    std::error_code ec;
+    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
+  }
+  // curl's output: the body, then the status on a line of its own.
+  std::string curl(std::vector<std::string> args, std::string_view path) {
+    args.insert(args.begin(), {"-sS", "-w", "\n%{http_code}"});
+    args.push_back(base_ + std::string(path));
+    const RunResult r = run_command("/usr/bin/curl", args, 30000ms);
+    EXPECT_TRUE(r.status && r.status->exited && r.status->code == 0) << r.err;
+    return r.out;
+  }
+  std::string file_of(size_t size, uint64_t& hash) {
+    const std::string path = dir_ + "/up.bin";
+    std::ofstream out(path, std::ios::binary);
+    std::string block(1 << 16, '\0');
+    uint32_t x = 7;
+    hash = 1469598103934665603ull;
+    for (size_t written = 0; written < size; written += block.size()) {
+      block.resize(std::min(block.size(), size - written));
+      for (char& c : block) {
+        x = x * 1103515245u + 12345u;  // varied bytes, CRLFs and dashes included
+        c = static_cast<char>(x >> 24);
+        hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+      }
+      out.write(block.data(), static_cast<std::streamsize>(block.size()));
+    }
+    return path;
+  }
+  std::unique_ptr<ServerProcess> server_;
+  std::string base_, dir_;
+};
+
+TEST_F(FormBlackbox, CurlFormsAndUploads) {
+  EXPECT_EQ(curl({"--data-urlencode", "name=Ada L", "-d", "age=36"}, "/profile"), R"({"name":"Ada L","age":36})"
+                                                                                  "\n200");
+  EXPECT_EQ(curl({"-F", "name=Ada", "-F", "age=x"}, "/profile"),
+            R"({"detail":[{"type":"int_parsing","loc":["body","age"],"msg":"Input should be a valid integer, )"
+            R"(unable to parse string as an integer","input":"x"}]})"
+            "\n422");
+
+  uint64_t hash = 0;
+  const std::string path = file_of(8u << 20, hash);
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
+  EXPECT_EQ(curl({"-F", "title=big", "-F", "doc=@" + path + ";type=application/octet-stream"}, "/upload"),
+            R"({"title":"big","filename":"up.bin","content_type":"application/octet-stream","size":8388608,)"
+            R"("spooled":true,"fnv1a":")" + std::string(hex) + "\"}\n200");
+  EXPECT_EQ(curl({"-F", "title=none"}, "/upload"),
+            R"({"detail":[{"type":"missing","loc":["body","doc"],"msg":"Field required","input":null}]})"
+            "\n422");
+
+  // Over --max-body-bytes: 413 and the connection closed, never a 500.
+  const std::string too_big = file_of(12u << 20, hash);
+  const std::string answer = curl({"-F", "title=big", "-F", "doc=@" + too_big}, "/upload");
+  EXPECT_EQ(answer.substr(answer.size() - 4), "\n413") << answer;
+
+  // A multipart body that never closes.
+  EXPECT_EQ(curl({"-H", "Content-Type: multipart/form-data; boundary=xyz", "--data-binary",
+                  "--xyz\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nt\r\n"},
+                 "/upload")
+                .substr(0, 10),
+            R"({"detail":)");
+
+  EXPECT_EQ(curl({"-d", "email=a@b.c"}, "/notify"), "queued\n202");
+  server_->send_signal(SIGTERM);
+  std::string out, err;
+  server_->process().read_outputs_until_eof(out, err, 8000ms);
+  auto st = server_->wait_exit(5000ms);
+  EXPECT_TRUE(st && st->exited && st->code == 0) << (st ? st->describe() : "no exit") << "\n" << printable(err, 4000);
+  EXPECT_NE(err.find("notified a@b.c\n"), std::string::npos) << printable(err, 4000);
 }
 
 }  // namespace

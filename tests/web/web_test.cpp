@@ -7,6 +7,8 @@
 //   TypedWeb.ValidatorRejectsBrokenDocument  the same document, saved to a
 //       file, validates, and broken copies of it do not: the check above
 //       could fail
+//   TypedWeb.FormDocumentIsValid             tests/router/form_app.cpp's
+//       document, with urlencoded and multipart request bodies, validates
 //   TypedWeb.DocsPageWorksInChromium         /docs lists the endpoints and a
 //       "Try it out" of POST /user answers 200 with the user; screenshot in
 //       the build tree (tests/web/docs.png)
@@ -38,8 +40,8 @@
 #include "support/process.hpp"
 
 #if !defined(SECURED_BIN) || !defined(STRATA_WEB_DIR) || !defined(STRATA_WEB_OUT) || !defined(STRATA_NODE) || \
-    !defined(STRATA_CHROMIUM) || !defined(STRATA_BIN)
-#error "SECURED_BIN, STRATA_BIN, STRATA_WEB_DIR, STRATA_WEB_OUT, STRATA_NODE and STRATA_CHROMIUM must be defined (tests/web/CMakeLists.txt)"
+    !defined(STRATA_CHROMIUM) || !defined(STRATA_BIN) || !defined(FORM_BIN)
+#error "SECURED_BIN, FORM_BIN, STRATA_BIN, STRATA_WEB_DIR, STRATA_WEB_OUT, STRATA_NODE and STRATA_CHROMIUM must be defined (tests/web/CMakeLists.txt)"
 #endif
 
 namespace strata::test {
@@ -49,6 +51,7 @@ namespace fs = std::filesystem;
 
 const std::string kStrataBin = STRATA_BIN;
 const std::string kSecuredBin = SECURED_BIN;
+const std::string kFormBin = FORM_BIN;
 const fs::path kWebDir = STRATA_WEB_DIR;
 const fs::path kOutDir = STRATA_WEB_OUT;
 const std::string kNode = STRATA_NODE;
@@ -166,6 +169,18 @@ TEST(TypedWeb, ValidatorRejectsBrokenDocument) {
   r = run_command(kNode, {script("validate-openapi.mjs"), bad.string()}, kValidateTimeout);
   EXPECT_TRUE(ExitedWith(r, 1));
   EXPECT_NE(r.err.find("/paths"), std::string::npos) << r.err;
+}
+
+TEST(TypedWeb, FormDocumentIsValid) {
+  if (auto why = node_side_missing(false); !why.empty()) GTEST_SKIP() << why;
+  std::string error;
+  auto server = ServerProcess::start_program(kFormBin, {}, {}, &error);
+  ASSERT_TRUE(server) << error;
+  const RunResult r = run_command(kNode, {script("validate-openapi.mjs"), base_url(*server) + "/openapi.json"},
+                                  kValidateTimeout);
+  EXPECT_TRUE(ExitedWith(r, 0));
+  EXPECT_EQ(r.out.rfind("valid: ", 0), 0u) << r.out;
+  stop(*server);
 }
 
 // Runs a page script against `server` and checks its screenshot is a
