@@ -48,6 +48,7 @@ python_packages=(
   python3-pydantic   # FastAPI's models (1.10)
   python3-ujson      # seed 003's "why?" row: the fastest JSON codec Debian packages (msgspec is not)
   python3-flask      # seed 004's Flask rows, under gunicorn's sync workers
+  python3-websockets # uvicorn's WebSocket protocol, for the Starlette twin of bench/ws/compare.sh
   # seed 001's database twins (`strata bench --scenario contacts`)
   python3-asyncpg    # FastAPI + asyncpg
   python3-sqlalchemy # FastAPI + SQLAlchemy 1.4 ORM (asyncio extension over asyncpg)
