@@ -1,5 +1,6 @@
 #include "common/ablation.hpp"
 
+#include <atomic>
 #include <charconv>
 
 namespace strata::ablation {
@@ -8,6 +9,8 @@ namespace {
 
 Set g_active;
 unsigned g_routes = 0;
+// Relaxed: a count for tests; workers build their stacks on their own threads.
+std::atomic<unsigned long> g_reads{0};
 
 constexpr unsigned kMaxMiddleware = 1000;
 
@@ -119,10 +122,13 @@ void set_active(Set set) { g_active = std::move(set); }
 void add(Setting s) { g_active.push_back(std::move(s)); }
 
 std::string_view value(std::string_view name) {
+  g_reads.fetch_add(1, std::memory_order_relaxed);
   for (const Setting& s : g_active)
     if (s.name == name) return s.value;
   return {};
 }
+
+unsigned long reads() { return g_reads.load(std::memory_order_relaxed); }
 
 unsigned count(std::string_view name) {
   unsigned n = 0;

@@ -58,6 +58,9 @@ std::string_view value(std::string_view name);
 inline bool on(std::string_view name) { return !value(name).empty(); }
 // The value as a count (middleware=N), 0 when off.
 unsigned count(std::string_view name);
+// How many times value() (and so on() and count()) has been called in this
+// process: the contract's "never per request", made testable.
+unsigned long reads();
 
 // Whether the ablation named `name` applies to `tier`; and the part of
 // `set` that does (what `strata bench --ablate` passes to each tier's server).

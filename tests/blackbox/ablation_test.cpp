@@ -156,12 +156,14 @@ double app_instructions(const std::vector<std::string>& extra) {
   return digits.empty() ? -1.0 : std::stod(digits);
 }
 
-// The switches are read when a stack is built, never per request: a tier
-// that the ablations given do not touch runs the baseline's code. Not to
-// the instruction: the set's strings, allocated at start-up, move the heap
-// blocks allocated after them, and glibc's memcmp runs a few instructions
-// more or fewer on strings aligned otherwise (8 seen, in the router's
-// hash lookup). The bound is a third of the smallest ablation's effect.
+// A tier that the ablations given do not touch runs the baseline's code.
+// Not to the instruction: the set's strings, allocated at start-up, move
+// the heap blocks allocated after them, and glibc's string functions run
+// a few instructions more or fewer on strings aligned otherwise (8 seen on
+// one Xeon, in the router's hash lookup; 0 on another; which variant runs
+// depends on the CPU). The bound is well under the least that any
+// ablation installs in tier app (middleware=1, +169). That no switch is
+// read per request is counted exactly in tests/router/ablation_reads_test.
 // (With no ablation at all, the counts are those of the build before the
 // switches existed, exactly; docs/design-choices.md shows both.)
 TEST(BlackboxAblationProfile, AnUntouchedTierRunsTheBaselinesCode) {
@@ -172,7 +174,7 @@ TEST(BlackboxAblationProfile, AnUntouchedTierRunsTheBaselinesCode) {
   const double base = app_instructions({});
   const double with = app_instructions({"--ablate", "validate-response=off"});  // typed only
   ASSERT_GT(base, 0);
-  EXPECT_NEAR(with, base, 8.0);
+  EXPECT_NEAR(with, base, 60.0);
 }
 
 // And an ablation that does apply moves the count, in the direction it should.
