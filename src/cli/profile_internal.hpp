@@ -112,6 +112,23 @@ class SeedTarget {
 int functions_child(const std::string& tier);
 void print_functions(const std::vector<std::string>& tiers, long n, const std::string& reference);
 
+// One callgrind output file (Ir only), read by profile_functions.cpp.
+// Functions are keyed by object and name; with --separate-callers the name
+// is callgrind's whole context, "callee'caller'caller's caller...".
+struct FunctionCost {
+  std::string name;
+  std::string object;
+  uint64_t self = 0;
+  uint64_t inclusive_calls = 0;  // the cost of what it called (not itself, recursively)
+  uint64_t calls = 0;            // times it was called, summed over its callers
+};
+struct Profile {
+  uint64_t total = 0;  // the file's summary (or totals) line
+  uint64_t calls = 0;
+  std::vector<FunctionCost> functions;
+};
+Profile read_profile(const std::string& file);  // throws Failure when unreadable
+
 // --cold-split: spawn -> loader -> static initialisers -> main -> app built ->
 // first answer -> second answer, median of `starts`, per tier (and twins).
 int cold_split_child(const std::string& tier);
