@@ -3,7 +3,8 @@
 // driven in memory, timed), profile_instructions.cpp (callgrind counts) and
 // profile_cold_start.cpp (spawn to first answer), profile_functions.cpp
 // (--functions: callgrind's functions on the Lambda path) and
-// profile_cold_split.cpp (--cold-split: a cold start in phases). Not for
+// profile_cold_split.cpp (--cold-split: a cold start in phases) and
+// profile_flamegraph.cpp (--flamegraph: one SVG per tier). Not for
 // anything else.
 #pragma once
 
@@ -128,6 +129,12 @@ struct Profile {
   std::vector<FunctionCost> functions;
 };
 Profile read_profile(const std::string& file);  // throws Failure when unreadable
+
+// --flamegraph DIR: per tier, one SVG of the measured loop's call stacks
+// (the scenario's requests, under callgrind), frame width = instructions
+// per request, colour = the probe phase they ran in. Creates DIR; throws
+// Failure when it cannot, or when valgrind is missing.
+void write_flamegraphs(const std::vector<std::string>& tiers, const Scenario& sc, long n, const std::string& dir);
 
 // --cold-split: spawn -> loader -> static initialisers -> main -> app built ->
 // first answer -> second answer, median of `starts`, per tier (and twins).
