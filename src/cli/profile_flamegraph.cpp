@@ -182,7 +182,7 @@ Frame build_tree(const std::string& title, const Profile& total, const std::vect
 
 // ---------------------------------------------------------------- SVG
 
-constexpr double kWidth = 1200, kPad = 10, kRow = 16, kTop = 50;
+constexpr double kWidth = 1200, kPad = 10, kRow = 16;
 
 std::string escape(const std::string& s) {
   std::string out;
@@ -290,8 +290,21 @@ struct Svg {
 
 std::string render(const Frame& root, const std::string& heading, double threshold) {
   Svg svg{root.value(), threshold * root.value(), {}};
-  const int levels = svg.depth(root);
-  const double height = kTop + levels * kRow + kPad;
+  // The legend first, since how many rows it wraps to sets the height:
+  // the phases this tier has, then the two neutral colours.
+  std::string legend;
+  double x = kPad, y = 30;
+  auto key = [&](const char* colour, const std::string& text) {
+    const double w = 16 + 6.6 * static_cast<double>(text.size()) + 14;
+    if (x + w > kWidth - kPad) x = kPad, y += kRow;
+    legend += fmt("<rect x=\"%.0f\" y=\"%.0f\" width=\"12\" height=\"12\" fill=\"%s\"/>", x, y, colour);
+    legend += fmt("<text x=\"%.0f\" y=\"%.0f\">", x + 16, y + 10) + escape(text) + "</text>\n";
+    x += w;
+  };
+  for (size_t i = 0; i < kSlots; ++i)
+    if (root.costs[i] > 0) key(kColours[i], fmt("%s %.1f%%", slot_name(i).c_str(), 100 * root.costs[i] / svg.total));
+  key(kMixedColour, "several phases");
+  const double height = y + kRow + 4 + svg.depth(root) * kRow + kPad;
   svg.out += fmt("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                  "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\">\n",
                  kWidth, height, kWidth, height);
@@ -299,16 +312,7 @@ std::string render(const Frame& root, const std::string& heading, double thresho
              ".h{font:bold 14px sans-serif}</style>\n";
   svg.out += fmt("<rect x=\"0\" y=\"0\" width=\"%.0f\" height=\"%.0f\" fill=\"#fff\"/>\n", kWidth, height);
   svg.out += fmt("<text class=\"h\" x=\"%.0f\" y=\"20\">", kPad) + escape(heading) + "</text>\n";
-  // The legend: the phases this tier has, then the two neutral colours.
-  double x = kPad;
-  auto key = [&](const char* colour, const std::string& text) {
-    svg.out += fmt("<rect x=\"%.0f\" y=\"30\" width=\"12\" height=\"12\" fill=\"%s\"/>", x, colour);
-    svg.out += fmt("<text x=\"%.0f\" y=\"40\">", x + 16) + escape(text) + "</text>\n";
-    x += 16 + 6.6 * static_cast<double>(text.size()) + 14;
-  };
-  for (size_t i = 0; i < kSlots; ++i)
-    if (root.costs[i] > 0) key(kColours[i], fmt("%s %.1f%%", slot_name(i).c_str(), 100 * root.costs[i] / svg.total));
-  key(kMixedColour, "several phases");
+  svg.out += legend;
   svg.frame(root, kPad, 0, height - kPad);
   svg.out += "</svg>\n";
   return svg.out;
