@@ -193,9 +193,15 @@ std::string escape(const std::string& s) {
       case '>': out += "&gt;"; break;
       case '"': out += "&quot;"; break;
       case '\'': out += "&apos;"; break;
-      default:
-        // Control bytes are not allowed in XML 1.0 at all.
-        if (static_cast<unsigned char>(c) >= 0x20 || c == '\n') out += c;
+      default: {
+        // Control bytes are not allowed in XML 1.0 at all, and a stray
+        // non-ASCII byte in a symbol could make the file invalid UTF-8.
+        const auto u = static_cast<unsigned char>(c);
+        if (u >= 0x80)
+          out += '?';
+        else if (u >= 0x20 || c == '\n')
+          out += c;
+      }
     }
   }
   return out;
@@ -305,8 +311,9 @@ std::string render(const Frame& root, const std::string& heading, double thresho
     if (root.costs[i] > 0) key(kColours[i], fmt("%s %.1f%%", slot_name(i).c_str(), 100 * root.costs[i] / svg.total));
   key(kMixedColour, "several phases");
   const double height = y + kRow + 4 + svg.depth(root) * kRow + kPad;
-  svg.out += fmt("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                 "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\">\n",
+  svg.out += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  svg.out += fmt("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+                 "viewBox=\"0 0 %.0f %.0f\">\n",
                  kWidth, height, kWidth, height);
   svg.out += "<style>text{font:11px monospace;fill:#000;pointer-events:none}rect{stroke:#fff;stroke-width:0.5}"
              ".h{font:bold 14px sans-serif}</style>\n";
@@ -324,7 +331,8 @@ void write_flamegraphs(const std::vector<std::string>& tiers, const Scenario& sc
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec || !std::filesystem::is_directory(dir))
-    throw Failure{"--flamegraph: cannot create the directory " + dir + (ec ? ": " + ec.message() : ": a file is in the way")};
+    throw Failure{"--flamegraph: cannot create the directory " + dir +
+                  (ec ? ": " + ec.message() : ": a file is in the way")};
   const std::string valgrind = kit::find_executable("valgrind");
   if (valgrind.empty()) throw Failure{"--flamegraph needs valgrind (apt-get install valgrind)"};
   std::printf("flame graphs of scenario %s, %ld requests per callgrind run (one probes-off run for the widths,\n"

@@ -53,9 +53,12 @@ double instructions_line(const std::string& out, const std::string& tier) {
   const size_t at = out.find(key);
   if (at == std::string::npos) return -1;
   std::string digits;
-  for (size_t i = at + key.size(); i < out.size() && (std::isdigit(static_cast<unsigned char>(out[i])) || out[i] == ',');
-       ++i)
-    if (out[i] != ',') digits.push_back(out[i]);
+  for (size_t i = at + key.size(); i < out.size(); ++i) {
+    if (std::isdigit(static_cast<unsigned char>(out[i])))
+      digits.push_back(out[i]);
+    else if (out[i] != ',')
+      break;
+  }
   return digits.empty() ? -1 : std::stod(digits);
 }
 
