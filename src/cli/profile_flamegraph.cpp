@@ -3,11 +3,11 @@
 //
 // The widths come from one run with probes off (the same run, and so the
 // same total, as `--instructions`); the colours from one run per phase,
-// each collecting only while that phase is the innermost open span. A
-// stack's cost in the probes-off run is split between the phases in
-// proportion to what the phase runs saw of that same stack; what they did
-// not see is "(untimed)". Stacks only the phase runs have (the probes' own
-// code) have no width, so the probes cost nothing here.
+// each collecting only while that phase is the innermost open span. Each
+// phase gets what its run saw of a stack (scaled down, should the phase
+// runs together see more than the probes-off run did); the rest of the
+// stack's cost is "(untimed)". Stacks only the phase runs have (the probes'
+// own code) have no width, so the probes cost nothing here.
 #include <unistd.h>
 
 #include <algorithm>
@@ -41,8 +41,8 @@ std::string slot_name(size_t slot) {
   return slot == kUntimed ? "(untimed)" : std::string(probe::name(probe::all_phases[slot]));
 }
 
-// One colour per phase, light enough for black text; neutral greys for
-// what no phase claims and for frames no single phase dominates.
+// One colour per phase, light enough for black text; grey for what no
+// phase claims, pale beige for frames no single phase dominates.
 constexpr std::array<const char*, kSlots> kColours = {
     "#f4a259", "#edc948", "#e97b7d", "#c39bd3", "#ff9da7", "#c9a27e", "#8fcfca",
     "#8cc97f", "#9dbde0", "#bcdff5", "#d8e98f", "#e3c6e0", "#d9d9d9"};
