@@ -32,6 +32,7 @@ packages=(
   curl              # black-box tests talk to the binary with curl too
   wrk               # load generator for `make bench`
   valgrind          # `strata profile --instructions` (callgrind and its <valgrind/callgrind.h>)
+  libxml2-utils     # xmllint: tests/blackbox checks `strata profile --flamegraph`'s SVG is well-formed XML
   linux-perf        # `strata bench`: system calls per request (perf stat on the syscall tracepoints)
   nodejs            # runs web/'s scripts: the OpenAPI validator and the /docs page test
   npm               # installs web/node_modules (swagger-ui-dist is part of the build)

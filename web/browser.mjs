@@ -32,8 +32,10 @@ const CHROMIUM_FLAGS = [
 // Reads BASE_URL and SCREENSHOT.png from the command line, runs
 // `run(page, { baseUrl, step })` (which returns the failures found, [] for
 // none) and exits. `mayFail` lists URLs the page's own code fetches from
-// elsewhere and copes without. Never returns.
-export async function drive(name, run, { mayFail = [] } = {}) {
+// elsewhere and copes without. `fullPage: false` shoots the viewport only:
+// Playwright's full-page screenshot never finishes on a bare SVG document.
+// Never returns.
+export async function drive(name, run, { mayFail = [], fullPage = true } = {}) {
   const args = process.argv.slice(2);
   if (args.length !== 2 || args.some((a) => a.startsWith("-"))) {
     console.error(`usage: node ${name}.mjs BASE_URL SCREENSHOT.png`);
@@ -108,7 +110,7 @@ export async function drive(name, run, { mayFail = [] } = {}) {
   const page = context?.pages()[0];
   if (page) {
     try {
-      await page.screenshot({ path: screenshotPath, fullPage: true, timeout: STEP_TIMEOUT_MS });
+      await page.screenshot({ path: screenshotPath, fullPage, timeout: STEP_TIMEOUT_MS });
       step(`screenshot saved to ${screenshotPath}`);
     } catch (e) {
       failures.push(`could not save the screenshot: ${e.message.split("\n")[0]}`);

@@ -30,6 +30,7 @@ struct Options {
   bool cold_split_child = false;
   int starts = 20;
   bool ablations = false;
+  std::string flamegraph;
 };
 
 int run_profile(const Options& o) {
@@ -45,6 +46,10 @@ int run_profile(const Options& o) {
     }
     print_ablations(o.requests, o.instructions, o.instruction_requests);
     std::fflush(stdout);
+    return 0;
+  }
+  if (!o.flamegraph.empty()) {
+    write_flamegraphs(tiers, sc, o.instruction_requests, o.flamegraph);
     return 0;
   }
   if (o.functions > 0 || o.cold_split) {
@@ -112,6 +117,9 @@ void register_profile_command(CLI::App& root) {
   cmd->add_flag("--ablations", o->ablations,
                 "Only the design-choices table: baseline vs each ablation on the tier it affects, ns per request "
                 "(with --instructions, instructions too), and router=linear against the tree as --routes grows");
+  cmd->add_option("--flamegraph", o->flamegraph,
+                  "Only flame graphs: DIR/TIER.svg per tier, the scenario's call stacks under callgrind, "
+                  "width = instructions per request (--instruction-requests of them), colour = phase");
   serving::add_ablation_flags(*cmd);
   // The child side of --instructions; not for people.
   cmd->add_option("--callgrind-child", o->callgrind_child)->group("");

@@ -130,25 +130,13 @@ int functions_child(const std::string& tier) {
 
 namespace {
 
-struct FunctionCost {
-  std::string name;
-  std::string object;
-  uint64_t self = 0;
-  uint64_t inclusive_calls = 0;  // the cost of what it called (not itself, recursively)
-  uint64_t calls = 0;            // times it was called, summed over its callers
-};
-
-struct Profile {
-  uint64_t total = 0;
-  uint64_t calls = 0;
-  std::vector<FunctionCost> functions;
-};
-
 // One cost figure from a cost line ("POSITION IR"): the event is Ir only.
 uint64_t line_cost(const std::string& line) {
   const size_t sp = line.find(' ');
   return sp == std::string::npos ? 0 : std::strtoull(line.c_str() + sp + 1, nullptr, 10);
 }
+
+}  // namespace
 
 // callgrind's format (valgrind's docs, "Callgrind Format Specification"),
 // written with --compress-pos=no: "fn=(id) name" the first time a name is
@@ -216,6 +204,8 @@ Profile read_profile(const std::string& file) {
   std::erase_if(p.functions, [](const FunctionCost& f) { return f.self == 0 && f.calls == 0; });
   return p;
 }
+
+namespace {
 
 std::string short_object(const std::string& path) {
   const size_t slash = path.rfind('/');

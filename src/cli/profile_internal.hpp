@@ -3,7 +3,8 @@
 // driven in memory, timed), profile_instructions.cpp (callgrind counts) and
 // profile_cold_start.cpp (spawn to first answer), profile_functions.cpp
 // (--functions: callgrind's functions on the Lambda path) and
-// profile_cold_split.cpp (--cold-split: a cold start in phases). Not for
+// profile_cold_split.cpp (--cold-split: a cold start in phases) and
+// profile_flamegraph.cpp (--flamegraph: one SVG per tier). Not for
 // anything else.
 #pragma once
 
@@ -111,6 +112,29 @@ class SeedTarget {
 // warm invocation; with reference "python", the twins' cProfile.
 int functions_child(const std::string& tier);
 void print_functions(const std::vector<std::string>& tiers, long n, const std::string& reference);
+
+// One callgrind output file (Ir only), read by profile_functions.cpp.
+// Functions are keyed by object and name; with --separate-callers the name
+// is callgrind's whole context, "callee'caller'caller's caller...".
+struct FunctionCost {
+  std::string name;
+  std::string object;
+  uint64_t self = 0;
+  uint64_t inclusive_calls = 0;  // the cost of what it called (not itself, recursively)
+  uint64_t calls = 0;            // times it was called, summed over its callers
+};
+struct Profile {
+  uint64_t total = 0;  // the file's summary (or totals) line
+  uint64_t calls = 0;
+  std::vector<FunctionCost> functions;
+};
+Profile read_profile(const std::string& file);  // throws Failure when unreadable
+
+// --flamegraph DIR: per tier, one SVG of the measured loop's call stacks
+// (the scenario's requests, under callgrind), frame width = instructions
+// per request, colour = the probe phase they ran in. Creates DIR; throws
+// Failure when it cannot, or when valgrind is missing.
+void write_flamegraphs(const std::vector<std::string>& tiers, const Scenario& sc, long n, const std::string& dir);
 
 // --cold-split: spawn -> loader -> static initialisers -> main -> app built ->
 // first answer -> second answer, median of `starts`, per tier (and twins).

@@ -22,6 +22,9 @@
 //       codes, and 1007 for invalid UTF-8
 //   WebSocketWeb.ChromiumEchoes               web/ws-page.mjs: Chromium's
 //       WebSocket echoes a text and a binary message and closes cleanly
+//   FlamegraphWeb.SvgRendersInChromium        web/flamegraph-page.mjs: a
+//       fresh `strata profile --flamegraph` SVG opens as an SVG with titled,
+//       drawn frames (flamegraph.png); needs valgrind too
 // Each server is stopped with SIGTERM and must exit 0, so a sanitizer
 // report from serving these pages fails the test.
 #include <gtest/gtest.h>
@@ -253,6 +256,28 @@ TEST(WebSocketWeb, ChromiumEchoes) {
   EXPECT_TRUE(ExitedWith(r, 0));
   EXPECT_NE(r.out.find("\"code\":1000,\"clean\":true"), std::string::npos) << r.out;
   stop(*server);
+}
+
+TEST(FlamegraphWeb, SvgRendersInChromium) {
+  if (auto why = node_side_missing(true); !why.empty()) GTEST_SKIP() << why;
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "valgrind cannot run a sanitized binary";
+#endif
+  if (!executable("/usr/bin/valgrind"))
+    GTEST_SKIP() << "valgrind is not installed (scripts/install-deps.sh installs it)";
+  // No server here, so the transport the other tests repeat on does not matter.
+  if (std::getenv("STRATA_TEST_IO")) GTEST_SKIP() << "starts no server";
+  const fs::path dir = kOutDir / "flamegraphs";
+  const RunResult made = run_command(
+      kStrataBin, {"profile", "--tier", "raw", "--flamegraph", dir.string(), "--instruction-requests", "20"}, 60'000ms);
+  ASSERT_TRUE(ExitedWith(made, 0));
+  ::setenv("CHROMIUM", kChromium.c_str(), 1);
+  const fs::path screenshot = kOutDir / "flamegraph.png";
+  fs::remove(screenshot);
+  const std::string url = "file://" + (dir / "raw.svg").string();
+  const RunResult r = run_command(kNode, {script("flamegraph-page.mjs"), url, screenshot.string()}, kDocsTimeout);
+  EXPECT_TRUE(ExitedWith(r, 0));
+  EXPECT_TRUE(fs::exists(screenshot)) << "no screenshot at " << screenshot;
 }
 
 }  // namespace
