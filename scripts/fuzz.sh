@@ -7,7 +7,8 @@
 # naming the file that reproduces it. `make fuzz` and `make test` call it.
 #   scripts/fuzz.sh [SECONDS]
 # Environment: FUZZ_BUILD (build directory, default build-fuzz), FUZZ_TARGETS
-# (default "fuzz_http1 fuzz_json fuzz_url fuzz_websocket"), JOBS (build parallelism),
+# (default "fuzz_http1 fuzz_json fuzz_url fuzz_websocket"), JOBS (build parallelism,
+# and how many targets fuzz at once),
 # FUZZ_CC and FUZZ_CXX (the compilers; default clang-14 and clang++-14),
 # FUZZ_KEEP_GOING=1 (carry on past failures, in libFuzzer's fork mode, and
 # list them grouped by what failed: to see every known failure at once).
@@ -114,9 +115,13 @@ failure_of() {
 
 # ---------------------------------------------------------------- run
 
-failures=()
-mkdir -p "$build/fuzz-logs"
-for t in "${targets[@]}"; do
+# One target: regressions, then fuzzing. Runs in the background beside the
+# others, so what it says goes to $build/fuzz-logs/<target>.summary and what
+# failed to <target>.failures, read back in order once all have ended.
+run_target() {
+  local t="$1" bin log crashes corpus regressions rlog last why status stamp last_line cov ft runs rate inputs artifact
+  local -a mode found failed=()
+  exec >"$build/fuzz-logs/$t.summary"
   bin="$build/tests/fuzz/$t"
   log="$build/fuzz-logs/$t.log"
   crashes="$build/fuzz-crashes/$t"
@@ -133,7 +138,7 @@ for t in "${targets[@]}"; do
       last="$(grep '^Running: ' "$rlog" | tail -n1 | sed 's/^Running: //')"
       why="$(grep -m1 -E 'invariant violated|ERROR: AddressSanitizer|runtime error|ERROR: libFuzzer' "$rlog" || true)"
       echo "$t: regression ${last:-?} still fails: ${why:-see log}"
-      failures+=("$t: the saved regression ${last:-?} still fails (log: $rlog)")
+      failed+=("$t: the saved regression ${last:-?} still fails (log: $rlog)")
     else
       echo "$t: $(ls -A "$regressions" | wc -l) regression input(s) pass"
     fi
@@ -168,13 +173,40 @@ for t in "${targets[@]}"; do
       for f in "${found[@]}"; do printf '%s\t%s\n' "$(failure_of "$bin" "$f")" "$f"; done |
         sort | awk -F'\t' '$1 != prev { if (n) printf "    %d x %s (e.g. %s)\n", n, prev, ex; prev = $1; ex = $2; n = 0 } { n++ }
                            END { if (n) printf "    %d x %s (e.g. %s)\n", n, prev, ex }'
-      failures+=("$t found ${#found[@]} failing input(s) in $crashes (log: $log)")
+      failed+=("$t found ${#found[@]} failing input(s) in $crashes (log: $log)")
     fi
   elif [ "$status" -ne 0 ]; then
     artifact="$(sed -nE 's/.*Test unit written to (.*)$/\1/p' "$log" | tail -n1)"
     why="$(grep -m1 -E 'invariant violated|ERROR: AddressSanitizer|runtime error|ERROR: libFuzzer' "$log" || true)"
     echo "$t: FAILED (exit $status): ${why:-see log}"
-    failures+=("$t found a failure: ${why:-exit $status}; reproduce with $bin ${artifact:-<no artifact, see $log>} (log: $log)")
+    failed+=("$t found a failure: ${why:-exit $status}; reproduce with $bin ${artifact:-<no artifact, see $log>} (log: $log)")
+  fi
+  : >"$build/fuzz-logs/$t.failures"
+  [ ${#failed[@]} -eq 0 ] || printf '%s\n' "${failed[@]}" >"$build/fuzz-logs/$t.failures"
+}
+
+# Each target is single-threaded: run them $jobs at a time, so a 2-core
+# machine fuzzes two at once and every target still gets its SECONDS.
+mkdir -p "$build/fuzz-logs"
+running=0
+for t in "${targets[@]}"; do
+  rm -f "$build/fuzz-logs/$t.summary" "$build/fuzz-logs/$t.failures"
+  run_target "$t" &
+  running=$((running + 1))
+  if [ "$running" -ge "$jobs" ]; then
+    wait -n || true
+    running=$((running - 1))
+  fi
+done
+wait || true
+failures=()
+for t in "${targets[@]}"; do
+  cat "$build/fuzz-logs/$t.summary" 2>/dev/null || true
+  if [ -s "$build/fuzz-logs/$t.failures" ]; then
+    mapfile -t more <"$build/fuzz-logs/$t.failures"
+    failures+=("${more[@]}")
+  elif [ ! -e "$build/fuzz-logs/$t.failures" ]; then
+    failures+=("$t ended without a result (log: $build/fuzz-logs/$t.log)")
   fi
 done
 
