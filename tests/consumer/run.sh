@@ -43,7 +43,10 @@ case $mode in
     fi
     ;;
   subdirectory)
-    cmake -S "$here" -B "$work/build" -DSTRATA_SOURCE_DIR="$src" >"$work/configure.log"
+    # A unity build: strata's libraries compile here from scratch,
+    # where most of the time is parsing headers shared by neighbouring files
+    # (75 s of CPU down to 44 s).
+    cmake -S "$here" -B "$work/build" -DSTRATA_SOURCE_DIR="$src" -DCMAKE_UNITY_BUILD=ON >"$work/configure.log"
     # Only the libraries: no tests, tools or examples of strata's are configured.
     if grep -q "strata-example\|test_" "$work/build/Makefile"; then
       echo "run.sh: add_subdirectory(strata) configured strata's tests or tools" >&2
