@@ -11,7 +11,7 @@ RELEASE ?= build-release
 FUZZ    ?= build-fuzz
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test test-fast test-asan fuzz fuzz-smoke release bench bench-python bench-go bench-rust bench-nginx bench-h2o clean
+.PHONY: all deps build build-asan test test-fast test-asan fuzz fuzz-smoke release bench bench-python bench-go bench-rust bench-nginx bench-h2o clean
 
 all: build
 
@@ -35,12 +35,18 @@ test-fast: build
 # compile time is parsing the headers it shares with its neighbours, so
 # this build takes 2m08 instead of 3m22. Only here: the build whose code
 # `strata profile` counts keeps one object per file.
-test-asan: deps
+build-asan: deps
 	@cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTRATA_SANITIZE=ON -DCMAKE_UNITY_BUILD=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(ASAN) -j$(JOBS)
+
+test-asan: build-asan
 	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest -j$(JOBS) --output-on-failure
 
-test: test-fast test-asan fuzz-smoke
+# What test-fast, test-asan and fuzz-smoke do, in that order, but each test
+# run overlaps the next build (scripts/make-test.sh says why).
+test: build
+	@BUILD=$(BUILD) ASAN=$(ASAN) FUZZ=$(FUZZ) JOBS=$(JOBS) FUZZ_TEST_SECONDS=$(FUZZ_TEST_SECONDS) \
+	  CMAKE_FLAGS="$(CMAKE_FLAGS)" MAKE="$(MAKE)" bash scripts/make-test.sh
 
 # Coverage-guided fuzzers (tests/fuzz/README.md), a clang build in $(FUZZ)/:
 # `make fuzz` runs each FUZZ_SECONDS; `make test` ends with a short pass of
