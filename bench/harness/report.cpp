@@ -192,11 +192,17 @@ const RowResult* find_route_row(const RunResult& run, const std::string& stack, 
   return nullptr;
 }
 
-// req/s, p50, p99 of one row, or why there are none.
-std::string seed004_cells(const RowResult* r) {
+// req/s, p50, p99 of one row, or why there are none. A row that answered
+// nothing within its runs of `duration_s` says so: 0 req/s, and latencies
+// longer than the run.
+std::string seed004_cells(const RowResult* r, int duration_s) {
   if (!r) return " - | - | - |";
   if (!r->available) return " skipped | | |";
   if (!r->valid) return " invalid | | |";
+  if (r->summary.unanswered && !r->summary.p50_us) {
+    const std::string over = "> " + std::to_string(duration_s) + "s";
+    return " 0 (no answer in " + std::to_string(duration_s) + " s) | " + over + " | " + over + " |";
+  }
   return " " + (r->summary.rps ? format_rps(r->summary.rps->median) : std::string("-")) + " | " +
          (r->summary.p50_us ? format_time_us(r->summary.p50_us->median) : std::string("-")) + " | " +
          (r->summary.p99_us ? format_time_us(r->summary.p99_us->median) : std::string("-")) + " |";
@@ -267,8 +273,8 @@ std::string render_seed004(const RunResult& run, const std::vector<Route>& route
   for (const auto& route : routes) {
     if (!route.framework.empty()) continue;  // below, with their own stack
     md += "| " + route.target + " | " + route.what + " | " + route.waits_on + " |" +
-          seed004_cells(find_route_row(run, "strata", route.label));
-    if (python) md += seed004_cells(find_route_row(run, "python", route.label));
+          seed004_cells(find_route_row(run, "strata", route.label), s.duration_s);
+    if (python) md += seed004_cells(find_route_row(run, "python", route.label), s.duration_s);
     if (published) {
       std::string cell = " - |";
       for (const auto& p : published_seed004())
@@ -287,7 +293,7 @@ std::string render_seed004(const RunResult& run, const std::vector<Route>& route
       if (r.route == route.label) row = &r;
     if (!row) continue;
     others += "| " + route.target + " | " + (route.framework == "flask" ? "Flask, gunicorn sync" : "Go net/http") +
-              " | " + route.what + " | " + route.waits_on + " |" + seed004_cells(row);
+              " | " + route.what + " | " + route.waits_on + " |" + seed004_cells(row, s.duration_s);
     if (published) {
       std::string cell = " - |";
       for (const auto& p : published_seed004())
@@ -678,6 +684,7 @@ std::string render_json(const RunResult& run) {
       w.key("measured"), w.boolean(t.measured);
       w.key("valid"), w.boolean(t.valid);
       w.key("invalid_reason"), t.valid ? w.null() : w.str(t.invalid_reason);
+      w.key("unanswered"), w.boolean(t.unanswered);
       w.key("requests"), w.integer(static_cast<int64_t>(t.wrk.requests));
       w.key("wrk_duration_s"), w.num(t.wrk.duration_s);
       w.key("rps"), w.num(t.wrk.rps);

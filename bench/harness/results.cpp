@@ -53,6 +53,11 @@ void summarize_rows(std::vector<RowResult>& rows) {
       s.socket_errors += t.wrk.socket_errors();
       s.non2xx += t.wrk.non2xx;
       if (!t.measured) continue;
+      if (t.unanswered) {  // 0 req/s; no CPU per request or latency to average
+        ++s.unanswered;
+        rps.push_back(0);
+        continue;
+      }
       rps.push_back(t.wrk.rps);
       cpu.push_back(t.cpu_us_per_request);
       user.push_back(t.user_us_per_request);

@@ -21,6 +21,11 @@ struct TrialFigures {
   bool measured = false;       // wrk ran and its report was read
   bool valid = false;          // measured, no socket errors, no non-2xx, answered right after the run
   std::string invalid_reason;  // why not, one line
+  // Seed 004's loop-blocking rows: the server stayed up without an error
+  // but answered nothing within the run, because every connection's
+  // request was queued behind handlers that block its loop. A measurement
+  // (0 req/s, every latency above the run's length), not a failure.
+  bool unanswered = false;
   WrkReport wrk;
   uint64_t ticks_before = 0, ticks_after = 0;  // server utime+stime, clock ticks
   double cpu_s = 0;              // server CPU seconds during the measured run
@@ -44,6 +49,7 @@ struct RowSummary {
   // Seed 002's columns: wrk's average and max latency, bytes read and Transfer/sec.
   std::optional<Spread> avg_us, max_us, bytes_read, transfer_per_s;
   uint64_t socket_errors = 0, non2xx = 0;
+  int unanswered = 0;  // trials with no answer within the run (TrialFigures::unanswered)
 };
 
 struct RowResult {

@@ -131,14 +131,14 @@ std::vector<Route> concurrency_routes(const Load& load) {
   const std::string n = std::to_string(load.work);
   auto route = [](const std::string& label, const std::string& query, const std::string& answer,
                   const std::string& what, const std::string& waits_on, const std::string& knob) {
-    return Route{label, "GET", "/fastapi/" + label + "/" + query, "", "", answer, what, waits_on, knob};
+    return Route{label, "GET", "/fastapi/" + label + "/" + query, "", "", answer, what, waits_on, knob, false, ""};
   };
   // Flask's and Go's JSON writers add a newline, so theirs compare by meaning.
   auto other = [](const std::string& framework, const std::string& label, const std::string& query,
                   const std::string& answer, const std::string& what, const std::string& waits_on,
                   const std::string& knob) {
     Route r{framework + "/" + label, "GET", "/" + framework + "/" + label + "/" + query, "", "", answer, what,
-            waits_on, knob};
+            waits_on, knob, false, ""};
     r.json_equivalent = true;
     r.framework = framework;
     return r;

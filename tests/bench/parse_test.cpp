@@ -920,6 +920,40 @@ RunResult concurrency_run(const Load& load, bool python) {
   return run;
 }
 
+// A loop-blocking row that answered nothing within its run is measured
+// as such (0 req/s, latencies over the run), not invalid.
+TEST(Seed004Table, ARowWithNoAnswerWithinTheRunSaysSo) {
+  const Load load{1, 5000000};
+  RunResult run = concurrency_run(load, true);
+  run.settings.duration_s = 8;
+  for (auto& row : run.rows) {
+    if (row.stack != "python" || row.route != "async_slowest") continue;
+    TrialFigures t = trial(1, 0, 0, 0, true);
+    t.wrk.requests = 0;
+    t.wrk.p50_us = t.wrk.p99_us = 0;
+    t.unanswered = true;
+    row.trials = {t};
+  }
+  summarize_rows(run.rows);
+  const RowResult* row = nullptr;
+  for (const auto& r : run.rows)
+    if (r.stack == "python" && r.route == "async_slowest") row = &r;
+  ASSERT_NE(row, nullptr);
+  EXPECT_TRUE(row->valid);
+  EXPECT_EQ(row->summary.unanswered, 1);
+  ASSERT_TRUE(row->summary.rps);
+  EXPECT_EQ(row->summary.rps->median, 0);
+  EXPECT_FALSE(row->summary.p50_us);
+  EXPECT_FALSE(row->summary.cpu_us);
+  const std::string md = render_seed004(run, concurrency_routes(load));
+  EXPECT_NE(md.find("| /fastapi/async_slowest/?delay=1 | blocking sleep in async handler | loop | 0.90 | 6.04s | "
+                    "12.07s | 0 (no answer in 8 s) | > 8s | > 8s |"),
+            std::string::npos)
+      << md;
+  const std::string json = render_json(run);
+  EXPECT_NE(json.find("\"unanswered\": true"), std::string::npos);
+}
+
 TEST(Seed004Table, StrataBesideFastApi) {
   const Load load{0.01, 1000};
   const RunResult run = concurrency_run(load, true);
