@@ -22,6 +22,7 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <utility>
 
 #include "common/ablation.hpp"
 #include "harness/ablations.hpp"
@@ -271,7 +272,7 @@ RowPlan plan_row(const Route* route, int level, const std::string& id, const std
 // to back. Ids pair them for render_ablations (ablations.hpp):
 // "ablation/<tier>[@routes=N]/baseline" and ".../<ablation>".
 void plan_ablation_rows(std::vector<RowPlan>& plans, const Route* route, const std::string& bin,
-                        const std::string& host, int level) {
+                        const std::string& host, int level, const std::vector<std::string>& only) {
   std::vector<std::string> planned;
   auto add = [&](const std::string& tier, unsigned routes, const ablation::Set& set) {
     const std::string group = ablation_group_id(tier, routes);
@@ -294,10 +295,11 @@ void plan_ablation_rows(std::vector<RowPlan>& plans, const Route* route, const s
     plans.push_back(std::move(p));
   };
   for (const ablation::TableRow& r : ablation::table_rows()) {
-    if (r.scenario != route->label) continue;
+    if (r.scenario != route->label || !ablation_selected(r.set, only)) continue;
     add(r.tier, r.routes, {});
     add(r.tier, r.routes, r.set);
   }
+  if (!ablation_selected({{"router", "linear"}}, only)) return;
   for (unsigned routes : ablation::route_sweep()) {
     add("app", routes, {});
     add("app", routes, {{"router", "linear"}});
@@ -382,6 +384,14 @@ void Runner::resolve_settings() {
   for (const auto& t : o_.tiers)
     if (!contains(kTierNames, t)) throw Fatal{"unknown tier '" + t + "' (choose from floor, raw, http, app, typed, typed-novalidate)", 2};
   if (o_.tiers.empty()) throw Fatal{"--tiers names no row", 2};
+  for (const auto& a : o_.ablations_only) {
+    const auto& known = ablation::known();
+    if (std::any_of(known.begin(), known.end(), [&](const ablation::Known& k) { return k.name == a; })) continue;
+    std::string names;
+    for (const ablation::Known& k : known) names += (names.empty() ? "" : ", ") + std::string(k.name);
+    throw Fatal{"unknown ablation '" + a + "' in --ablations-only (known: " + names + ")", 2};
+  }
+  if (!o_.ablations_only.empty() && !o_.ablations) throw Fatal{"--ablations-only needs --ablations", 2};
   if (!o_.reference.empty() && o_.reference != "python")
     throw Fatal{"unknown reference stack '" + o_.reference + "' (only: python)", 2};
   for (const auto& p : o_.peers)
@@ -781,7 +791,29 @@ void Runner::plan_rows() {
       p.profile.insert(p.profile.end(), {"--ablate", "validate-response=off"});
       plans_.push_back(std::move(p));
     }
-    if (o_.ablations) plan_ablation_rows(plans_, route, s.strata_binary, host, run_order::kBesideChains);
+    if (o_.ablations)
+      plan_ablation_rows(plans_, route, s.strata_binary, host, run_order::kBesideChains, o_.ablations_only);
+    // Starlette's twins of the middleware rows: the same app twin, told by
+    // its environment how many middlewares of which style to stack.
+    if (o_.ablations && o_.reference == "python") {
+      bool baseline = false;
+      for (const ablation::TableRow& r : ablation::table_rows()) {
+        if (r.scenario != route->label || !has_starlette_twin(r) || !ablation_selected(r.set, o_.ablations_only))
+          continue;
+        for (const ablation::Set& set : {ablation::Set{}, r.set}) {
+          if (set.empty() && std::exchange(baseline, true)) continue;
+          RowPlan p = python_row("app", starlette_label(set), route, run_order::kBesideChains);
+          p.result.id = kStarletteGroup + "/" + ablation::describe(set);
+          p.result.chain = "";
+          p.spawn = [app = p.spawn, env = starlette_env(set)](int port) {
+            SpawnSpec spec = app(port);
+            spec.env = env;
+            return spec;
+          };
+          plans_.push_back(std::move(p));
+        }
+      }
+    }
     if (o_.reference == "python")
       for (size_t i = 0; i < python_labels.size(); ++i) {
         const auto& [tier, label] = python_labels[i];

@@ -46,6 +46,9 @@ struct Options {
   // --ablations: beside the chains, each ablation's baseline and ablated
   // rows, and the --routes sweep; then the "what each choice is worth" table.
   bool ablations = false;
+  // --ablations-only: the rows of these ablations alone ("router" keeps
+  // the --routes sweep); empty: all of them.
+  std::vector<std::string> ablations_only;
   // After the trials, each row's system calls per request, counted by
   // `perf stat` in a run of its own (harness/counters.hpp); --no-syscalls
   // skips the pass.

@@ -88,6 +88,10 @@ void register_command(CLI::App& root) {
   cmd->add_flag("--ablations", o->ablations,
                 "Also run each ablation (strata serve --ablate) beside its baseline, and router=linear against the "
                 "tree as --routes grows; prints what each design choice is worth (docs/design-choices.md)");
+  cmd->add_option("--ablations-only", o->ablations_only,
+                  "With --ablations: only these ablations' rows, e.g. middleware,date (router also keeps the "
+                  "--routes sweep)")
+      ->delimiter(',');
 
   cmd->callback([o] {
     const int status = run_bench(*o);

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "common/json.hpp"
+#include "harness/ablations.hpp"
 #include "harness/process.hpp"
 
 namespace strata::bench {
@@ -722,6 +723,30 @@ std::string render_json(const RunResult& run) {
     w.end_object();
   }
   w.end_array();
+  // --ablations: the table's pairs, so a reader need not pair rows by id.
+  if (const std::vector<AblationPair> pairs = ablation_pairs(run); !pairs.empty()) {
+    w.key("ablations");
+    w.begin_array();
+    for (const AblationPair& p : pairs) {
+      auto median = [&](const RowResult* r, const std::optional<Spread> RowSummary::*field) {
+        r && r->summary.*field ? w.num((r->summary.*field)->median) : w.null();
+      };
+      w.begin_object();
+      w.key("ablation"), w.str(p.ablation);
+      w.key("tier"), w.str(p.tier);
+      w.key("routes"), w.integer(p.routes);
+      w.key("baseline_id"), p.base ? w.str(p.base->id) : w.null();
+      w.key("ablated_id"), p.ablated ? w.str(p.ablated->id) : w.null();
+      w.key("rps_baseline"), median(p.base, &RowSummary::rps);
+      w.key("rps_ablated"), median(p.ablated, &RowSummary::rps);
+      w.key("cpu_us_per_request_baseline"), median(p.base, &RowSummary::cpu_us);
+      w.key("cpu_us_per_request_ablated"), median(p.ablated, &RowSummary::cpu_us);
+      w.key("delta_cpu_us_per_request"), w.opt(p.delta_us);
+      w.key("delta_percent"), w.opt(p.delta_percent);
+      w.end_object();
+    }
+    w.end_array();
+  }
   w.key("published_seed003");
   w.begin_object();
   w.key("note"), w.str("published figures from another machine (wrk -t2 -c10 -d10s, msgspec codec)");

@@ -35,7 +35,7 @@ const std::vector<Known>& known() {
        "copy every request header into owned strings before the app runs, instead of views into the read buffer"},
       {"router", "linear", "linear", "app typed",
        "Starlette's router: scan the routes in order, one std::regex each, instead of the segment tree"},
-      {"json", "dom", "dom", "app",
+      {"json", "dom", "dom", "app typed",
        "decode the body into a simdjson DOM, then copy into the struct, instead of on-demand into the struct"},
       {"validate-response", "off", "off", "typed",
        "skip re-validating each response against its model (FastAPI always validates)"},
@@ -102,6 +102,7 @@ const std::vector<TableRow>& table_rows() {
         {"http", "user", 0, {{"headers", "copy"}}},
         {"app", "user", 100, {{"router", "linear"}}},
         {"app", "user", 0, {{"json", "dom"}}},
+        {"typed", "user", 0, {{"json", "dom"}}},
         {"typed", "user", 0, {{"validate-response", "off"}}},
     };
     for (const char* n : {"1", "5", "10"}) r.push_back({"app", "user", 0, {{"middleware", n}}});

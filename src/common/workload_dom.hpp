@@ -24,12 +24,15 @@ class DomUserEndpoint {
  public:
   Status operator()(std::string_view body, std::string& out);
 
- private:
+  // The decoding half alone, for the typed tier's json=dom route
+  // (router/workload_extra.cpp), which encodes through its own model.
   struct OwnedUser {
     int64_t id = 0;
     std::string name, email;
   };
   bool decode(std::string_view body, OwnedUser& user, std::string& reason);
+
+ private:
   simdjson::dom::parser parser_;
 };
 

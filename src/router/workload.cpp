@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "app/workload_app.hpp"
+#include "common/ablation.hpp"
 #include "router/concurrency.hpp"
 
 namespace strata::router {
@@ -32,8 +33,10 @@ void block_for(double seconds) { std::this_thread::sleep_for(std::chrono::durati
 
 void add_workload_routes(API& api) {
   // seed 003: FastAPI decodes the body into a User, the handler builds a new
-  // one, FastAPI validates and encodes it.
-  api.post(
+  // one, FastAPI validates and encodes it. json=dom (common/ablation.hpp)
+  // registers its own decoding instead, chosen here once.
+  if (ablation::on("json")) add_dom_user_route(api);
+  else api.post(
       "/user",
       [](Body<User> user) -> Task<User> {
         co_return User{user->id, std::move(user->name), std::move(user->email)};

@@ -44,5 +44,8 @@ void add_workload_routes(API& api);
 // `--routes N`: as app::add_extra_routes (app/workload_app.hpp), typed:
 // GET /api/resource<i>/{item_id}, the id a Path<int64_t>. Add them first.
 void add_extra_routes(API& api, unsigned n);
+// json=dom: POST /user with the body decoded through simdjson's DOM, then
+// copied into the model (router/workload_extra.cpp).
+void add_dom_user_route(API& api);
 
 }  // namespace strata::router

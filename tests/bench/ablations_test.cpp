@@ -40,5 +40,36 @@ TEST(RenderAblations, PairsEachAblationWithItsBaseline) {
   EXPECT_EQ(md.find("| json=dom |"), std::string::npos) << md;
 }
 
+TEST(RenderAblations, StarletteRowsFollowTheirStrataTwinOrSayWhyNot) {
+  RunResult run;
+  run.rows.push_back(row(ablation_group_id("app", 0) + "/baseline", 10.0, 50000));
+  run.rows.push_back(row(ablation_group_id("app", 0) + "/middleware=5 middleware-style=wrapped", 12.0, 45000));
+  run.rows.push_back(row(kStarletteGroup + "/baseline", 100.0, 9000));
+  run.rows.push_back(row(kStarletteGroup + "/middleware=5 middleware-style=wrapped", 200.0, 4500));
+  run.rows.push_back(row(kStarletteGroup + "/middleware=5", 0, 0, false));
+  run.rows.back().available = false;
+  run.rows.back().skip_reason = "python3 lacks starlette";
+  run.rows.back().summary = {};
+  const std::string md = render_ablations(run);
+  const std::string strata = line_of(md, "| middleware=5 middleware-style=wrapped |");
+  const std::string starlette = line_of(md, "| Starlette, 5 BaseHTTPMiddleware |");
+  EXPECT_EQ(starlette, "| Starlette, 5 BaseHTTPMiddleware | python app | 0 | 9000 | 4500 | 100.00 | 200.00 | +100.00 | +100.0% |")
+      << md;
+  EXPECT_LT(md.find(strata), md.find(starlette)) << md;
+  EXPECT_EQ(line_of(md, "| Starlette, 5 pure-ASGI middlewares |"),
+            "| Starlette, 5 pure-ASGI middlewares | python app | 0 | 9000 | - | 100.00 | - | - | - |")
+      << md;
+  EXPECT_NE(md.find("Not measured (python3 lacks starlette): Starlette, 5 pure-ASGI middlewares.\n"), std::string::npos)
+      << md;
+  EXPECT_EQ(starlette_env({{"middleware", "5"}, {"middleware-style", "wrapped"}}),
+            (std::vector<std::string>{"STRATA_MIDDLEWARE=5", "STRATA_MIDDLEWARE_STYLE=wrapped"}));
+}
+
+TEST(AblationSelected, KeepsTheNamedAblationsOnly) {
+  EXPECT_TRUE(ablation_selected({{"date", "per-response"}}, {}));
+  EXPECT_TRUE(ablation_selected({{"middleware", "5"}, {"middleware-style", "wrapped"}}, {"middleware"}));
+  EXPECT_FALSE(ablation_selected({{"date", "per-response"}}, {"middleware", "json"}));
+}
+
 }  // namespace
 }  // namespace strata::bench

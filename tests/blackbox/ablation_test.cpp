@@ -90,7 +90,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(Case{"http", {"date=per-response"}}, Case{"app", {"date"}}, Case{"typed", {"date"}},
                       Case{"http", {"headers=copy"}}, Case{"app", {"headers"}}, Case{"typed", {"headers"}},
                       Case{"app", {"router=linear"}, 10}, Case{"typed", {"router=linear"}, 10},
-                      Case{"app", {"json=dom"}}, Case{"typed", {"validate-response=off"}},
+                      Case{"app", {"json=dom"}}, Case{"typed", {"json=dom"}}, Case{"typed", {"validate-response=off"}},
                       Case{"app", {"middleware=3"}}, Case{"typed", {"middleware=3"}},
                       Case{"app", {"middleware=3", "middleware-style=wrapped"}},
                       Case{"typed", {"middleware=3", "middleware-style=wrapped"}},
