@@ -147,7 +147,7 @@ TEST_F(AblationsSmoke, StarletteMiddlewareRowsAreMeasuredBesideStratas) {
   std::string why;
   const auto names = measured_in_json(slurp(json_), why);
   for (const std::string n : {"1", "5", "10"}) {
-    for (const std::string name : {"middleware=" + n, "middleware=" + n + " middleware-style=wrapped",
+    for (const std::string& name : {"middleware=" + n, "middleware=" + n + " middleware-style=wrapped",
                                    "Starlette, " + n + " BaseHTTPMiddleware",
                                    "Starlette, " + n + (n == "1" ? " pure-ASGI middleware" : " pure-ASGI middlewares")}) {
       EXPECT_TRUE(std::regex_match(table_line(r.out, name), kMeasured)) << name << "\n" << r.out;

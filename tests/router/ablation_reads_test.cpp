@@ -118,8 +118,8 @@ TEST(AblationReads, TierAppReadsItsSwitchesOnlyWhileBuilding) {
 
 TEST(AblationReads, TierTypedReadsItsSwitchesOnlyWhileBuilding) {
   expect_no_reads_per_request(true, {});
-  expect_no_reads_per_request(true, {{"date", "per-response"}, {"headers", "copy"}, {"validate-response", "off"},
-                                     {"router", "linear"}, {"middleware", "3"}});
+  expect_no_reads_per_request(true, {{"date", "per-response"}, {"headers", "copy"}, {"json", "dom"},
+                                     {"validate-response", "off"}, {"router", "linear"}, {"middleware", "3"}});
 }
 
 }  // namespace
