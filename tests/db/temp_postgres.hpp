@@ -4,12 +4,15 @@
 #pragma once
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -48,28 +51,37 @@ class TempPostgres {
     long postmaster = 0;
     pidfile >> postmaster;
     int n = 0;
-    DIR* proc = opendir("/proc");
-    if (!proc || postmaster <= 0) return 0;
-    while (dirent* e = readdir(proc)) {
+    if (postmaster <= 0) return 0;
+    const std::unique_ptr<DIR, int (*)(DIR*)> proc(opendir("/proc"), closedir);
+    if (!proc) return 0;
+    while (dirent* e = readdir(proc.get())) {
       const long pid = std::atol(e->d_name);
       if (pid <= 0) continue;
-      std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-      std::string s((std::istreambuf_iterator<char>(stat)), {});
+      const std::string s = proc_file(pid, "stat");
       const size_t close = s.rfind(')');
       if (close == std::string::npos) continue;
       char state;
       long ppid = 0;
       if (std::sscanf(s.c_str() + close + 2, "%c %ld", &state, &ppid) != 2 || ppid != postmaster) continue;
-      std::ifstream cmd("/proc/" + std::to_string(pid) + "/cmdline");
-      std::string c((std::istreambuf_iterator<char>(cmd)), {});
-      if (c.rfind("postgres: strata ", 0) != 0) continue;  // a client backend, not a server process
+      if (proc_file(pid, "cmdline").rfind("postgres: strata ", 0) != 0) continue;  // not a client backend
       if (kill(static_cast<pid_t>(pid), freeze ? SIGSTOP : SIGCONT) == 0) ++n;
     }
-    closedir(proc);
     return n;
   }
 
  private:
+  // /proc/PID/NAME, or "" when it cannot be read. Plain read(2): a process
+  // may end between readdir and the read, which fails with ESRCH, and an
+  // ifstream reports that by throwing from its buffer.
+  static std::string proc_file(long pid, const char* name) {
+    const std::string path = "/proc/" + std::to_string(pid) + "/" + name;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return {};
+    char buf[4096];
+    const ssize_t got = ::read(fd, buf, sizeof buf);
+    ::close(fd);
+    return got > 0 ? std::string(buf, static_cast<size_t>(got)) : std::string();
+  }
   std::string run(const char* cmd) {
     const std::string line = "PG_TEMP_OPTIONS='" + options_ + "' " + std::string(STRATA_PG_TEMP) + " " + cmd + " " + dir_ + " 2>&1";
     std::string out;
