@@ -11,9 +11,7 @@
 # and how many targets fuzz at once),
 # FUZZ_CC and FUZZ_CXX (the compilers; default clang-14 and clang++-14),
 # FUZZ_KEEP_GOING=1 (carry on past failures, in libFuzzer's fork mode, and
-# list them grouped by what failed: to see every known failure at once),
-# FUZZ_BUILD_ONLY=1 (build, then stop: `make test` compiles the fuzzers
-# while other tests run).
+# list them grouped by what failed: to see every known failure at once).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -55,11 +53,6 @@ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILE
   { tail -n 40 "$build/fuzz-configure.log" >&2; echo "fuzz.sh: configuring $build failed (log: $build/fuzz-configure.log)" >&2; exit 1; }
 cmake --build "$build" -j"$jobs" --target "${targets[@]}" >"$build/fuzz-build.log" 2>&1 ||
   { tail -n 40 "$build/fuzz-build.log" >&2; echo "fuzz.sh: building the fuzzers failed (log: $build/fuzz-build.log)" >&2; exit 1; }
-
-if [ "${FUZZ_BUILD_ONLY:-0}" = 1 ]; then
-  echo "fuzz: built"
-  exit 0
-fi
 
 # ---------------------------------------------------------------- seeds
 
