@@ -39,11 +39,21 @@ AblationPair pair(const RunResult& run, std::string ablation, std::string tier, 
   return p;
 }
 
+// The counting passes' figures of a row (harness/counters.hpp): system
+// calls per request, and a strata row's instructions per request.
+std::string syscalls(const RowResult* r) {
+  return r ? signed_figure(r->syscalls_per_request(), "%.2f") : "-";
+}
+std::string instructions(const RowResult* r) {
+  return r ? signed_figure(r->instructions_per_request, "%.0f") : "-";
+}
+
 std::string line(const std::string& first, const AblationPair& p) {
   return "| " + first + " | " + figure(p.base, &RowSummary::rps, "%.0f") + " | " +
          figure(p.ablated, &RowSummary::rps, "%.0f") + " | " + figure(p.base, &RowSummary::cpu_us, "%.2f") + " | " +
          figure(p.ablated, &RowSummary::cpu_us, "%.2f") + " | " + signed_figure(p.delta_us, "%+.2f") + " | " +
-         signed_figure(p.delta_percent, "%+.1f%%") + " |\n";
+         signed_figure(p.delta_percent, "%+.1f%%") + " | " + syscalls(p.base) + " | " + syscalls(p.ablated) + " | " +
+         instructions(p.base) + " | " + instructions(p.ablated) + " |\n";
 }
 
 }  // namespace
@@ -109,9 +119,11 @@ std::string render_ablations(const RunResult& run) {
       "Server CPU per request (us) and req/s, medians over the trials; an ablation's baseline is the same tier "
       "with the same --routes and no ablation, run in the same round of each trial. A Starlette row's baseline "
       "is Starlette with no middleware. Instructions per request: "
-      "`strata profile --ablations --instructions`.\n\n"
-      "| ablation | tier | routes | req/s base | req/s ablated | CPU/req base | CPU/req ablated | delta | % |\n"
-      "|---|---|---:|---:|---:|---:|---:|---:|---:|\n";
+      "`strata profile --instructions` with the row's ablations, after the trials; system calls per request: "
+      "the counting pass after the trials (`-` where a pass was skipped or does not apply).\n\n"
+      "| ablation | tier | routes | req/s base | req/s ablated | CPU/req base | CPU/req ablated | delta | % "
+      "| syscalls/req base | syscalls/req ablated | instr/req base | instr/req ablated |\n"
+      "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   // A row that could not run (Starlette not installed) says why once under
   // the table, with every line it left empty.
   std::vector<std::pair<std::string, std::string>> skipped;  // reason, lines

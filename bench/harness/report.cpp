@@ -743,6 +743,10 @@ std::string render_json(const RunResult& run) {
       w.key("cpu_us_per_request_ablated"), median(p.ablated, &RowSummary::cpu_us);
       w.key("delta_cpu_us_per_request"), w.opt(p.delta_us);
       w.key("delta_percent"), w.opt(p.delta_percent);
+      w.key("syscalls_per_request_baseline"), w.opt(p.base ? p.base->syscalls_per_request() : std::nullopt);
+      w.key("syscalls_per_request_ablated"), w.opt(p.ablated ? p.ablated->syscalls_per_request() : std::nullopt);
+      w.key("instructions_per_request_baseline"), w.opt(p.base ? p.base->instructions_per_request : std::nullopt);
+      w.key("instructions_per_request_ablated"), w.opt(p.ablated ? p.ablated->instructions_per_request : std::nullopt);
       w.end_object();
     }
     w.end_array();

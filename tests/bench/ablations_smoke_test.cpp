@@ -61,9 +61,11 @@ std::string table_line(const std::string& md, const std::string& first) {
 }
 
 // A measured line: req/s and CPU per request for both rows, then the
-// signed difference and percentage.
+// signed difference and percentage; then the counting passes' figures,
+// "-" here since the runs skip them.
 const std::regex kMeasured(
-    R"(\| [^|]+ \| [a-z ]+ \| \d+ \| \d+ \| \d+ \| \d+\.\d\d \| \d+\.\d\d \| [+-]\d+\.\d\d \| [+-]\d+\.\d% \|)");
+    R"(\| [^|]+ \| [a-z ]+ \| \d+ \| \d+ \| \d+ \| \d+\.\d\d \| \d+\.\d\d \| [+-]\d+\.\d\d \| [+-]\d+\.\d% \|)"
+    R"( - \| - \| - \| - \|)");
 
 // The JSON's "ablations" entries, by name.
 std::vector<std::string> measured_in_json(const std::string& text, std::string& why) {

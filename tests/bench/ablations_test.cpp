@@ -27,13 +27,25 @@ TEST(RenderAblations, PairsEachAblationWithItsBaseline) {
   RunResult run;
   run.rows.push_back(row(ablation_group_id("http", 0) + "/baseline", 5.0, 100000));
   run.rows.push_back(row(ablation_group_id("http", 0) + "/date=per-response", 5.5, 90000));
+  // The counting passes: 2.25 and 2.5 system calls a request, and the
+  // instructions of each row's stack.
+  run.rows[0].syscalls = SyscallCounts{};
+  run.rows[0].syscalls->total = 900;
+  run.rows[0].syscall_requests = 400;
+  run.rows[0].instructions_per_request = 7166;
+  run.rows[1].syscalls = SyscallCounts{};
+  run.rows[1].syscalls->total = 1000;
+  run.rows[1].syscall_requests = 400;
+  run.rows[1].instructions_per_request = 10694;
   run.rows.push_back(row(ablation_group_id("app", 100) + "/baseline", 4.0, 120000));
   run.rows.push_back(row(ablation_group_id("app", 100) + "/router=linear", 10.0, 50000, false));
   const std::string md = render_ablations(run);
-  EXPECT_EQ(line_of(md, "| date=per-response |"), "| date=per-response | http | 0 | 100000 | 90000 | 5.00 | 5.50 | +0.50 | +10.0% |")
+  EXPECT_EQ(line_of(md, "| date=per-response |"),
+            "| date=per-response | http | 0 | 100000 | 90000 | 5.00 | 5.50 | +0.50 | +10.0% | 2.25 | 2.50 | 7166 | 10694 |")
       << md;
-  // Invalid: its figures are shown, the difference is not.
-  EXPECT_EQ(line_of(md, "| router=linear |"), "| router=linear | app | 100 | 120000 | 50000 | 4.00 | 10.00 | - | - |")
+  // Invalid: its figures are shown, the difference is not; no counting pass: "-".
+  EXPECT_EQ(line_of(md, "| router=linear |"),
+            "| router=linear | app | 100 | 120000 | 50000 | 4.00 | 10.00 | - | - | - | - | - | - |")
       << md;
   EXPECT_EQ(line_of(md, "| 100 |"), "| 100 | 4.00 | 10.00 | - | - |") << md;
   // Rows of no run are left out.
@@ -53,11 +65,13 @@ TEST(RenderAblations, StarletteRowsFollowTheirStrataTwinOrSayWhyNot) {
   const std::string md = render_ablations(run);
   const std::string strata = line_of(md, "| middleware=5 middleware-style=wrapped |");
   const std::string starlette = line_of(md, "| Starlette, 5 BaseHTTPMiddleware |");
-  EXPECT_EQ(starlette, "| Starlette, 5 BaseHTTPMiddleware | python app | 0 | 9000 | 4500 | 100.00 | 200.00 | +100.00 | +100.0% |")
+  EXPECT_EQ(starlette,
+            "| Starlette, 5 BaseHTTPMiddleware | python app | 0 | 9000 | 4500 | 100.00 | 200.00 | +100.00 | +100.0% "
+            "| - | - | - | - |")
       << md;
   EXPECT_LT(md.find(strata), md.find(starlette)) << md;
   EXPECT_EQ(line_of(md, "| Starlette, 5 pure-ASGI middlewares |"),
-            "| Starlette, 5 pure-ASGI middlewares | python app | 0 | 9000 | - | 100.00 | - | - | - |")
+            "| Starlette, 5 pure-ASGI middlewares | python app | 0 | 9000 | - | 100.00 | - | - | - | - | - | - | - |")
       << md;
   EXPECT_NE(md.find("Not measured (python3 lacks starlette): Starlette, 5 pure-ASGI middlewares.\n"), std::string::npos)
       << md;
