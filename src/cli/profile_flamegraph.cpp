@@ -8,12 +8,8 @@
 // runs together see more than the probes-off run did); the rest of the
 // stack's cost is "(untimed)". Stacks only the phase runs have (the probes'
 // own code) have no width, so the probes cost nothing here.
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
-#include <cerrno>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -21,7 +17,6 @@
 #include <unordered_map>
 
 #include "cli/profile_internal.hpp"
-#include "common/ablation.hpp"
 #include "kit/process.hpp"
 
 namespace strata::cli::profiling {
@@ -53,50 +48,18 @@ constexpr double kDominant = 0.75;  // a frame takes a phase's colour from this 
 // call stacks: each function's self cost is split by the chain of callers.
 Profile run_child(const std::string& valgrind, const std::string& tier, const Scenario& sc, long n,
                   const std::string& what) {
-  char file[] = "/tmp/strata-flamegraph-XXXXXX";
-  const int fd = ::mkstemp(file);
-  if (fd < 0) throw Failure{std::string("cannot create a temporary file: ") + std::strerror(errno)};
-  ::close(fd);
-  std::vector<std::string> argv = {valgrind,
-                                   "--tool=callgrind",
-                                   "--instr-atstart=no",
-                                   what == "total" ? "--collect-atstart=yes" : "--collect-atstart=no",
-                                   "--separate-callers=" + std::to_string(kCallers),
-                                   "--separate-recs=1",
-                                   "--compress-pos=no",
-                                   std::string("--callgrind-out-file=") + file,
-                                   kit::self_exe(),
-                                   "profile",
-                                   "--tier",
-                                   tier,
-                                   "--scenario",
-                                   sc.name,
-                                   "--requests",
-                                   std::to_string(n),
-                                   "--callgrind-child",
-                                   what};
-  // The same stack as --instructions measures: the same ablations and routes.
-  for (std::string& arg : ablation::as_args(ablation::active())) argv.push_back(std::move(arg));
-  argv.push_back("--routes");
-  argv.push_back(std::to_string(ablation::extra_routes()));
-  kit::SpawnSpec spec;
-  spec.argv = std::move(argv);
-  const kit::RunResult ran = kit::run_to_end(spec, std::chrono::hours(24));
-  // A phase run dumps the measured loop first (.1), then its edge calibration.
-  const std::string measured = what == "total" ? std::string(file) : std::string(file) + ".1";
+  CallgrindRun run;
+  run_callgrind_child(run, valgrind, tier, sc, n, what,
+                      {"--separate-callers=" + std::to_string(kCallers), "--separate-recs=1", "--compress-pos=no"});
   Profile p;
-  std::string error;
-  if (!ran.ok()) {
-    error = kit::last_line(ran.error.empty() ? ran.err : ran.error);
-  } else {
+  std::string error = run.ok ? "" : run.error.empty() ? "it ended without saying why" : run.error;
+  if (run.ok) {
     try {
-      p = read_profile(measured);
+      p = read_profile(run.measured);
     } catch (const Failure& f) {
       error = f.why;
     }
   }
-  ::unlink(file);
-  ::unlink((std::string(file) + ".1").c_str());
   if (!error.empty()) throw Failure{"callgrind run for tier " + tier + " (" + what + ") failed: " + error};
   return p;
 }

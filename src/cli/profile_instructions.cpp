@@ -101,47 +101,48 @@ std::optional<uint64_t> read_callgrind_total(const std::string& file) {
   return total;
 }
 
-double count_instructions(const std::string& valgrind, const std::string& tier, const Scenario& sc, long n,
-                          const std::string& what) {
+}  // namespace
+
+CallgrindRun::~CallgrindRun() {
+  if (!total.empty()) ::unlink(total.c_str());
+  if (!measured.empty() && measured != total) ::unlink(measured.c_str());
+}
+
+void run_callgrind_child(CallgrindRun& run, const std::string& valgrind, const std::string& tier, const Scenario& sc,
+                         long n, const std::string& what, const std::vector<std::string>& options) {
   char file[] = "/tmp/strata-callgrind-XXXXXX";
   const int fd = ::mkstemp(file);
   if (fd < 0) throw Failure{std::string("cannot create a temporary file: ") + std::strerror(errno)};
   ::close(fd);
-  std::vector<std::string> argv = {valgrind,
-                                   "--tool=callgrind",
-                                   "--instr-atstart=no",
-                                   what == "total" ? "--collect-atstart=yes" : "--collect-atstart=no",
-                                   std::string("--callgrind-out-file=") + file,
-                                   kit::self_exe(),
-                                   "profile",
-                                   "--tier",
-                                   tier,
-                                   "--scenario",
-                                   sc.name,
-                                   "--requests",
-                                   std::to_string(n),
-                                   "--callgrind-child",
-                                   what};
-  // The child builds the same stack: the same ablations, the same routes.
+  run.total = file;
+  run.measured = what == "total" ? run.total : run.total + ".1";
+  std::vector<std::string> argv = {valgrind, "--tool=callgrind", "--instr-atstart=no",
+                                   what == "total" ? "--collect-atstart=yes" : "--collect-atstart=no"};
+  argv.insert(argv.end(), options.begin(), options.end());
+  argv.insert(argv.end(), {"--callgrind-out-file=" + run.total, kit::self_exe(), "profile", "--tier", tier,
+                           "--scenario", sc.name, "--requests", std::to_string(n), "--callgrind-child", what});
   for (std::string& arg : ablation::as_args(ablation::active())) argv.push_back(std::move(arg));
-  argv.push_back("--routes");
-  argv.push_back(std::to_string(ablation::extra_routes()));
+  argv.insert(argv.end(), {"--routes", std::to_string(ablation::extra_routes())});
   kit::SpawnSpec spec;
   spec.argv = std::move(argv);
   // No bound that matters: a callgrind run is as long as it is.
   const kit::RunResult ran = kit::run_to_end(spec, std::chrono::hours(24));
-  const int rc = ran.ok() ? 0 : 1;
-  const std::string& out = ran.out;
-  const std::string err = ran.error.empty() ? ran.err : ran.error;
-  const std::string measured_file = std::string(file) + ".1";
-  // Per phase, the measured loop is the first dump and the edge calibration
-  // the final one; the total has one dump only.
-  const auto measured = read_callgrind_total(what == "total" ? file : measured_file);
-  const auto edges = read_callgrind_total(file);
-  ::unlink(file);
-  ::unlink(measured_file.c_str());
-  if (rc != 0 || !measured)
-    throw Failure{"callgrind run for tier " + tier + " (" + what + ") failed: " + kit::last_line(err)};
+  run.ok = ran.ok();
+  run.out = ran.out;
+  if (!run.ok) run.error = kit::last_line(ran.error.empty() ? ran.err : ran.error);
+}
+
+namespace {
+
+double count_instructions(const std::string& valgrind, const std::string& tier, const Scenario& sc, long n,
+                          const std::string& what) {
+  CallgrindRun run;
+  run_callgrind_child(run, valgrind, tier, sc, n, what, {});
+  const std::string& out = run.out;
+  const auto measured = read_callgrind_total(run.measured);
+  const auto edges = read_callgrind_total(run.total);
+  if (!run.ok || !measured)
+    throw Failure{"callgrind run for tier " + tier + " (" + what + ") failed: " + run.error};
   double ir = static_cast<double>(*measured);
   if (what != "total") {
     const size_t at = out.find("switched-on ");

@@ -130,6 +130,26 @@ struct Profile {
 };
 Profile read_profile(const std::string& file);  // throws Failure when unreadable
 
+// One `--callgrind-child` run of tier `tier`'s measured loop (n requests of
+// `sc`) under callgrind, collecting `what` ("total", or a phase name: only
+// while that phase is the innermost span), with `options` added to
+// valgrind's. The child builds the same stack as this process: its
+// ablations and extra routes. `total` is the file of a "total" run's one
+// dump; a phase run dumps its measured loop to `measured` first, then the
+// edge calibration to `total`. The destructor removes both files.
+struct CallgrindRun {
+  CallgrindRun() = default;
+  CallgrindRun(const CallgrindRun&) = delete;
+  CallgrindRun& operator=(const CallgrindRun&) = delete;
+  ~CallgrindRun();
+  bool ok = false;
+  std::string out;    // the child's stdout
+  std::string error;  // its last line of stderr (or why it did not run) when !ok
+  std::string total, measured;
+};
+void run_callgrind_child(CallgrindRun& run, const std::string& valgrind, const std::string& tier, const Scenario& sc,
+                         long n, const std::string& what, const std::vector<std::string>& options);
+
 // --flamegraph DIR: per tier, one SVG of the measured loop's call stacks
 // (the scenario's requests, under callgrind), frame width = instructions
 // per request, colour = the probe phase they ran in. Creates DIR; throws
