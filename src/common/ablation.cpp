@@ -37,6 +37,12 @@ const std::vector<Known>& known() {
        "Starlette's router: scan the routes in order, one std::regex each, instead of the segment tree"},
       {"json", "dom", "dom", "app typed",
        "decode the body into a simdjson DOM, then copy into the struct, instead of on-demand into the struct"},
+      {"alloc", "per-request", "per-request", "http app typed",
+       "give every coroutine frame back to the heap when it ends, so each request allocates its frames anew, "
+       "instead of recycling them from a per-thread pool"},
+      {"write", "per-response", "per-response", "http app typed",
+       "one write system call per response, each drained before the next pipelined request, instead of one "
+       "gathered write for every response produced from one read"},
       {"validate-response", "off", "off", "typed",
        "skip re-validating each response against its model (FastAPI always validates)"},
       {"middleware", "N (1-1000)", "", "app typed",
@@ -100,6 +106,9 @@ const std::vector<TableRow>& table_rows() {
     std::vector<TableRow> r = {
         {"http", "user", 0, {{"date", "per-response"}}},
         {"http", "user", 0, {{"headers", "copy"}}},
+        {"http", "user", 0, {{"alloc", "per-request"}}},
+        {"typed", "user", 0, {{"alloc", "per-request"}}},
+        {"http", "pipelined", 0, {{"write", "per-response"}}},
         {"app", "user", 100, {{"router", "linear"}}},
         {"app", "user", 0, {{"json", "dom"}}},
         {"typed", "user", 0, {{"json", "dom"}}},

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/ablation.hpp"
+#include "parser/task.hpp"
 
 namespace strata::http {
 
@@ -31,6 +32,13 @@ App copy_headers(App inner) {
 }  // namespace
 
 void apply_ablations(Context& ctx) {
+  // Both ways: the profiler builds stacks with and without it in turn.
+  set_frame_pooling(!ablation::on("alloc"));
+  // With one byte as the high-water mark, every response the app completes
+  // is over the mark, so send_body flushes it at once (and waits for it to
+  // drain before the next, as `await writer.drain()` does); the comparison
+  // runs per response anyway, so the baseline pays nothing for this.
+  if (ablation::on("write")) ctx.options.high_water = 1;
   if (ablation::on("headers")) ctx.app = copy_headers(std::move(ctx.app));
   if (!ablation::on("date")) return;
   // No coroutine of its own: it returns the inner app's Task, so the only

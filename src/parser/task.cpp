@@ -28,6 +28,14 @@ struct FramePool {
 
 thread_local FramePool pool;
 
+// Classes below this are recycled on free; the rest go back to the heap.
+// A variable, not the constant, so that alloc=per-request can turn the
+// recycling off at start-up (set_frame_pooling) without a branch of its
+// own: the comparison is there anyway. Allocation always rounds a small
+// frame up to its class, so a block allocated while pooling was off may
+// safely be pooled once it is on again.
+std::size_t g_pooled_classes = classes;
+
 std::size_t class_of(std::size_t n) { return (n + granule - 1) / granule - 1; }
 
 }  // namespace
@@ -44,10 +52,12 @@ void* frame_alloc(std::size_t n) {
 
 void frame_free(void* p, std::size_t n) noexcept {
   const std::size_t c = class_of(n);
-  if (c >= classes) return ::operator delete(p);
+  if (c >= g_pooled_classes) return ::operator delete(p);
   auto* b = static_cast<FreeBlock*>(p);
   b->next = pool.free[c];
   pool.free[c] = b;
 }
+
+void set_frame_pooling(bool on) { g_pooled_classes = on ? classes : 0; }
 
 }  // namespace strata

@@ -24,6 +24,11 @@ namespace strata {
 // Per-thread recycling allocator for coroutine frames.
 void* frame_alloc(std::size_t n);
 void frame_free(void* p, std::size_t n) noexcept;
+// Whether freed frames are kept for reuse (the default) or given back to
+// the heap, so that every frame is a fresh allocation: the ablation
+// alloc=per-request. Process-wide; set while a stack is built, before it
+// serves, never while frames are being allocated on other threads.
+void set_frame_pooling(bool on);
 
 namespace detail {
 

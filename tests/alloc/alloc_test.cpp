@@ -18,10 +18,12 @@
 #include <string>
 #include <thread>
 
+#include "common/ablation.hpp"
 #include "common/probe.hpp"
 #include "loop/raw.hpp"
 #include "parser/bare_app.hpp"
 #include "parser/http_server.hpp"
+#include "parser/task.hpp"
 
 extern "C" void* __libc_malloc(size_t);
 extern "C" void* __libc_calloc(size_t, size_t);
@@ -101,11 +103,14 @@ void rounds(const int (&fds)[4], int n) {
   }
 }
 
-void expect_no_allocations(loop::Worker& worker) {
+// Serves the warm-up and then 36,000 requests; returns the heap
+// allocations the server thread made during those.
+long steady_state_allocations(loop::Worker& worker) {
   sockaddr_in addr{};
   uv_ip4_addr("127.0.0.1", 0, &addr);
   std::string err;
-  ASSERT_EQ(worker.listen(reinterpret_cast<sockaddr*>(&addr), false, err), 0) << err;
+  EXPECT_EQ(worker.listen(reinterpret_cast<sockaddr*>(&addr), false, err), 0) << err;
+  if (!err.empty()) return -1;
   std::thread server([&] {
     t_server_thread = true;
     worker.run();
@@ -123,8 +128,12 @@ void expect_no_allocations(loop::Worker& worker) {
   for (int fd : fds) ::close(fd);
   worker.request_stop();
   server.join();
-  EXPECT_EQ(counted, 0) << "heap allocations on the server thread over 36,000 requests";
   EXPECT_EQ(worker.close_loop(), 0);
+  return counted;
+}
+
+void expect_no_allocations(loop::Worker& worker) {
+  EXPECT_EQ(steady_state_allocations(worker), 0) << "heap allocations on the server thread over 36,000 requests";
 }
 
 TEST(Allocations, RawTierSteadyStateAllocatesNothing) {
@@ -135,6 +144,17 @@ TEST(Allocations, RawTierSteadyStateAllocatesNothing) {
 TEST(Allocations, HttpTierSteadyStateAllocatesNothing) {
   http::HttpWorker worker(0, loop::ServerConfig{}, http::Options{}, [](http::AppHost&) { return http::make_bare_app(); });
   expect_no_allocations(worker);
+}
+
+// alloc=per-request (parser/ablations.hpp) gives every coroutine frame back
+// to the heap: the same requests now allocate at least one frame each.
+TEST(Allocations, HttpTierWithAllocPerRequestAllocatesForEveryRequest) {
+  ablation::set_active({{"alloc", "per-request"}});
+  http::HttpWorker worker(0, loop::ServerConfig{}, http::Options{}, [](http::AppHost&) { return http::make_bare_app(); });
+  ablation::set_active({});
+  const long counted = steady_state_allocations(worker);
+  set_frame_pooling(true);
+  EXPECT_GE(counted, 36000);
 }
 
 // The same over the io_uring transport: received bytes are copied from the

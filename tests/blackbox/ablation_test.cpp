@@ -91,10 +91,12 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"http", {"headers=copy"}}, Case{"app", {"headers"}}, Case{"typed", {"headers"}},
                       Case{"app", {"router=linear"}, 10}, Case{"typed", {"router=linear"}, 10},
                       Case{"app", {"json=dom"}}, Case{"typed", {"json=dom"}}, Case{"typed", {"validate-response=off"}},
+                      Case{"http", {"alloc=per-request"}}, Case{"app", {"alloc"}}, Case{"typed", {"alloc"}},
+                      Case{"http", {"write=per-response"}}, Case{"app", {"write"}}, Case{"typed", {"write"}},
                       Case{"app", {"middleware=3"}}, Case{"typed", {"middleware=3"}},
                       Case{"app", {"middleware=3", "middleware-style=wrapped"}},
                       Case{"typed", {"middleware=3", "middleware-style=wrapped"}},
-                      Case{"app", {"router=linear", "middleware=2", "middleware-style=wrapped", "json=dom", "date", "headers"}, 5}),
+                      Case{"app", {"router=linear", "middleware=2", "middleware-style=wrapped", "json=dom", "date", "headers", "alloc", "write"}, 5}),
     test_name);
 
 // One line on stderr, exit status 2.

@@ -15,4 +15,7 @@ void* frame_alloc(std::size_t n) { return ::operator new(n); }
 
 void frame_free(void* p, std::size_t) noexcept { ::operator delete(p); }
 
+// Nothing is pooled here, whatever alloc=per-request says.
+void set_frame_pooling(bool) {}
+
 }  // namespace strata

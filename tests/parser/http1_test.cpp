@@ -4,7 +4,9 @@
 
 #include <stdexcept>
 
+#include "common/ablation.hpp"
 #include "harness.hpp"
+#include "parser/ablations.hpp"
 
 namespace {
 
@@ -118,6 +120,27 @@ TEST(Http1, ALargeResponseWrittenAtOnceDoesNotWaitForADrain) {
   const std::string head = "HTTP/1.1 200 OK\r\nServer: strata\r\n" + kDate + "Content-Length: " +
                            std::to_string(big.size()) + "\r\n\r\n";
   EXPECT_TRUE(h.s->written == head + big + head + big);
+}
+
+// write=per-response (parser/ablations.hpp): the same batch goes out as one
+// write per response, with the same bytes.
+TEST(Http1, WritePerResponseWritesEachPipelinedResponseAlone) {
+  const std::string batch =
+      "POST /1 HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\none"
+      "GET /2 HTTP/1.1\r\nHost: a\r\n\r\n"
+      "GET /3 HTTP/1.1\r\nHost: a\r\n\r\n";
+  std::vector<Seen> base_log, ablated_log;
+  Harness base(recording_app(base_log));
+  Harness ablated(recording_app(ablated_log));
+  ablation::set_active({{"write", "per-response"}});
+  http::apply_ablations(ablated.ctx);
+  ablation::set_active({});
+  base.feed(batch);
+  ablated.feed(batch);
+  ASSERT_EQ(ablated_log.size(), 3u);
+  EXPECT_EQ(base.s->flushes, 1);
+  EXPECT_EQ(ablated.s->flushes, 3);
+  EXPECT_EQ(ablated.s->written, base.s->written);
 }
 
 TEST(Http1, PipelinedResponsesBeyondTheHighWaterMarkAreAllAnswered) {

@@ -18,6 +18,7 @@
 #include "parser/ablations.hpp"
 #include "parser/http1_internal.hpp"
 #include "parser/http_server.hpp"
+#include "parser/task.hpp"
 #include "router/api.hpp"
 #include "router/workload.hpp"
 
@@ -34,7 +35,10 @@ const std::string kUserRequest =
 class ActiveSet {
  public:
   explicit ActiveSet(ablation::Set set) : saved_(ablation::active()) { ablation::set_active(std::move(set)); }
-  ~ActiveSet() { ablation::set_active(std::move(saved_)); }
+  ~ActiveSet() {
+    ablation::set_active(std::move(saved_));
+    set_frame_pooling(true);  // alloc=per-request's process-wide part
+  }
   ActiveSet(const ActiveSet&) = delete;
   ActiveSet& operator=(const ActiveSet&) = delete;
 
@@ -113,13 +117,15 @@ void expect_no_reads_per_request(bool typed, ablation::Set set) {
 TEST(AblationReads, TierAppReadsItsSwitchesOnlyWhileBuilding) {
   expect_no_reads_per_request(false, {});
   expect_no_reads_per_request(false, {{"date", "per-response"}, {"headers", "copy"}, {"json", "dom"},
-                                      {"router", "linear"}, {"middleware", "3"}, {"middleware-style", "wrapped"}});
+                                      {"router", "linear"}, {"middleware", "3"}, {"middleware-style", "wrapped"},
+                                      {"alloc", "per-request"}, {"write", "per-response"}});
 }
 
 TEST(AblationReads, TierTypedReadsItsSwitchesOnlyWhileBuilding) {
   expect_no_reads_per_request(true, {});
   expect_no_reads_per_request(true, {{"date", "per-response"}, {"headers", "copy"}, {"json", "dom"},
-                                     {"validate-response", "off"}, {"router", "linear"}, {"middleware", "3"}});
+                                     {"validate-response", "off"}, {"router", "linear"}, {"middleware", "3"},
+                                     {"alloc", "per-request"}, {"write", "per-response"}});
 }
 
 }  // namespace
