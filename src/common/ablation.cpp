@@ -35,7 +35,7 @@ const std::vector<Known>& known() {
        "copy every request header into owned strings before the app runs, instead of views into the read buffer"},
       {"router", "linear", "linear", "app typed",
        "Starlette's router: scan the routes in order, one std::regex each, instead of the segment tree"},
-      {"json", "dom", "dom", "app typed",
+      {"json", "dom", "dom", "http app typed",
        "decode the body into a simdjson DOM, then copy into the struct, instead of on-demand into the struct"},
       {"alloc", "per-request", "per-request", "http app typed",
        "give every coroutine frame back to the heap when it ends, so each request allocates its frames anew, "
@@ -110,6 +110,7 @@ const std::vector<TableRow>& table_rows() {
         {"typed", "user", 0, {{"alloc", "per-request"}}},
         {"http", "pipelined", 0, {{"write", "per-response"}}},
         {"app", "user", 100, {{"router", "linear"}}},
+        {"http", "user", 0, {{"json", "dom"}}},
         {"app", "user", 0, {{"json", "dom"}}},
         {"typed", "user", 0, {{"json", "dom"}}},
         {"typed", "user", 0, {{"validate-response", "off"}}},

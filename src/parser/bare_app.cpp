@@ -4,18 +4,23 @@
 #include <memory>
 #include <string>
 
+#include "common/ablation.hpp"
 #include "common/workload.hpp"
+#include "common/workload_dom.hpp"
 
 namespace strata::http {
 
 namespace {
 
+// Endpoint: workload::UserEndpoint, or DomUserEndpoint under json=dom.
+template <class Endpoint>
 struct BareApp {
-  workload::UserEndpoint user;
+  Endpoint user;
   std::string out;
 };
 
-Task<void> serve(BareApp& app, const Scope& scope, Receive& receive, Send& send) {
+template <class Endpoint>
+Task<void> serve(BareApp<Endpoint>& app, const Scope& scope, Receive& receive, Send& send) {
   // Gather the body as uvicorn's bare app does; a single event, the common
   // case, is used in place without a copy.
   std::string gathered;
@@ -56,11 +61,17 @@ Task<void> serve(BareApp& app, const Scope& scope, Receive& receive, Send& send)
   co_await send.body({app.out, false});
 }
 
+template <class Endpoint>
+App bare_app() {
+  auto app = std::make_shared<BareApp<Endpoint>>();
+  return [app](const Scope& scope, Receive& receive, Send& send) { return serve(*app, scope, receive, send); };
+}
+
 }  // namespace
 
 App make_bare_app() {
-  auto app = std::make_shared<BareApp>();
-  return [app](const Scope& scope, Receive& receive, Send& send) { return serve(*app, scope, receive, send); };
+  if (ablation::on("json")) return bare_app<workload::DomUserEndpoint>();
+  return bare_app<workload::UserEndpoint>();
 }
 
 }  // namespace strata::http

@@ -90,7 +90,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(Case{"http", {"date=per-response"}}, Case{"app", {"date"}}, Case{"typed", {"date"}},
                       Case{"http", {"headers=copy"}}, Case{"app", {"headers"}}, Case{"typed", {"headers"}},
                       Case{"app", {"router=linear"}, 10}, Case{"typed", {"router=linear"}, 10},
-                      Case{"app", {"json=dom"}}, Case{"typed", {"json=dom"}}, Case{"typed", {"validate-response=off"}},
+                      Case{"http", {"json=dom"}}, Case{"app", {"json=dom"}}, Case{"typed", {"json=dom"}}, Case{"typed", {"validate-response=off"}},
                       Case{"http", {"alloc=per-request"}}, Case{"app", {"alloc"}}, Case{"typed", {"alloc"}},
                       Case{"http", {"write=per-response"}}, Case{"app", {"write"}}, Case{"typed", {"write"}},
                       Case{"app", {"middleware=3"}}, Case{"typed", {"middleware=3"}},
