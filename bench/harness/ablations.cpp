@@ -62,14 +62,24 @@ std::string ablation_group_id(const std::string& tier, unsigned routes) {
   return "ablation/" + tier + (routes ? "@routes=" + std::to_string(routes) : "");
 }
 
+namespace {
+
+bool is_linear_router(const ablation::Set& set) {
+  return set.size() == 1 && set[0].name == "router" && set[0].value == "linear";
+}
+
+}  // namespace
+
 bool has_starlette_twin(const ablation::TableRow& row) {
-  return row.tier == "app" && row.routes == 0 && !row.set.empty() &&
-         std::all_of(row.set.begin(), row.set.end(), [](const ablation::Setting& s) {
+  if (row.tier != "app" || row.set.empty()) return false;
+  if (is_linear_router(row.set)) return true;
+  return row.routes == 0 && std::all_of(row.set.begin(), row.set.end(), [](const ablation::Setting& s) {
            return s.name == "middleware" || s.name == "middleware-style";
          });
 }
 
-std::string starlette_label(const ablation::Set& set) {
+std::string starlette_label(const ablation::Set& set, unsigned routes) {
+  if (routes > 0) return "Starlette, " + std::to_string(routes) + " extra route" + (routes == 1 ? "" : "s");
   unsigned n = 0;
   bool wrapped = false;
   for (const ablation::Setting& s : set) {
@@ -81,12 +91,18 @@ std::string starlette_label(const ablation::Set& set) {
          (wrapped ? " BaseHTTPMiddleware" : n == 1 ? " pure-ASGI middleware" : " pure-ASGI middlewares");
 }
 
-std::vector<std::string> starlette_env(const ablation::Set& set) {
+std::string starlette_id(const ablation::Set& set, unsigned routes) {
+  if (routes > 0) return kStarletteGroup + "/routes=" + std::to_string(routes);
+  return kStarletteGroup + "/" + ablation::describe(is_linear_router(set) ? ablation::Set{} : set);
+}
+
+std::vector<std::string> starlette_env(const ablation::Set& set, unsigned routes) {
   std::vector<std::string> env;
   for (const ablation::Setting& s : set) {
     if (s.name == "middleware") env.push_back("STRATA_MIDDLEWARE=" + s.value);
     if (s.name == "middleware-style") env.push_back("STRATA_MIDDLEWARE_STYLE=" + s.value);
   }
+  if (routes > 0) env.push_back("STRATA_ROUTES=" + std::to_string(routes));
   return env;
 }
 
@@ -107,8 +123,8 @@ std::vector<AblationPair> ablation_pairs(const RunResult& run) {
     const std::string name = ablation::describe(r.set);
     keep(pair(run, name, r.tier, r.routes, group + "/baseline", group + "/" + name));
     if (has_starlette_twin(r))
-      keep(pair(run, starlette_label(r.set), "python app", 0, kStarletteGroup + "/baseline",
-                kStarletteGroup + "/" + name));
+      keep(pair(run, starlette_label(r.set, r.routes), "python app", r.routes, starlette_id({}),
+                starlette_id(r.set, r.routes)));
   }
   return out;
 }
@@ -138,18 +154,32 @@ std::string render_ablations(const RunResult& run) {
     }
   }
   for (const auto& [reason, lines] : skipped) md += "\nNot measured (" + reason + "): " + lines + ".\n";
+  // With --reference python, Starlette's own router (always a scan) with
+  // the same extra routes, and what they add to Starlette with none.
   std::string sweep;
+  bool starlette = false;
+  for (unsigned routes : ablation::route_sweep())
+    starlette |= find_row(run, starlette_id({{"router", "linear"}}, routes)) != nullptr;
   for (unsigned routes : ablation::route_sweep()) {
     const std::string group = ablation_group_id("app", routes);
     const AblationPair p = pair(run, "router=linear", "app", routes, group + "/baseline", group + "/router=linear");
     if (!p.ablated) continue;
     sweep += "| " + std::to_string(routes) + " | " + figure(p.base, &RowSummary::cpu_us, "%.2f") + " | " +
              figure(p.ablated, &RowSummary::cpu_us, "%.2f") + " | " + signed_figure(p.delta_us, "%+.2f") + " | " +
-             signed_figure(p.delta_percent, "%+.1f%%") + " |\n";
+             signed_figure(p.delta_percent, "%+.1f%%") + " |";
+    if (starlette) {
+      const AblationPair s = pair(run, "", "python app", routes, starlette_id({}),
+                                  starlette_id({{"router", "linear"}}, routes));
+      sweep += " " + figure(s.ablated, &RowSummary::cpu_us, "%.2f") + " | " + signed_figure(s.delta_us, "%+.2f") + " |";
+    }
+    sweep += "\n";
   }
   if (!sweep.empty())
     md += "\nrouter=linear against the segment tree as routes are added (tier app, the extra routes first):\n\n"
-          "| routes | CPU/req tree | CPU/req linear | delta | % |\n|---:|---:|---:|---:|---:|\n" + sweep;
+          "| routes | CPU/req tree | CPU/req linear | delta | % |" +
+          std::string(starlette ? " CPU/req Starlette | delta vs none |\n|---:|---:|---:|---:|---:|---:|---:|\n"
+                                : "\n|---:|---:|---:|---:|---:|\n") +
+          sweep;
   return md;
 }
 

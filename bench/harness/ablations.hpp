@@ -2,9 +2,10 @@
 // worth, from the rows bench.cpp planned beside the chains (one baseline
 // and one ablated server per entry of ablation::table_rows(), and the
 // linear router against the tree as --routes grows). With --reference
-// python, strata's middleware rows gain Starlette twins: the same number
-// of pure-ASGI or BaseHTTPMiddleware pass-throughs, against Starlette with
-// none.
+// python, strata's middleware rows gain Starlette twins (the same number
+// of pure-ASGI or BaseHTTPMiddleware pass-throughs), and its router rows
+// too (Starlette with the same extra routes, which it always scans), each
+// against Starlette with none.
 #pragma once
 
 #include <optional>
@@ -23,14 +24,20 @@ std::string ablation_group_id(const std::string& tier, unsigned routes);
 // The Starlette rows share this group ("ablation/starlette").
 inline const std::string kStarletteGroup = "ablation/starlette";
 
-// Whether a table row has a Starlette twin: user middlewares only, on the
-// app tier without extra routes (Starlette's twin has none).
+// Whether a table row has a Starlette twin: user middlewares on the app
+// tier without extra routes, or router=linear with N extra routes (whose
+// twin is Starlette, which always scans, with the same N extra routes).
+// Every twin's baseline is Starlette with no middleware and no extra route.
 bool has_starlette_twin(const ablation::TableRow& row);
 // "Starlette, 5 BaseHTTPMiddleware", "Starlette, 1 pure-ASGI middleware",
-// "Starlette, no middleware" for the empty set.
-std::string starlette_label(const ablation::Set& set);
+// "Starlette, 100 extra routes", and "Starlette, no middleware" for the
+// empty set with no routes.
+std::string starlette_label(const ablation::Set& set, unsigned routes = 0);
+// The row id of a Starlette twin: kStarletteGroup + "/baseline",
+// "/middleware=5", or "/routes=100" for router=linear's twin.
+std::string starlette_id(const ablation::Set& set, unsigned routes = 0);
 // The environment the Starlette twin reads (starlette_server.py).
-std::vector<std::string> starlette_env(const ablation::Set& set);
+std::vector<std::string> starlette_env(const ablation::Set& set, unsigned routes = 0);
 
 // Whether `set` is among the ablations --ablations-only names (all when
 // `only` is empty).

@@ -793,26 +793,34 @@ void Runner::plan_rows() {
     }
     if (o_.ablations)
       plan_ablation_rows(plans_, route, s.strata_binary, host, run_order::kBesideChains, o_.ablations_only);
-    // Starlette's twins of the middleware rows: the same app twin, told by
-    // its environment how many middlewares of which style to stack.
+    // Starlette's twins of the middleware and router rows: the same app
+    // twin, told by its environment how many middlewares of which style,
+    // or how many extra routes, to add; and, beside the --routes sweep,
+    // Starlette with each of its route counts.
     if (o_.ablations && o_.reference == "python") {
-      bool baseline = false;
+      std::vector<std::string> planned;
+      auto plan_starlette = [&](const ablation::Set& set, unsigned routes) {
+        const std::string id = starlette_id(set, routes);
+        if (std::find(planned.begin(), planned.end(), id) != planned.end()) return;
+        planned.push_back(id);
+        RowPlan p = python_row("app", starlette_label(set, routes), route, run_order::kBesideChains);
+        p.result.id = id;
+        p.result.chain = "";
+        p.spawn = [app = p.spawn, env = starlette_env(set, routes)](int port) {
+          SpawnSpec spec = app(port);
+          spec.env = env;
+          return spec;
+        };
+        plans_.push_back(std::move(p));
+      };
       for (const ablation::TableRow& r : ablation::table_rows()) {
         if (r.scenario != route->label || !has_starlette_twin(r) || !ablation_selected(r.set, o_.ablations_only))
           continue;
-        for (const ablation::Set& set : {ablation::Set{}, r.set}) {
-          if (set.empty() && std::exchange(baseline, true)) continue;
-          RowPlan p = python_row("app", starlette_label(set), route, run_order::kBesideChains);
-          p.result.id = kStarletteGroup + "/" + ablation::describe(set);
-          p.result.chain = "";
-          p.spawn = [app = p.spawn, env = starlette_env(set)](int port) {
-            SpawnSpec spec = app(port);
-            spec.env = env;
-            return spec;
-          };
-          plans_.push_back(std::move(p));
-        }
+        plan_starlette({}, 0);
+        plan_starlette(r.set, r.routes);
       }
+      if (ablation_selected({{"router", "linear"}}, o_.ablations_only))
+        for (unsigned routes : ablation::route_sweep()) plan_starlette({{"router", "linear"}}, routes);
     }
     if (o_.reference == "python")
       for (size_t i = 0; i < python_labels.size(); ++i) {

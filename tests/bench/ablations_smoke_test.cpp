@@ -161,6 +161,21 @@ TEST_F(AblationsSmoke, StarletteMiddlewareRowsAreMeasuredBesideStratas) {
   EXPECT_LT(table.find("| middleware=5 middleware-style=wrapped |"), table.find("| Starlette, 5 BaseHTTPMiddleware |"));
 }
 
+TEST_F(AblationsSmoke, StarletteRouterRowsAreMeasuredBesideStratas) {
+  const int missing = std::system(
+      "/usr/bin/python3 -E -s -c 'import uvloop, httptools, uvicorn, starlette' >/dev/null 2>&1");
+  if (missing != 0) GTEST_SKIP() << "/usr/bin/python3 lacks uvloop, httptools, uvicorn or starlette (make bench-python)";
+  Ran r = run_bench({"--ablations", "--ablations-only", "router", "--reference", "python", "--json", json_});
+  ASSERT_EQ(r.code, 0) << "stderr: " << r.err << "\nstdout: " << r.out;
+  EXPECT_TRUE(std::regex_match(table_line(r.out, "Starlette, 100 extra routes"), kMeasured)) << r.out;
+  std::string why;
+  EXPECT_TRUE(contains(measured_in_json(slurp(json_), why), "Starlette, 100 extra routes")) << why;
+  // The sweep: a Starlette figure and its delta on every line.
+  static const std::regex sweep_line(R"(\| (0|10|100|1000) \| [0-9.]+ \| [0-9.]+ \| [-+][0-9.]+ \| [-+][0-9.]+% \| [0-9.]+ \| [-+][0-9.]+ \|)");
+  for (const char* routes : {"0", "10", "100", "1000"})
+    EXPECT_TRUE(std::regex_match(table_line(r.out, routes), sweep_line)) << routes << "\n" << r.out;
+}
+
 TEST_F(AblationsSmoke, UnknownAblationIsOneLineAndExit2) {
   Ran r = run_bench({"--ablations", "--ablations-only", "nonsense"});
   EXPECT_EQ(r.code, 2) << r.out;

@@ -79,6 +79,33 @@ TEST(RenderAblations, StarletteRowsFollowTheirStrataTwinOrSayWhyNot) {
             (std::vector<std::string>{"STRATA_MIDDLEWARE=5", "STRATA_MIDDLEWARE_STYLE=wrapped"}));
 }
 
+// router=linear's twin is Starlette with the same extra routes (its router
+// always scans), against Starlette with none; the sweep gains its column.
+TEST(RenderAblations, StarletteRoutesTwinTheLinearRouter) {
+  RunResult run;
+  for (unsigned routes : ablation::route_sweep()) {
+    const double n = routes;
+    run.rows.push_back(row(ablation_group_id("app", routes) + "/baseline", 4.0, 100000));
+    run.rows.push_back(row(ablation_group_id("app", routes) + "/router=linear", 4.0 + n / 100, 90000));
+    if (routes > 0) run.rows.push_back(row(starlette_id({{"router", "linear"}}, routes), 60.0 + n / 10, 9000));
+  }
+  run.rows.push_back(row(starlette_id({}), 60.0, 10000));
+  EXPECT_EQ(starlette_id({{"router", "linear"}}, 100), kStarletteGroup + "/routes=100");
+  EXPECT_EQ(starlette_id({{"router", "linear"}}, 0), kStarletteGroup + "/baseline");
+  const std::string md = render_ablations(run);
+  EXPECT_EQ(line_of(md, "| Starlette, 100 extra routes |"),
+            "| Starlette, 100 extra routes | python app | 100 | 10000 | 9000 | 60.00 | 70.00 | +10.00 | +16.7% "
+            "| - | - | - | - |")
+      << md;
+  EXPECT_LT(md.find("| router=linear | app | 100 |"), md.find("| Starlette, 100 extra routes |")) << md;
+  EXPECT_NE(md.find("| routes | CPU/req tree | CPU/req linear | delta | % | CPU/req Starlette | delta vs none |"),
+            std::string::npos)
+      << md;
+  EXPECT_EQ(line_of(md, "| 0 |"), "| 0 | 4.00 | 4.00 | +0.00 | +0.0% | 60.00 | +0.00 |") << md;
+  EXPECT_EQ(line_of(md, "| 1000 |"), "| 1000 | 4.00 | 14.00 | +10.00 | +250.0% | 160.00 | +100.00 |") << md;
+  EXPECT_EQ(starlette_env({{"router", "linear"}}, 100), (std::vector<std::string>{"STRATA_ROUTES=100"}));
+}
+
 TEST(AblationSelected, KeepsTheNamedAblationsOnly) {
   EXPECT_TRUE(ablation_selected({{"date", "per-response"}}, {}));
   EXPECT_TRUE(ablation_selected({{"middleware", "5"}, {"middleware-style", "wrapped"}}, {"middleware"}));

@@ -5,6 +5,9 @@ user middlewares around the router, as strata's --ablate middleware=N does:
   STRATA_MIDDLEWARE=N              N pass-through middlewares (1-1000)
   STRATA_MIDDLEWARE_STYLE=asgi     pure ASGI (the default), or
                          wrapped   BaseHTTPMiddleware subclasses
+and one to register extra routes before the workload's, as strata's
+--routes N does (Starlette's router tries them in order before /user):
+  STRATA_ROUTES=N                  GET /api/resource{i}/{item_id:int}, i < N
 """
 import os
 import sys
@@ -65,9 +68,22 @@ def middleware_from_env():
     return [Middleware(cls) for _ in range(int(count))]
 
 
+def resource(i):
+    async def item(request: Request) -> Response:
+        return PlainTextResponse(f"resource {i} item {request.path_params['item_id']}")
+    return item
+
+
+def extra_routes_from_env():
+    count = os.environ.get("STRATA_ROUTES", "0")
+    if not count.isdigit() or int(count) > 100000:
+        sys.exit(f"starlette_server: bad STRATA_ROUTES={count!r} (expected 0-100000)")
+    return [Route(f"/api/resource{i}/{{item_id:int}}", resource(i), methods=["GET"]) for i in range(int(count))]
+
+
 app = Starlette(
     middleware=middleware_from_env(),
-    routes=[
+    routes=extra_routes_from_env() + [
         Route("/user", user, methods=["POST"]),
         Route("/", root),
         Route("/index", index),
