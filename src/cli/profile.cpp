@@ -31,6 +31,9 @@ struct Options {
   int starts = 20;
   bool ablations = false;
   std::string flamegraph;
+  bool syscalls = false;
+  std::string io = "libuv";
+  int syscall_seconds = 3;
 };
 
 int run_profile(const Options& o) {
@@ -74,6 +77,10 @@ int run_profile(const Options& o) {
     std::fflush(stdout);
   }
   if (o.cold_start) print_cold_start(times, sc, o.reference);
+  std::fflush(stdout);
+  if (o.syscalls)
+    print_syscalls(tiers, sc, o.io == "both" ? std::vector<std::string>{"libuv", "uring"} : std::vector{o.io},
+                   o.syscall_seconds);
   std::fflush(stdout);
   return 0;
 }
@@ -120,6 +127,15 @@ void register_profile_command(CLI::App& root) {
   cmd->add_option("--flamegraph", o->flamegraph,
                   "Only flame graphs: DIR/TIER.svg per tier, the scenario's call stacks under callgrind, "
                   "width = instructions per request (--instruction-requests of them), colour = phase");
+  cmd->add_flag("--syscalls", o->syscalls,
+                "Also count system calls per request on a real server per tier (strata serve under wrk -t1 -c10, "
+                "perf stat on its syscall tracepoints); needs wrk and perf");
+  cmd->add_option("--io", o->io, "With --syscalls: the server's transport, libuv, uring or both")
+      ->check(CLI::IsMember({"libuv", "uring", "both"}))
+      ->capture_default_str();
+  cmd->add_option("--syscall-seconds", o->syscall_seconds, "With --syscalls: seconds of load per tier")
+      ->check(CLI::Range(1, 600))
+      ->capture_default_str();
   serving::add_ablation_flags(*cmd);
   // The child side of --instructions; not for people.
   cmd->add_option("--callgrind-child", o->callgrind_child)->group("");

@@ -98,10 +98,9 @@ void print_ablations(long n, bool instructions, long instruction_requests) {
     std::fflush(stdout);
   }
   for (const ablation::TableRow* r : wire_only)
-    std::printf("%-42s %-6s %-5s: its cost is system calls, none in process; measured by `strata bench "
+    std::printf("%-42s %-6s %s: its cost is system calls, none in process; measured by `strata bench "
                 "--scenario %s --ablations`\n",
-                ablation::describe(r->set).c_str(), r->tier.c_str(), r->scenario.substr(0, 5).c_str(),
-                r->scenario.c_str());
+                ablation::describe(r->set).c_str(), r->tier.c_str(), r->scenario.c_str(), r->scenario.c_str());
 
   std::printf("\nrouter=linear vs the segment tree as routes grow (tier app, POST /user, the extra routes first)\n\n");
   std::printf("%6s | %9s %9s", "routes", "ns tree", "ns linear");

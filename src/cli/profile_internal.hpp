@@ -3,8 +3,9 @@
 // driven in memory, timed), profile_instructions.cpp (callgrind counts) and
 // profile_cold_start.cpp (spawn to first answer), profile_functions.cpp
 // (--functions: callgrind's functions on the Lambda path) and
-// profile_cold_split.cpp (--cold-split: a cold start in phases) and
-// profile_flamegraph.cpp (--flamegraph: one SVG per tier). Not for
+// profile_cold_split.cpp (--cold-split: a cold start in phases),
+// profile_flamegraph.cpp (--flamegraph: one SVG per tier) and
+// profile_syscalls.cpp (--syscalls: a real server's system calls). Not for
 // anything else.
 #pragma once
 
@@ -76,6 +77,13 @@ double total_instructions(const std::string& tier, const Scenario& sc, long n);
 void print_ablations(long requests, bool instructions, long instruction_requests);
 
 void print_cold_start(const std::vector<TierTimes>& times, const Scenario& sc, const std::string& reference);
+
+// --syscalls: each tier as a real server (`strata serve --io IO`, for each
+// of `ios`) under wrk for `seconds`, its system calls per request counted
+// by perf stat (profile_syscalls.cpp). Throws Failure without wrk or perf,
+// or when no tier could be counted.
+void print_syscalls(const std::vector<std::string>& tiers, const Scenario& sc, const std::vector<std::string>& ios,
+                    int seconds);
 
 // Seed 000's workload: one API Gateway REST API event (GET /index?name=strata)
 // through the app or typed tier's lambda::Invoker, as `strata invoke` runs it.
