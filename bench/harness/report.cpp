@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "common/json.hpp"
+#include "common/text.hpp"
 #include "harness/ablations.hpp"
 #include "harness/process.hpp"
 
@@ -776,19 +777,7 @@ std::string render_json(const RunResult& run) {
 
 namespace {
 
-std::string xml_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+using text::xml_escape;
 
 const char* stack_colour(const std::string& stack) {
   if (stack == "floor") return "#7f8c8d";

@@ -17,6 +17,7 @@
 #include <unordered_map>
 
 #include "cli/profile_internal.hpp"
+#include "common/text.hpp"
 #include "kit/process.hpp"
 
 namespace strata::cli::profiling {
@@ -147,28 +148,8 @@ Frame build_tree(const std::string& title, const Profile& total, const std::vect
 
 constexpr double kWidth = 1200, kPad = 10, kRow = 16;
 
-std::string escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: {
-        // Control bytes are not allowed in XML 1.0 at all, and a stray
-        // non-ASCII byte in a symbol could make the file invalid UTF-8.
-        const auto u = static_cast<unsigned char>(c);
-        if (u >= 0x80)
-          out += '?';
-        else if (u >= 0x20 || c == '\n')
-          out += c;
-      }
-    }
-  }
-  return out;
-}
+// Symbols are printed by callgrind; see text::xml_escape.
+std::string escape(const std::string& s) { return text::xml_escape(s, /*ascii_only=*/true); }
 
 // The name without its parameter list: labels have little room.
 std::string label_of(const std::string& name) {
