@@ -7,7 +7,9 @@
 // How the two loops share a thread: the ring is the one that blocks. Each
 // iteration makes one io_uring_enter that submits every operation queued
 // since the last one (all connections' sends, re-armed receives) and waits
-// for completions, bounded by libuv's next timer. libuv's own descriptor
+// for completions, bounded by libuv's next timer. An iteration whose
+// completions take longer than 20 us to handle hands its queued sends over
+// early, without waiting, so that batching never holds answers back long. libuv's own descriptor
 // (its epoll set: the wake-up async, the thread pool's results, app timers
 // on fds) is watched by a poll on the ring, and uv_run(UV_RUN_NOWAIT) runs
 // only when that poll fires, a libuv timer is due or a callback changed

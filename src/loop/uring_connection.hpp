@@ -63,7 +63,7 @@ class UringConnection final : public Stream, public ConnectionNode {
     if (closing_ || writing_ || hold_ || out_[pending_].empty()) return;
     probe::Span span(probe::Phase::write);
     // Queued, not sent: it leaves with every other connection's output in
-    // the iteration's one io_uring_enter.
+    // the iteration's io_uring_enter (uring.hpp: or earlier in a long one).
     sent_ = 0;
     writing_ = true;
     send_watch_.restart();
