@@ -32,7 +32,6 @@ using namespace std::chrono_literals;
 constexpr int kConnections = 10;  // the bench's default, so that epoll_wait's share matches
 
 struct Counted {
-  std::string io;
   double per_request = 0;
   std::string split;
   uint64_t requests = 0;
@@ -68,7 +67,6 @@ struct Tools {
 Counted count_tier(const Tools& tools, const std::string& tier, const std::string& io, const bench::Route& route,
                    const std::string& script, int seconds) {
   Counted c;
-  c.io = io;
   kit::SpawnSpec spec;
   spec.argv = {kit::self_exe(), "serve", "--tier", tier, "--host", "127.0.0.1", "--port", "0", "--io", io};
   for (const std::string& a : ablation::as_args(ablation::applying_to(ablation::active(), tier))) spec.argv.push_back(a);
