@@ -39,9 +39,15 @@ std::string bytes_of(size_t n) {
   return s;
 }
 
+// One read of the file's size, not a character at a time: this code is built
+// at -O0, where an istreambuf_iterator spends 2 s on the 50 MiB download.
 std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  std::string s(in ? static_cast<size_t>(in.tellg()) : 0, '\0');
+  in.seekg(0);
+  in.read(s.data(), static_cast<std::streamsize>(s.size()));
+  s.resize(static_cast<size_t>(in.gcount()));
+  return s;
 }
 
 // Peak resident set (VmHWM) and current (VmRSS) of a process, KiB.

@@ -139,11 +139,11 @@ TEST_F(ContactsBlackbox, ExactlyThreeStatementsPerPageAndOneForTheTypes) {
   for (const char* tier : {"app", "typed"}) {
     const uint16_t port = serve(tier, pg_->url());
     auto count_after = [&](std::string_view target) {
-      const size_t before = pg_->log().size();
+      const size_t before = pg_->log_size();
       auto r = fetch(port, target);
       EXPECT_TRUE(r && r->status < 500) << target;
       std::this_thread::sleep_for(100ms);  // the server writes its log asynchronously
-      const std::string lines = pg_->log().substr(before);
+      const std::string lines = pg_->log(before);
       int n = 0;
       for (size_t at = lines.find("LOG:  execute "); at != std::string::npos; at = lines.find("LOG:  execute ", at + 1))
         ++n;
