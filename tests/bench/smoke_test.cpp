@@ -457,8 +457,11 @@ TEST_F(BenchSmoke, WrongAnswerIsOneLineAndNoServerLeft) {
 // io_uring twin, the io_uring rows as a chain of their own.
 TEST_F(BenchSmoke, IoBothRunsEachRowOnBothTransports) {
   const std::string json = dir_ + "/out.json";
+  // --no-syscalls here and below: the counting pass, a run of its own per
+  // row, is checked by RawAndHttpProduceTheTableJsonAndChart; here it would
+  // double a test that runs one at a time (RUN_SERIAL).
   Ran r = run_bench({"--duration", "1", "--warmup", "0", "--trials", "1", "--tiers", "floor,raw", "--io", "both",
-                     "--json", json});
+                     "--no-syscalls", "--json", json});
   ASSERT_TRUE(r.finished) << r.err;
   ASSERT_EQ(r.code, 0) << "stderr: " << r.err << "\nstdout: " << r.out;
   EXPECT_NE(r.out.find("### strata over io_uring"), std::string::npos) << r.out;
@@ -525,7 +528,7 @@ TEST_F(BenchSmoke, FloorAnswersTheRawTiersBytes) {
 TEST_F(BenchSmoke, ContactsStartsItsOwnDatabaseAndTablesFrameworkAgainstDatabase) {
   const std::string json = dir_ + "/out.json";
   Ran r = run_bench({"--scenario", "contacts", "--contacts", "500", "--duration", "1", "--warmup", "0", "--trials",
-                     "1", "--python", "/nonexistent/python3", "--json", json},
+                     "1", "--python", "/nonexistent/python3", "--no-syscalls", "--json", json},
                     110s);
   ASSERT_TRUE(r.finished) << r.err;
   ASSERT_EQ(r.code, 0) << "stderr: " << r.err << "\nstdout: " << r.out;
