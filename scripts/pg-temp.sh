@@ -6,7 +6,11 @@
 #   pg-temp.sh start DIR     init DIR if empty, start; prints the URL
 #   pg-temp.sh stop DIR      stop the server, keep the data (start again later)
 #   pg-temp.sh destroy DIR   stop and remove DIR
+#   pg-temp.sh template DIR  initdb into DIR and nothing else, for PG_TEMP_TEMPLATE
 # PG_TEMP_OPTIONS adds server options at start, e.g. "-c log_statement=all".
+# PG_TEMP_TEMPLATE=DIR: start copies DIR's cluster instead of running initdb
+# when DIR holds one (0.1 s against 0.9 s of CPU); without one, initdb as usual.
+# CTest makes the template once per run for the tests (tests/db/CMakeLists.txt).
 set -euo pipefail
 cmd=${1:?usage: pg-temp.sh start|stop|destroy DIR}
 dir=${2:?usage: pg-temp.sh start|stop|destroy DIR}
@@ -21,6 +25,10 @@ as_pg() {
 url() {
   echo "postgresql://strata@/postgres?host=$dir&port=$(cat "$dir/port")"
 }
+initdb_into() {
+  as_pg "$bin/initdb" -D "$1/data" -U strata --auth=trust -E UTF8 --locale=C.UTF-8 --no-sync >"$1/initdb.log" 2>&1 ||
+    { echo "pg-temp.sh: initdb failed:" >&2; cat "$1/initdb.log" >&2; exit 1; }
+}
 case $cmd in
   start)
     mkdir -p "$dir"
@@ -28,8 +36,12 @@ case $cmd in
     if [[ ! -f $dir/data/PG_VERSION ]]; then
       # A port number only names the socket file; chosen per cluster anyway.
       echo $((20000 + RANDOM % 40000)) >"$dir/port"
-      as_pg "$bin/initdb" -D "$dir/data" -U strata --auth=trust -E UTF8 --locale=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1 ||
-        { echo "pg-temp.sh: initdb failed:" >&2; cat "$dir/initdb.log" >&2; exit 1; }
+      template=${PG_TEMP_TEMPLATE:-}
+      if [[ -n $template && -f $template/data/PG_VERSION && ! -f $template/data/postmaster.pid ]]; then
+        cp -a "$template/data" "$dir/data"
+      else
+        initdb_into "$dir"
+      fi
     fi
     if as_pg "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then url; exit 0; fi
     as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
@@ -46,5 +58,12 @@ case $cmd in
     [[ -f $dir/data/postmaster.pid ]] && as_pg "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
     rm -rf "$dir"
     ;;
-  *) echo "pg-temp.sh: unknown command '$cmd' (start, stop, destroy)" >&2; exit 2 ;;
+  template)
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    [[ $(id -u) -eq 0 ]] && chown postgres "$dir"
+    initdb_into "$dir"
+    echo "pg-temp.sh: template cluster in $dir"
+    ;;
+  *) echo "pg-temp.sh: unknown command '$cmd' (start, stop, destroy, template)" >&2; exit 2 ;;
 esac

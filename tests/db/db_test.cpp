@@ -371,6 +371,16 @@ db::Config pg_config() {
   return c;
 }
 
+// Under CTest the cluster is a copy of the fixture's template, not a fresh
+// initdb (tests/db/CMakeLists.txt): a script that silently fell back would
+// cost every black-box test of this folder its second again.
+TEST(DbPostgres, UnderCTestTheClusterIsCopiedFromTheTemplate) {
+  if (!std::filesystem::exists(STRATA_PG_TEMPLATE "/data/PG_VERSION"))
+    GTEST_SKIP() << "no template at " STRATA_PG_TEMPLATE " (run through ctest, which makes it)";
+  EXPECT_TRUE(std::filesystem::exists(g_pg->dir() + "/data/PG_VERSION"));
+  EXPECT_FALSE(std::filesystem::exists(g_pg->dir() + "/initdb.log")) << "initdb ran instead of a copy";
+}
+
 TEST(DbPostgres, UnreachableAtStartNamesTheUrlWithoutThePassword) {
   db::Database d({.url = "postgresql://strata:hunter2@/postgres?host=/nonexistent-strata-dir&port=1",
                   .connect_timeout_ms = 2000});

@@ -1,6 +1,7 @@
 // A private PostgreSQL cluster for one test program: scripts/pg-temp.sh
-// initdb's it into a fresh temporary directory with its own Unix socket,
-// and the destructor stops it and removes the directory.
+// initdb's it (or copies STRATA_PG_TEMPLATE's, when CTest made one) into a
+// fresh temporary directory with its own Unix socket, and the destructor
+// stops it and removes the directory.
 #pragma once
 
 #include <dirent.h>
@@ -96,7 +97,13 @@ class TempPostgres {
     return got > 0 ? std::string(buf, static_cast<size_t>(got)) : std::string();
   }
   std::string run(const char* cmd) {
-    const std::string line = "PG_TEMP_OPTIONS='" + options_ + "' " + std::string(STRATA_PG_TEMP) + " " + cmd + " " + dir_ + " 2>&1";
+    std::string line = "PG_TEMP_OPTIONS='" + options_ + "' ";
+#ifdef STRATA_PG_TEMPLATE
+    // CTest's fixture (tests/db/CMakeLists.txt) made it; absent when a test
+    // program runs alone, and then the script runs initdb.
+    line += "PG_TEMP_TEMPLATE='" STRATA_PG_TEMPLATE "' ";
+#endif
+    line += std::string(STRATA_PG_TEMP) + " " + cmd + " " + dir_ + " 2>&1";
     std::string out;
     if (FILE* p = popen(line.c_str(), "r")) {
       char buf[512];
