@@ -1396,7 +1396,7 @@ void Runner::count_instructions() {
   for (RowPlan* p : rows) {
     if (counted.count(p->profile)) continue;
     progress_->phase(p->result.label, o_.trials, o_.trials, "counting instructions", 0);
-    std::vector<std::string> argv = {run_.settings.strata_binary, "profile", "--instructions", "--scenario",
+    std::vector<std::string> argv = {run_.settings.strata_binary, "profile", "--instructions-total", "--scenario",
                                      scenario_->name, "--requests", "2000"};
     argv.insert(argv.end(), p->profile.begin(), p->profile.end());
     const Captured c = capture(argv, 600s);

@@ -81,7 +81,7 @@ void register_command(CLI::App& root) {
   cmd->add_flag("!--no-syscalls", o->syscalls,
                 "Skip the pass after the trials that counts each row's system calls per request with perf stat");
   cmd->add_flag("!--no-instructions", o->instructions,
-                "Skip counting each strata row's instructions per request (strata profile --instructions, under "
+                "Skip counting each strata row's instructions per request (strata profile --instructions-total, under "
                 "valgrind) after the trials");
   cmd->add_option("--perf", o->perf, "The perf to count system calls with (a name on PATH or a path)")
       ->capture_default_str();

@@ -163,7 +163,8 @@ double total_instructions(const std::string& tier, const Scenario& sc, long n) {
   return count_instructions(valgrind, tier, sc, n, "total");
 }
 
-std::vector<TierInstructions> measure_instructions(const std::vector<TierTimes>& times, const Scenario& sc, long n) {
+std::vector<TierInstructions> measure_instructions(const std::vector<TierTimes>& times, const Scenario& sc, long n,
+                                                   bool phases) {
   const std::string valgrind = kit::find_executable("valgrind");
   if (valgrind.empty()) throw Failure{"--instructions needs valgrind (apt-get install valgrind)"};
   if (!STRATA_HAVE_CALLGRIND) throw Failure{"--instructions: this strata was built without <valgrind/callgrind.h>"};
@@ -173,18 +174,20 @@ std::vector<TierInstructions> measure_instructions(const std::vector<TierTimes>&
     ti.tier = t.tier;
     ti.total = count_instructions(valgrind, t.tier, sc, n, "total");
     for (probe::Phase p : probe::all_phases)
-      if (t.totals.phases[static_cast<size_t>(p)].count > 0)
+      if (phases && t.totals.phases[static_cast<size_t>(p)].count > 0)
         ti.phases.emplace_back(p, count_instructions(valgrind, t.tier, sc, n, std::string(probe::name(p))));
     out.push_back(std::move(ti));
   }
   return out;
 }
 
-void print_instructions(const std::vector<TierInstructions>& all, long n) {
+void print_instructions(const std::vector<TierInstructions>& all, long n, bool phases) {
   std::printf("\ninstructions per request (callgrind, %ld requests, instrumented only around the measured loop;\n"
-              "total with probes off; each phase counted alone, without the probes' own instructions)\n\n", n);
+              "total with probes off%s)\n\n", n,
+              phases ? "; each phase counted alone, without the probes' own instructions" : "");
   for (const TierInstructions& t : all) {
     std::printf("tier %s: %s instructions/request\n", t.tier.c_str(), group(t.total).c_str());
+    if (!phases) continue;
     std::printf("  %-11s %12s %8s\n", "phase", "instr/req", "share");
     double attributed = 0;
     for (const auto& [p, v] : t.phases) {
@@ -197,6 +200,7 @@ void print_instructions(const std::vector<TierInstructions>& all, long n) {
     std::printf("  %-11s %12s %7.1f%%\n\n", "(untimed)", ((rest < 0 ? "-" : "") + group(std::abs(rest))).c_str(),
                 100.0 * rest / t.total);
   }
+  if (!phases) std::printf("\n");
   std::printf("%-6s %14s %12s %8s\n", "tier", "instr/request", "+ vs above", "x raw");
   for (size_t i = 0; i < all.size(); ++i) {
     std::string delta;

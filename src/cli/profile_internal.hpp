@@ -65,8 +65,10 @@ struct TierInstructions {
   double total = 0;                                     // instructions per request, probes off
   std::vector<std::pair<probe::Phase, double>> phases;  // per request, probes on
 };
-std::vector<TierInstructions> measure_instructions(const std::vector<TierTimes>& times, const Scenario& sc, long n);
-void print_instructions(const std::vector<TierInstructions>& all, long n);
+// `phases`: also count each phase the timed run saw, one callgrind run each.
+std::vector<TierInstructions> measure_instructions(const std::vector<TierTimes>& times, const Scenario& sc, long n,
+                                                   bool phases);
+void print_instructions(const std::vector<TierInstructions>& all, long n, bool phases);
 // One tier's instructions per request (probes off) under callgrind, the
 // stack built with the process's ablations and extra routes.
 double total_instructions(const std::string& tier, const Scenario& sc, long n);

@@ -144,7 +144,7 @@ std::string instruction_section(const std::string& out) {
 // The instructions per request of tier app, from `strata profile
 // --instructions` with `extra` arguments; -1 when the output has none.
 double app_instructions(const std::vector<std::string>& extra) {
-  std::vector<std::string> args = {"profile", "--tier", "app", "--requests", "500", "--instructions",
+  std::vector<std::string> args = {"profile", "--tier", "app", "--requests", "500", "--instructions-total",
                                    "--instruction-requests", "200"};
   args.insert(args.end(), extra.begin(), extra.end());
   RunResult r = run_command(kStrataBin, args, 55000ms);

@@ -204,6 +204,10 @@ TEST(BlackboxProfile, BadArgumentsAreUsageErrors) {
   RunResult r = run_command(kStrataBin, {"profile", "--tier", "nope"});
   ASSERT_TRUE(r.status);
   EXPECT_TRUE(r.status->exited && r.status->code == 2) << r.status->describe();
+  RunResult both = run_command(kStrataBin, {"profile", "--instructions", "--instructions-total"});
+  ASSERT_TRUE(both.status);
+  EXPECT_TRUE(both.status->exited && both.status->code == 2) << both.status->describe();
+  EXPECT_NE(both.err.find("--instructions excludes --instructions-total"), std::string::npos) << both.err;
 }
 
 // The instruction section of `strata profile --instructions` output.
@@ -227,6 +231,22 @@ TEST(BlackboxProfile, InstructionCountsRepeatExactly) {
   ASSERT_NE(sa.find("tier http:"), std::string::npos) << a.out;
   for (const char* p : {"parse", "dispatch", "app", "send"}) EXPECT_NE(sa.find(std::string("\n  ") + p + " "), std::string::npos) << p << "\n" << sa;
   EXPECT_EQ(sa, sb);
+
+  // --instructions-total: the same total from its one callgrind run per
+  // tier, and no phase table.
+  std::vector<std::string> total_args = args;
+  total_args[5] = "--instructions-total";
+  RunResult t = run_command(kStrataBin, total_args, 55000ms);
+  ASSERT_TRUE(t.status && t.status->exited && t.status->code == 0) << t.err;
+  const std::string st = instruction_section(t.out);
+  auto tier_line = [](const std::string& s) {
+    const size_t at = s.find("tier http: ");
+    return at == std::string::npos ? std::string() : s.substr(at, s.find('\n', at) - at);
+  };
+  ASSERT_NE(tier_line(st), "") << t.out;
+  EXPECT_EQ(tier_line(st), tier_line(sa));
+  EXPECT_EQ(st.find("\n  parse "), std::string::npos) << st;
+  EXPECT_EQ(st.find("each phase"), std::string::npos) << st;
 }
 
 }  // namespace
