@@ -16,17 +16,12 @@ namespace strata::app {
 namespace {
 
 using text::iequals;
-constexpr auto trim = text::trim_ows;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
+using text::trim_ows;
 
 // The media type of a Content-Type value, without parameters.
-std::string_view media_type(std::string_view content_type) { return trim(content_type.substr(0, content_type.find(';'))); }
+std::string_view media_type(std::string_view content_type) {
+  return trim_ows(content_type.substr(0, content_type.find(';')));
+}
 
 // Splits "a; name=\"x;y\"; b=c" on the semicolons outside quoted strings.
 template <class F>
@@ -43,11 +38,12 @@ void for_each_param(std::string_view value, F&& f) {
     }
     if (c == '"') quoted = !quoted;
     if (c == ';' && !quoted) {
-      const std::string_view item = trim(value.substr(start, i - start));
+      const std::string_view item = trim_ows(value.substr(start, i - start));
       start = i + 1;
       if (item.empty()) continue;
       const size_t eq = item.find('=');
-      f(trim(item.substr(0, eq)), eq == std::string_view::npos ? std::string_view{} : trim(item.substr(eq + 1)));
+      f(trim_ows(item.substr(0, eq)),
+        eq == std::string_view::npos ? std::string_view{} : trim_ows(item.substr(eq + 1)));
     }
   }
 }
@@ -349,10 +345,10 @@ FormError MultipartParser::start_part(std::string_view block) {
     const std::string_view line = block.substr(0, eol);
     block = eol == std::string_view::npos ? std::string_view{} : block.substr(eol + 2);
     const size_t colon = line.find(':');
-    if (colon == std::string_view::npos || colon == 0 || trim(line.substr(0, colon)).size() != colon)
+    if (colon == std::string_view::npos || colon == 0 || trim_ows(line.substr(0, colon)).size() != colon)
       return fail(400, "A multipart header line is not \"Name: value\".");
-    std::string hname = lower(line.substr(0, colon));
-    const std::string_view value = trim(line.substr(colon + 1));
+    std::string hname = text::ascii_lowered(line.substr(0, colon));
+    const std::string_view value = trim_ows(line.substr(colon + 1));
     if (hname == "content-disposition") {
       if (disposition) return fail(400, "A multipart part has more than one Content-Disposition header.");
       disposition = true;

@@ -14,7 +14,7 @@ namespace strata::app {
 namespace {
 
 using text::iequals;
-constexpr auto trim = text::trim_ows;
+using text::trim_ows;
 
 }  // namespace
 
@@ -44,12 +44,12 @@ void parse_query(std::string_view qs, std::vector<std::pair<std::string, std::st
 std::optional<std::string_view> find_cookie(std::string_view header, std::string_view name) {
   while (!header.empty()) {
     const size_t semi = header.find(';');
-    std::string_view item = trim(header.substr(0, semi));
+    std::string_view item = trim_ows(header.substr(0, semi));
     header = semi == std::string_view::npos ? std::string_view{} : header.substr(semi + 1);
     const size_t eq = item.find('=');
     if (eq == std::string_view::npos) continue;
-    if (trim(item.substr(0, eq)) != name) continue;
-    std::string_view v = trim(item.substr(eq + 1));
+    if (trim_ows(item.substr(0, eq)) != name) continue;
+    std::string_view v = trim_ows(item.substr(eq + 1));
     if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
     return v;
   }

@@ -3,17 +3,12 @@
 #include <algorithm>
 #include <exception>
 
+#include "common/text.hpp"
 #include "common/url.hpp"
 
 namespace strata::app {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 class MemoryReceive final : public http::Receive {
  public:
@@ -40,7 +35,7 @@ class MemorySend final : public http::Send {
     if (started_) throw std::logic_error("response already started");
     started_ = true;
     r_.status = s.status;
-    for (const http::Header& h : s.headers) r_.headers.emplace_back(lower(h.name), std::string(h.value));
+    for (const http::Header& h : s.headers) r_.headers.emplace_back(text::ascii_lowered(h.name), std::string(h.value));
     co_return;
   }
   Task<void> body(http::ResponseBody b) override {
@@ -62,14 +57,14 @@ class MemorySend final : public http::Send {
 }  // namespace
 
 std::optional<std::string> TestResponse::header(std::string_view name) const {
-  const std::string n = lower(name);
+  const std::string n = text::ascii_lowered(name);
   for (const auto& [k, v] : headers)
     if (k == n) return v;
   return std::nullopt;
 }
 
 std::vector<std::string> TestResponse::header_all(std::string_view name) const {
-  const std::string n = lower(name);
+  const std::string n = text::ascii_lowered(name);
   std::vector<std::string> out;
   for (const auto& [k, v] : headers)
     if (k == n) out.push_back(v);
@@ -105,7 +100,7 @@ TestResponse TestClient::request(const TestRequest& r) {
   std::vector<std::pair<std::string, std::string>> headers;
   bool has_host = false;
   for (const auto& [n, v] : r.headers) {
-    headers.emplace_back(lower(n), v);
+    headers.emplace_back(text::ascii_lowered(n), v);
     has_host |= headers.back().first == "host";
   }
   if (!has_host) headers.emplace_back("host", "testserver");
