@@ -14,6 +14,13 @@ TEST(Text, IequalsIgnoresAsciiCaseOnly) {
   EXPECT_FALSE(iequals("\xc3\x9c", "\xc3\xbc"));  // Ü and ü: not ASCII, not folded
 }
 
+TEST(Text, AsciiLoweredLowersAsciiLettersOnly) {
+  EXPECT_EQ(ascii_lowered("Content-Type: X-Y_Z 42"), "content-type: x-y_z 42");
+  EXPECT_EQ(ascii_lowered(""), "");
+  // Bytes above 0x7f (a UTF-8 É) pass through unchanged.
+  EXPECT_EQ(ascii_lowered("\xc3\x89T\xc3\xa9"), "\xc3\x89t\xc3\xa9");
+}
+
 TEST(Text, TrimOwsStripsSpacesAndTabsAtBothEnds) {
   EXPECT_EQ(trim_ows(" \t gzip, br \t"), "gzip, br");
   EXPECT_EQ(trim_ows(" \t "), "");
