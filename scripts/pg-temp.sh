@@ -12,8 +12,8 @@
 # when DIR holds one (0.1 s against 0.9 s of CPU); without one, initdb as usual.
 # CTest makes the template once per run for the tests (tests/db/CMakeLists.txt).
 set -euo pipefail
-cmd=${1:?usage: pg-temp.sh start|stop|destroy DIR}
-dir=${2:?usage: pg-temp.sh start|stop|destroy DIR}
+cmd=${1:?usage: pg-temp.sh start|stop|destroy|template DIR}
+dir=${2:?usage: pg-temp.sh start|stop|destroy|template DIR}
 bin=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
 if [[ -z $bin || ! -x $bin/initdb ]]; then
   echo "pg-temp.sh: PostgreSQL's server programs (initdb, pg_ctl) are not installed: apt-get install postgresql-15 (scripts/install-deps.sh does)" >&2

@@ -1,6 +1,5 @@
 #include "app/testclient.hpp"
 
-#include <algorithm>
 #include <exception>
 
 #include "common/text.hpp"

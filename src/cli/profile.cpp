@@ -48,7 +48,7 @@ int run_profile(const Options& o) {
       std::fprintf(stderr, "strata profile: --ablations measures each ablation in turn, so it takes no --ablate or --routes\n");
       return 2;
     }
-    print_ablations(o.requests, o.instructions, o.instruction_requests);
+    print_ablations(o.requests, o.instructions || o.instructions_total, o.instruction_requests);
     std::fflush(stdout);
     return 0;
   }
@@ -131,7 +131,8 @@ void register_profile_command(CLI::App& root) {
       ->check(CLI::IsMember({"python"}));
   cmd->add_flag("--ablations", o->ablations,
                 "Only the design-choices table: baseline vs each ablation on the tier it affects, ns per request "
-                "(with --instructions, instructions too), and router=linear against the tree as --routes grows");
+                "(with --instructions or --instructions-total, instructions too), and router=linear against the "
+                "tree as --routes grows");
   cmd->add_option("--flamegraph", o->flamegraph,
                   "Only flame graphs: DIR/TIER.svg per tier, the scenario's call stacks under callgrind, "
                   "width = instructions per request (--instruction-requests of them), colour = phase");
