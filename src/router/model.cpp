@@ -9,6 +9,8 @@
 #include <memory>
 #include <numeric>
 
+#include "router/decoder_internal.hpp"
+
 namespace strata::router::detail {
 
 namespace {
@@ -896,6 +898,269 @@ Read Decoder::read_enum(od::value v, const Path& at, std::span<const std::string
   }
   index = static_cast<size_t>(it - names.begin());
   return Read::ok;
+}
+
+// ---------------------------------------------------------------- the walker
+
+namespace {
+
+// Stores an int64 already range-checked for the field's type: its low bytes
+// are that type's value, signed or not. memcpy, since the object may be any
+// integer type of that size.
+template <class U>
+void store_as(void* out, int64_t n) {
+  const U u = static_cast<U>(n);
+  std::memcpy(out, &u, sizeof u);
+}
+
+void store_int(void* out, size_t size, int64_t n) {
+  switch (size) {
+    case 1: store_as<uint8_t>(out, n); break;
+    case 2: store_as<uint16_t>(out, n); break;
+    case 4: store_as<uint32_t>(out, n); break;
+    default: store_as<uint64_t>(out, n); break;
+  }
+}
+
+void store_floating(void* out, size_t size, double d) {
+  if (size == sizeof(float)) *static_cast<float*>(out) = static_cast<float>(d);
+  else if (size == sizeof(double)) *static_cast<double*>(out) = d;
+  else *static_cast<long double*>(out) = d;
+}
+
+// Field names are a few bytes: comparing them in place is cheaper than
+// memcmp's call, which string_view's == makes for any length unknown at
+// compile time.
+bool same_key(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
+// Which fields of one object were present: bits in a word for any model a
+// person writes, an array on the heap past that.
+class Seen {
+ public:
+  explicit Seen(size_t n) {
+    if (n > 64) big_ = std::make_unique<bool[]>(n);  // value-initialized: all false
+  }
+  void set(size_t i) {
+    if (big_) big_[i] = true;
+    else bits_ |= uint64_t{1} << i;
+  }
+  bool operator[](size_t i) const { return big_ ? big_[i] : ((bits_ >> i) & 1) != 0; }
+
+ private:
+  uint64_t bits_ = 0;
+  std::unique_ptr<bool[]> big_;
+};
+
+}  // namespace
+
+bool Decoder::read(od::value v, const TypeInfo& type, void* out, const Path& at, Check chk) {
+  using K = TypeInfo::Kind;
+  switch (type.kind) {
+    case K::optional: {
+      od::json_type t{};  // set by peek(); initialized so -O1 sees it is
+      if (!peek(v, t)) return false;
+      if (t == od::json_type::null) {
+        type.clear(out);
+        return take_null(v);
+      }
+      return read(v, *type.inner, type.element(out), at, chk);
+    }
+    case K::boolean:
+      return read_bool(v, at, *static_cast<bool*>(out)) != Read::fatal;
+    case K::integer: {
+      int64_t n = 0;
+      const Read r = read_int(v, at, chk, type.lo, type.hi, n);
+      if (r == Read::ok) store_int(out, type.size, n);
+      return r != Read::fatal;
+    }
+    case K::floating: {
+      double d = 0;
+      const Read r = read_double(v, at, chk, d, type.size == sizeof(float));
+      if (r == Read::ok) store_floating(out, type.size, d);
+      return r != Read::fatal;
+    }
+    case K::string:
+      return read_string(v, at, chk, *static_cast<std::string*>(out)) != Read::fatal;
+    case K::enumeration:
+    case K::literal: {
+      size_t i = 0;
+      const Read r = type.kind == K::enumeration ? read_enum(v, at, type.names, i) : read_literal(v, at, type.names, i);
+      if (r == Read::ok) type.set_choice(out, i);
+      return r != Read::fatal;
+    }
+    case K::value:
+      return read_value(v, at, *type.value, out) != Read::fatal;
+    case K::list:
+      return read_list(v, type, out, at, chk);
+    case K::map:
+      return read_map(v, type, out, at, chk);
+    case K::model:
+      return read_model(v, *type.model, out, at);
+  }
+  return false;
+}
+
+inline bool Decoder::read_field(od::value v, const TypeInfo& type, void* out, const Path& at, Check chk) {
+  switch (type.kind) {
+    case TypeInfo::Kind::string:
+      return read_string(v, at, chk, *static_cast<std::string*>(out)) != Read::fatal;
+    case TypeInfo::Kind::integer: {
+      int64_t n = 0;
+      const Read r = read_int(v, at, chk, type.lo, type.hi, n);
+      if (r == Read::ok) store_int(out, type.size, n);
+      return r != Read::fatal;
+    }
+    default:
+      return read(v, type, out, at, chk);
+  }
+}
+
+bool Decoder::read_model(od::value v, const ModelInfo& model, void* out, const Path& at) {
+  od::json_type t{};  // set by peek(); initialized so -O1 sees it is
+  if (!peek(v, t)) return false;
+  if (t != od::json_type::object) {
+    const std::string_view name = model.name();
+    std::string ctx = "{\"class_name\":";
+    json::append_string(ctx, name);
+    ctx.push_back('}');
+    std::string msg = "Input should be a valid dictionary or instance of ";
+    msg.append(name);
+    return mismatch(v, at, "model_type", msg, std::move(ctx));
+  }
+  const char* start = v.raw_json_token().data();
+  const size_t model_errors = errors_.size();
+  od::object obj;
+  if (auto e = v.get_object().get(obj)) return fatal(e);
+  if (!enter()) return false;
+
+  const std::span<const FieldInfo> fields = model.fields;
+  const size_t n = fields.size();
+  Seen seen(n);
+  Order order;
+  size_t next = 0;
+  for (auto field_result : obj) {
+    od::field f;
+    if (auto e = std::move(field_result).get(f)) return fatal(e);
+    std::string_view key;
+    if (!key_of(f, key)) return false;
+    const size_t before = errors_.size();
+    // Bodies usually list a model's fields in declaration order: try the
+    // one after the last match before searching them all.
+    size_t index = next;
+    if (index >= n || !same_key(fields[index].name, key)) {
+      index = 0;
+      while (index < n && !same_key(fields[index].name, key)) ++index;
+    }
+    if (index < n) {
+      next = index + 1;
+      const FieldInfo& field = fields[index];
+      const Path here(&at, field.name);
+      void* member = field.member(out);
+      const Check chk = field.check ? field.check() : Check{};
+      if (field.validator) {
+        // Run only on a value that passed its own checks; the input of its
+        // error is what the client sent.
+        const std::string_view token = f.value().raw_json_token();
+        if (!read(f.value(), *field.type, member, here, chk)) return false;
+        if (errors_.size() == before)
+          if (auto message = field.validator(member)) report(here, value_error(*message), span_from(token));
+      } else if (!read_field(f.value(), *field.type, member, here, chk)) {
+        return false;
+      }
+      seen.set(index);
+    } else if (model.forbid_extra) {
+      const Path here(&at, key);
+      if (!mismatch(f.value(), here, "extra_forbidden", "Extra inputs are not permitted")) return false;
+    } else if (!skip(f.value())) {
+      return false;
+    }
+    if (errors_.size() != before) note(order, before, index);
+  }
+  leave();
+
+  std::string object_text;  // rendered once, for the "missing" errors' input
+  for (size_t i = 0; i < n; ++i) {
+    if (seen[i]) continue;
+    const FieldInfo& field = fields[i];
+    if (field.type->kind == TypeInfo::Kind::optional) {
+      field.type->clear(field.member(out));
+    } else {
+      const size_t before = errors_.size();
+      report_missing(Path(&at, field.name), start, object_text);
+      note(order, before, i);
+    }
+  }
+  sort(order);
+  if (model.validators != 0 && errors_.size() == model_errors) {  // as pydantic: only a model whose fields all passed
+    const std::string_view whole(start, static_cast<size_t>(location() - start));
+    for (size_t i = 0; i < model.validators; ++i)
+      if (auto message = model.validate(i, out)) report(at, value_error(*message), whole);
+  }
+  return true;
+}
+
+bool Decoder::read_list(od::value v, const TypeInfo& type, void* out, const Path& at, Check chk) {
+  od::json_type t{};  // set by peek(); initialized so -O1 sees it is
+  if (!peek(v, t)) return false;
+  if (t != od::json_type::array) return mismatch(v, at, "list_type", "Input should be a valid list");
+  const char* start = v.raw_json_token().data();
+  od::array arr;
+  if (auto e = v.get_array().get(arr)) return fatal(e);
+  if (!enter()) return false;
+  type.clear(out);
+  size_t i = 0;
+  for (auto element : arr) {
+    od::value x;
+    if (auto e = std::move(element).get(x)) return fatal(e);
+    const Path here(&at, i++);
+    if (type.element) {
+      if (!read(x, *type.inner, type.element(out), here, Check{})) return false;
+    } else {  // std::vector<bool>
+      bool b = false;
+      if (!read(x, *type.inner, &b, here, Check{})) return false;
+      type.push_bool(out, b);
+    }
+  }
+  leave();
+  if (chk.c)
+    if (auto bad = check_length(type.count(out), chk.c, "List"))
+      report(at, *bad, std::string_view(start, static_cast<size_t>(location() - start)));
+  return true;
+}
+
+bool Decoder::read_map(od::value v, const TypeInfo& type, void* out, const Path& at, Check chk) {
+  od::json_type t{};  // set by peek(); initialized so -O1 sees it is
+  if (!peek(v, t)) return false;
+  if (t != od::json_type::object) return mismatch(v, at, "dict_type", "Input should be a valid dictionary");
+  const char* start = v.raw_json_token().data();
+  od::object obj;
+  if (auto e = v.get_object().get(obj)) return fatal(e);
+  if (!enter()) return false;
+  type.clear(out);
+  for (auto field_result : obj) {
+    od::field f;
+    if (auto e = std::move(field_result).get(f)) return fatal(e);
+    std::string_view key;
+    if (!key_of(f, key)) return false;
+    if (!read(f.value(), *type.inner, type.entry(out, key), Path(&at, key), Check{})) return false;
+  }
+  leave();
+  if (chk.c)
+    if (auto bad = check_length(type.count(out), chk.c, "Dictionary"))
+      report(at, *bad, std::string_view(start, static_cast<size_t>(location() - start)));
+  return true;
+}
+
+bool decode_as(std::string_view json, const TypeInfo& type, void* out, Errors& errors, std::string_view root) {
+  Decoder d(errors, root);
+  od::value v;
+  if (!d.open(json, v, type.kind != TypeInfo::Kind::optional)) return d.close(true);
+  return d.close(d.read_root(v, type, out));
 }
 
 }  // namespace strata::router::detail

@@ -1,6 +1,7 @@
 // Implementation of router/model.hpp: the reflection-driven templates. The
 // parts that do not depend on a model's type (the JSON walking, the
-// number/string/bool rules, error rendering) live in model.cpp.
+// number/string/bool rules, error rendering) live in model.cpp, which walks
+// the type tables built here.
 #pragma once
 
 #include <array>
@@ -10,13 +11,11 @@
 #include <boost/core/type_name.hpp>
 #include <boost/describe.hpp>
 #include <boost/mp11.hpp>
-#include <simdjson.h>
 
 #include "common/json.hpp"
 
 namespace strata::router::detail {
 
-namespace od = simdjson::ondemand;
 namespace bd = boost::describe;
 namespace mp = boost::mp11;
 
@@ -296,304 +295,184 @@ struct EnumInfo {
 
 // ---------------------------------------------------------------- decoding
 
-// The outcome of reading one scalar: fatal means the JSON itself is
-// malformed, and decoding stops.
-enum class Read : uint8_t { ok, invalid, fatal };
+// What the decoder needs to know about a C++ type, as data. The JSON walking
+// lives in model.cpp, once, against these tables; an application's unit
+// builds the tables of its models at compile time and never includes
+// simdjson (most of what a typed app would otherwise compile, and a copy of
+// the walker per model). Every table is constant-initialized: no start-up
+// code, no guard on the request path.
+struct ModelInfo;
 
-// One decode() call: the simdjson document and the error bookkeeping.
-class Decoder {
- public:
-  Decoder(Errors& errors, std::string_view root);
-  Decoder(const Decoder&) = delete;
-  Decoder& operator=(const Decoder&) = delete;
+struct TypeInfo {
+  enum class Kind : uint8_t { boolean, integer, floating, string, enumeration, literal, value, optional, list, map, model };
+  Kind kind = Kind::boolean;
+  uint8_t size = 0;        // integer and floating: sizeof the C++ type (float, double, long double)
+  int64_t lo = 0, hi = 0;  // integer: the C++ type's range
+  std::span<const std::string_view> names = {};  // enumeration, literal: the accepted strings
+  const ValueKind* value = nullptr;              // value
+  const TypeInfo* inner = nullptr;               // optional, list, map: the element's type
+  const ModelInfo* model = nullptr;              // model
+  // enumeration, literal: *out = choice i.
+  void (*set_choice)(void* out, size_t i) = nullptr;
+  // optional: reset; list, map: clear.
+  void (*clear)(void* out) = nullptr;
+  // optional: engages *out if it is not, and returns the value; list: appends
+  // a value-initialized element and returns it (null for std::vector<bool>,
+  // whose elements have no address: push_bool instead).
+  void* (*element)(void* out) = nullptr;
+  void (*push_bool)(void* out, bool b) = nullptr;
+  // map: assigns a value-initialized item to `key` and returns it.
+  void* (*entry)(void* out, std::string_view key) = nullptr;
+  // list, map: the number of items.
+  size_t (*count)(const void* out) = nullptr;
+};
 
-  // Parses `json`; on true, `v` is the root value to read. On false the
-  // outcome (missing body, malformed JSON) is already recorded.
-  bool open(std::string_view json, od::value& v, bool null_is_missing);
-  // Checks that nothing follows the root value, turns a fatal error into
-  // json_invalid, and says whether this call added no error.
-  bool close(bool ok);
-  const Path& root() const { return root_; }
+// One member of a model, as JSON sees it.
+struct FieldInfo {
+  std::string_view name;  // the alias, if any
+  const TypeInfo* type;
+  void* (*member)(void* model);
+  Check (*check)();  // null: no constraints
+  std::optional<std::string> (*validator)(const void* member);  // null: none
+};
 
-  template <class T>
-  bool read(od::value v, T& out, const Path& at, Check chk);
+struct ModelInfo {
+  std::string_view (*name)();
+  std::span<const FieldInfo> fields;  // declaration order
+  bool forbid_extra;
+  size_t validators;  // model validators, run in order by validate(i, model)
+  std::optional<std::string> (*validate)(size_t i, const void* model);
+};
 
- private:
-  template <class T>
-  bool read_model(od::value v, T& out, const Path& at);
-  template <class U>
-  bool read_list(od::value v, std::vector<U>& out, const Path& at, Check chk);
-  template <class U>
-  bool read_map(od::value v, std::map<std::string, U>& out, const Path& at, Check chk);
+// The tables, one per type. Static data members rather than constexpr
+// variables: a table refers to others by address only, so a recursive model
+// (a Node holding std::vector<Node>) needs no table before its own.
+template <class T>
+struct TypeTable {
+  static const TypeInfo info;
+};
 
-  Read read_int(od::value v, const Path& at, Check chk, int64_t lo, int64_t hi, int64_t& out);
-  Read read_double(od::value v, const Path& at, Check chk, double& out, bool to_float);
-  Read read_bool(od::value v, const Path& at, bool& out);
-  Read read_string(od::value v, const Path& at, Check chk, std::string& out);
-  Read read_enum(od::value v, const Path& at, std::span<const std::string_view> names, size_t& index);
-  // The value types' readers live in types.cpp, out of model.cpp's hot code.
-  Read read_literal(od::value v, const Path& at, std::span<const std::string_view> names, size_t& index);
-  Read read_value(od::value v, const Path& at, const ValueKind& kind, void* out);
-  // Where the raw text of a value read from `token` on ends, for an error's input.
-  std::string_view span_from(std::string_view token) {
-    const char* end = location();
-    return end > token.data() ? std::string_view(token.data(), static_cast<size_t>(end - token.data())) : token;
+template <class T, class D>
+void* member_of(void* model) {
+  return &(static_cast<T*>(model)->*D::pointer);
+}
+
+template <class T, class D>
+std::optional<std::string> run_field_validator(const void* member) {
+  using M = typename FieldCheck<T, D::pointer>::Member;
+  return FieldOf<T, D>::validator(*static_cast<const M*>(member));
+}
+
+template <class T, class D>
+constexpr FieldInfo field_info() {
+  using M = typename FieldCheck<T, D::pointer>::Member;
+  FieldInfo f{FieldOf<T, D>::name, &TypeTable<M>::info, &member_of<T, D>, nullptr, nullptr};
+  if constexpr (FieldCheck<T, D::pointer>::any) f.check = &FieldCheck<T, D::pointer>::get;
+  if constexpr (FieldOf<T, D>::validator != nullptr) f.validator = &run_field_validator<T, D>;
+  return f;
+}
+
+template <class T>
+std::optional<std::string> run_model_validator(size_t i, const void* model) {
+  return model_traits<T>::model_validators[i](*static_cast<const T*>(model));
+}
+
+template <class T>
+struct ModelTable {
+  static_assert(rules_name_described_members<T>(), "model_traits<T>::fields names a member T does not describe");
+  template <template <class...> class L, class... D>
+  static constexpr std::array<FieldInfo, sizeof...(D)> fields_of(L<D...>*) {
+    return {field_info<T, D>()...};
   }
-  Read read_number(od::value& v, Num& n);
-
-  bool fatal(simdjson::error_code e);
-  Read broken(simdjson::error_code e) {
-    fatal(e);
-    return Read::fatal;
-  }
-  bool peek(od::value& v, od::json_type& t) {
-    if (auto e = v.type().get(t)) return fatal(e);
-    return true;
-  }
-  bool take_null(od::value& v);
-  // A key without a backslash is its raw bytes (stage 1 has already checked
-  // their UTF-8 and control characters): this skips simdjson's unescaping
-  // copy and its indirect call, about a tenth of decoding the seed User.
-  // Escaped keys are unescaped.
-  bool key_of(od::field& f, std::string_view& key) {
-    const char* start = f.key().raw();
-    const char* end = start;
-    while (*end != '"' && *end != '\\') ++end;  // the closing quote is there: stage 1 found it
-    if (*end == '"') {
-      key = std::string_view(start, static_cast<size_t>(end - start));
-      return true;
-    }
-    if (auto e = f.unescaped_key().get(key)) return fatal(e);
-    return true;
-  }
-  // Consumes `v`, validating it all the way down (simdjson would otherwise
-  // skip it unchecked); with `raw`, also returns its text, compacted.
-  bool skip(od::value v, std::string* raw = nullptr);
-  // Consumes `v` and reports it as the input of an error.
-  bool mismatch(od::value v, const Path& at, std::string_view type, std::string_view msg, std::string ctx = {});
-  void report(const Path& at, std::string_view type, std::string msg, std::string_view raw_input,
-              std::string ctx = {});
-  void report(const Path& at, const Violation& v, std::string_view raw_input);
-  // Calls a field validator on a value that passed its own checks; `raw` is
-  // what the client sent, the input of the error.
-  template <class M>
-  void run_validator(FieldValidator<M> fn, const M& value, const Path& at, std::string_view raw) {
-    if (auto message = fn(value)) report(at, value_error(*message), raw);
-  }
-  // Where the iterator stands: just past the last value consumed.
-  const char* location();
-  bool enter();
-  void leave() { --depth_; }
-
-  // Declaration order for one model's errors: each field's errors are
-  // noted with the field's index, then put in order once the object ends.
-  struct Order {
-    std::vector<std::pair<size_t, size_t>> marks;  // (first error, field index)
-  };
-  void note(Order& o, size_t first_error, size_t field);
-  void sort(Order& o);
-  void report_missing(const Path& at, const char* object_start, std::string& object_text);
-
-  Errors& errors_;
-  size_t first_error_;
-  Path root_;
-  od::document doc_;
-  od::array_iterator it_, end_;
-  const char* base_ = nullptr;  // the JSON text inside the padded scratch buffer
-  size_t len_ = 0;
-  std::string_view json_;       // the caller's text, for error positions
-  simdjson::error_code fatal_ = simdjson::SUCCESS;
-  bool opened_ = false;
-  int depth_ = 0;
+  static constexpr std::array<FieldInfo, mp::mp_size<Members<T>>::value> fields =
+      fields_of(static_cast<Members<T>*>(nullptr));
+  static const ModelInfo info;
 };
 
 template <class T>
-bool Decoder::read(od::value v, T& out, const Path& at, Check chk) {
-  if constexpr (is_optional<T>) {
-    od::json_type t{};  // set by peek(); initialized so -O1 sees it is
-    if (!peek(v, t)) return false;
-    if (t == od::json_type::null) {
-      out.reset();
-      return take_null(v);
-    }
-    if (!out) out.emplace();
-    return read(v, *out, at, chk);
-  } else if constexpr (std::is_same_v<T, bool>) {
-    return read_bool(v, at, out) != Read::fatal;
-  } else if constexpr (is_integer<T>) {
-    static_assert(!std::is_same_v<T, uint64_t>, "uint64_t fields are not supported (use int64_t)");
-    int64_t n = 0;
-    const Read r = read_int(v, at, chk, std::numeric_limits<T>::min(), std::numeric_limits<T>::max(), n);
-    if (r == Read::ok) out = static_cast<T>(n);
-    return r != Read::fatal;
-  } else if constexpr (std::is_floating_point_v<T>) {
-    double d = 0;
-    const Read r = read_double(v, at, chk, d, std::is_same_v<T, float>);
-    if (r == Read::ok) out = static_cast<T>(d);
-    return r != Read::fatal;
-  } else if constexpr (std::is_same_v<T, std::string>) {
-    return read_string(v, at, chk, out) != Read::fatal;
-  } else if constexpr (is_enum<T>) {
-    size_t i = 0;
-    const Read r = read_enum(v, at, EnumInfo<T>::names, i);
-    if (r == Read::ok) out = EnumInfo<T>::values[i];
-    return r != Read::fatal;
-  } else if constexpr (is_value_type<T>) {
-    return read_value(v, at, *value_kind<T>, &out) != Read::fatal;
-  } else if constexpr (is_one_of<T>) {
-    size_t i = 0;
-    const Read r = read_literal(v, at, T::choices, i);
-    if (r == Read::ok) out = T(i);
-    return r != Read::fatal;
-  } else if constexpr (is_vector<T>) {
-    return read_list(v, out, at, chk);
-  } else if constexpr (is_map<T>) {
-    return read_map(v, out, at, chk);
-  } else if constexpr (is_model<T>) {
-    return read_model(v, out, at);
-  } else {
-    static_assert(always_false<T>, "unsupported field type (see router/model.hpp)");
+constexpr ModelInfo model_info() {
+  ModelInfo m{&model_name<T>, ModelTable<T>::fields, forbid_extra<T>(), 0, nullptr};
+  if constexpr (has_model_validators<T>()) {
+    m.validators = std::size(model_traits<T>::model_validators);
+    m.validate = &run_model_validator<T>;
   }
+  return m;
 }
 
 template <class T>
-bool Decoder::read_model(od::value v, T& out, const Path& at) {
-  static_assert(rules_name_described_members<T>(), "model_traits<T>::fields names a member T does not describe");
-  using M = Members<T>;
-  constexpr size_t n = mp::mp_size<M>::value;
-
-  od::json_type t{};  // set by peek(); initialized so -O1 sees it is
-  if (!peek(v, t)) return false;
-  if (t != od::json_type::object) {
-    std::string ctx = "{\"class_name\":";
-    json::append_string(ctx, model_name<T>());
-    ctx.push_back('}');
-    std::string msg = "Input should be a valid dictionary or instance of ";
-    msg.append(model_name<T>());
-    return mismatch(v, at, "model_type", msg, std::move(ctx));
-  }
-  const char* start = v.raw_json_token().data();
-  const size_t model_errors = errors_.size();
-  od::object obj;
-  if (auto e = v.get_object().get(obj)) return fatal(e);
-  if (!enter()) return false;
-
-  std::array<bool, n> seen{};
-  Order order;
-  for (auto field_result : obj) {
-    od::field f;
-    if (auto e = std::move(field_result).get(f)) return fatal(e);
-    std::string_view key;
-    if (!key_of(f, key)) return false;
-    const size_t before = errors_.size();
-    size_t index = n, i = 0;
-    bool ok = true;
-    mp::mp_for_each<M>([&](auto D) {
-      using Desc = decltype(D);
-      using Field = FieldOf<T, Desc>;
-      if (index == n && key == Field::name) {
-        index = i;
-        const Path here(&at, Field::name);
-        if constexpr (Field::validator != nullptr) {
-          const std::string_view token = f.value().raw_json_token();
-          ok = read(f.value(), out.*Desc::pointer, here, FieldCheck<T, Desc::pointer>::get());
-          if (ok && errors_.size() == before) run_validator(Field::validator, out.*Desc::pointer, here, span_from(token));
-        } else {
-          ok = read(f.value(), out.*Desc::pointer, here, FieldCheck<T, Desc::pointer>::get());
-        }
-      }
-      ++i;
-    });
-    if (!ok) return false;
-    if (index < n) {
-      seen[index] = true;
-    } else if constexpr (forbid_extra<T>()) {
-      const Path here(&at, key);
-      if (!mismatch(f.value(), here, "extra_forbidden", "Extra inputs are not permitted")) return false;
-    } else if (!skip(f.value())) {
-      return false;
+constexpr TypeInfo type_info() {
+  using K = TypeInfo::Kind;
+  TypeInfo t;
+  if constexpr (is_optional<T>) {
+    using U = typename T::value_type;
+    t.kind = K::optional;
+    t.inner = &TypeTable<U>::info;
+    t.clear = [](void* out) { static_cast<T*>(out)->reset(); };
+    t.element = [](void* out) -> void* {
+      T& o = *static_cast<T*>(out);
+      if (!o) o.emplace();
+      return &*o;
+    };
+  } else if constexpr (std::is_same_v<T, bool>) {
+    t.kind = K::boolean;
+  } else if constexpr (is_integer<T>) {
+    static_assert(!std::is_same_v<T, uint64_t>, "uint64_t fields are not supported (use int64_t)");
+    t.kind = K::integer;
+    t.size = sizeof(T);
+    t.lo = static_cast<int64_t>(std::numeric_limits<T>::min());
+    t.hi = static_cast<int64_t>(std::numeric_limits<T>::max());
+  } else if constexpr (std::is_floating_point_v<T>) {
+    t.kind = K::floating;
+    t.size = sizeof(T);
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    t.kind = K::string;
+  } else if constexpr (is_enum<T>) {
+    t.kind = K::enumeration;
+    t.names = EnumInfo<T>::names;
+    t.set_choice = [](void* out, size_t i) { *static_cast<T*>(out) = EnumInfo<T>::values[i]; };
+  } else if constexpr (is_value_type<T>) {
+    t.kind = K::value;
+    t.value = value_kind<T>;
+  } else if constexpr (is_one_of<T>) {
+    t.kind = K::literal;
+    t.names = T::choices;
+    t.set_choice = [](void* out, size_t i) { *static_cast<T*>(out) = T(i); };
+  } else if constexpr (is_vector<T>) {
+    using U = typename T::value_type;
+    t.kind = K::list;
+    t.inner = &TypeTable<U>::info;
+    t.clear = [](void* out) { static_cast<T*>(out)->clear(); };
+    if constexpr (std::is_same_v<U, bool>) {
+      t.push_bool = [](void* out, bool b) { static_cast<T*>(out)->push_back(b); };
+    } else {
+      t.element = [](void* out) -> void* { return &static_cast<T*>(out)->emplace_back(); };
     }
-    if (errors_.size() != before) note(order, before, index);
+    t.count = [](const void* out) { return static_cast<const T*>(out)->size(); };
+  } else if constexpr (is_map<T>) {
+    using U = typename T::mapped_type;
+    t.kind = K::map;
+    t.inner = &TypeTable<U>::info;
+    t.clear = [](void* out) { static_cast<T*>(out)->clear(); };
+    t.entry = [](void* out, std::string_view key) -> void* {
+      return &static_cast<T*>(out)->insert_or_assign(std::string(key), U{}).first->second;
+    };
+    t.count = [](const void* out) { return static_cast<const T*>(out)->size(); };
+  } else if constexpr (is_model<T>) {
+    t.kind = K::model;
+    t.model = &ModelTable<T>::info;
+  } else {
+    static_assert(always_false<T>, "unsupported field type (see router/model.hpp)");
   }
-  leave();
-
-  std::string object_text;  // rendered once, for the "missing" errors' input
-  size_t i = 0;
-  mp::mp_for_each<M>([&](auto D) {
-    using Desc = decltype(D);
-    if (!seen[i]) {
-      auto& member = out.*Desc::pointer;
-      if constexpr (is_optional<std::remove_cvref_t<decltype(member)>>) {
-        member.reset();
-      } else {
-        const size_t before = errors_.size();
-        report_missing(Path(&at, FieldOf<T, Desc>::name), start, object_text);
-        note(order, before, i);
-      }
-    }
-    ++i;
-  });
-  sort(order);
-  if constexpr (has_model_validators<T>()) {
-    if (errors_.size() == model_errors) {  // as pydantic: only a model whose fields all passed
-      const std::string_view whole(start, static_cast<size_t>(location() - start));
-      for (const ModelValidator<T> fn : model_traits<T>::model_validators)
-        if (auto message = fn(out)) report(at, value_error(*message), whole);
-    }
-  }
-  return true;
+  return t;
 }
 
-template <class U>
-bool Decoder::read_list(od::value v, std::vector<U>& out, const Path& at, Check chk) {
-  od::json_type t{};  // set by peek(); initialized so -O1 sees it is
-  if (!peek(v, t)) return false;
-  if (t != od::json_type::array) return mismatch(v, at, "list_type", "Input should be a valid list");
-  const char* start = v.raw_json_token().data();
-  od::array arr;
-  if (auto e = v.get_array().get(arr)) return fatal(e);
-  if (!enter()) return false;
-  out.clear();
-  size_t i = 0;
-  for (auto element : arr) {
-    od::value x;
-    if (auto e = std::move(element).get(x)) return fatal(e);
-    U item{};
-    if (!read(x, item, Path(&at, i++), Check{})) return false;
-    out.push_back(std::move(item));
-  }
-  leave();
-  if (chk.c)
-    if (auto bad = check_length(out.size(), chk.c, "List"))
-      report(at, *bad, std::string_view(start, static_cast<size_t>(location() - start)));
-  return true;
-}
+template <class T>
+constinit const TypeInfo TypeTable<T>::info = type_info<T>();
+template <class T>
+constinit const ModelInfo ModelTable<T>::info = model_info<T>();
 
-template <class U>
-bool Decoder::read_map(od::value v, std::map<std::string, U>& out, const Path& at, Check chk) {
-  od::json_type t{};  // set by peek(); initialized so -O1 sees it is
-  if (!peek(v, t)) return false;
-  if (t != od::json_type::object) return mismatch(v, at, "dict_type", "Input should be a valid dictionary");
-  const char* start = v.raw_json_token().data();
-  od::object obj;
-  if (auto e = v.get_object().get(obj)) return fatal(e);
-  if (!enter()) return false;
-  out.clear();
-  for (auto field_result : obj) {
-    od::field f;
-    if (auto e = std::move(field_result).get(f)) return fatal(e);
-    std::string_view key;
-    if (!key_of(f, key)) return false;
-    U item{};
-    if (!read(f.value(), item, Path(&at, key), Check{})) return false;
-    out.insert_or_assign(std::string(key), std::move(item));
-  }
-  leave();
-  if (chk.c)
-    if (auto bad = check_length(out.size(), chk.c, "Dictionary"))
-      report(at, *bad, std::string_view(start, static_cast<size_t>(location() - start)));
-  return true;
-}
+// Decodes `json` as `type` into *out (router::decode(), in model.cpp).
+bool decode_as(std::string_view json, const TypeInfo& type, void* out, Errors& errors, std::string_view root);
 
 // ---------------------------------------------------------------- encoding
 
@@ -886,10 +765,7 @@ std::string_view model_name() {
 
 template <class T>
 bool decode(std::string_view json, T& out, Errors& errors, std::string_view root) {
-  detail::Decoder d(errors, root);
-  detail::od::value v;
-  if (!d.open(json, v, !detail::is_optional<T>)) return d.close(true);
-  return d.close(d.read(v, out, d.root(), {}));
+  return detail::decode_as(json, detail::TypeTable<T>::info, &out, errors, root);
 }
 
 template <class T>

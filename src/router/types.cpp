@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "common/json.hpp"
+#include "router/decoder_internal.hpp"
 #include "router/model.hpp"
 
 namespace strata::router::detail {
