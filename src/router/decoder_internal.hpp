@@ -28,7 +28,6 @@ class Decoder {
   // Checks that nothing follows the root value, turns a fatal error into
   // json_invalid, and says whether this call added no error.
   bool close(bool ok);
-  const Path& root() const { return root_; }
 
   // Reads `v` as `type` into *out.
   bool read(od::value v, const TypeInfo& type, void* out, const Path& at, Check chk);
@@ -39,8 +38,8 @@ class Decoder {
   }
 
  private:
-  // read() with the commonest field types (strings, integers) inline, for
-  // read_model: the seed User is three such fields.
+  // Strings and integers, inline where read_model calls it (the seed User
+  // is three such fields); any other type goes through read().
   [[gnu::always_inline]] bool read_field(od::value v, const TypeInfo& type, void* out, const Path& at, Check chk);
   bool read_model(od::value v, const ModelInfo& model, void* out, const Path& at);
   bool read_list(od::value v, const TypeInfo& type, void* out, const Path& at, Check chk);

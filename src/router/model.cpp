@@ -958,6 +958,21 @@ class Seen {
 
 }  // namespace
 
+inline bool Decoder::read_field(od::value v, const TypeInfo& type, void* out, const Path& at, Check chk) {
+  switch (type.kind) {
+    case TypeInfo::Kind::string:
+      return read_string(v, at, chk, *static_cast<std::string*>(out)) != Read::fatal;
+    case TypeInfo::Kind::integer: {
+      int64_t n = 0;
+      const Read r = read_int(v, at, chk, type.lo, type.hi, n);
+      if (r == Read::ok) store_int(out, type.size, n);
+      return r != Read::fatal;
+    }
+    default:
+      return read(v, type, out, at, chk);
+  }
+}
+
 bool Decoder::read(od::value v, const TypeInfo& type, void* out, const Path& at, Check chk) {
   using K = TypeInfo::Kind;
   switch (type.kind) {
@@ -972,20 +987,15 @@ bool Decoder::read(od::value v, const TypeInfo& type, void* out, const Path& at,
     }
     case K::boolean:
       return read_bool(v, at, *static_cast<bool*>(out)) != Read::fatal;
-    case K::integer: {
-      int64_t n = 0;
-      const Read r = read_int(v, at, chk, type.lo, type.hi, n);
-      if (r == Read::ok) store_int(out, type.size, n);
-      return r != Read::fatal;
-    }
+    case K::integer:
+    case K::string:
+      return read_field(v, type, out, at, chk);
     case K::floating: {
       double d = 0;
       const Read r = read_double(v, at, chk, d, type.size == sizeof(float));
       if (r == Read::ok) store_floating(out, type.size, d);
       return r != Read::fatal;
     }
-    case K::string:
-      return read_string(v, at, chk, *static_cast<std::string*>(out)) != Read::fatal;
     case K::enumeration:
     case K::literal: {
       size_t i = 0;
@@ -1003,21 +1013,6 @@ bool Decoder::read(od::value v, const TypeInfo& type, void* out, const Path& at,
       return read_model(v, *type.model, out, at);
   }
   return false;
-}
-
-inline bool Decoder::read_field(od::value v, const TypeInfo& type, void* out, const Path& at, Check chk) {
-  switch (type.kind) {
-    case TypeInfo::Kind::string:
-      return read_string(v, at, chk, *static_cast<std::string*>(out)) != Read::fatal;
-    case TypeInfo::Kind::integer: {
-      int64_t n = 0;
-      const Read r = read_int(v, at, chk, type.lo, type.hi, n);
-      if (r == Read::ok) store_int(out, type.size, n);
-      return r != Read::fatal;
-    }
-    default:
-      return read(v, type, out, at, chk);
-  }
 }
 
 bool Decoder::read_model(od::value v, const ModelInfo& model, void* out, const Path& at) {
